@@ -1,0 +1,29 @@
+# Two commands for a newcomer: `make demo` (set up, run the main job on the bundled
+# sample) and `make test` (set up, run the tests). Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := out/demo.duckdb
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	$(BIN)/chronolink ingest sample_data/world --db $(DEMO_DB)
+	$(BIN)/chronolink export mentions out/mentions.csv --db $(DEMO_DB)
+	$(BIN)/chronolink export address-mentions out/address_mentions.csv --db $(DEMO_DB)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+clean:
+	rm -rf out .pytest_cache .hypothesis

@@ -1,0 +1,5 @@
+"""The merged chronology: one entry per real-world event, places over time, households."""
+from engine.chronology.build import build_chronology
+from engine.chronology.rule_inputs import load_rule_inputs
+
+__all__ = ["build_chronology", "load_rule_inputs"]

@@ -1,0 +1,26 @@
+"""The `chronolink` command line: each stage's commands live in their own module.
+
+Commands only parse arguments, call the library and print. Messages and progress go
+to stderr; stdout is kept for machine-readable output.
+"""
+from __future__ import annotations
+
+import typer
+
+from engine.cli import export_cmd, flag_cmd, ingest_cmd
+
+app = typer.Typer(
+    name="chronolink",
+    help="Merge multi-agency safeguarding extracts into one chronology per child.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would hold children's records
+    add_completion=False,
+)
+
+for module in (ingest_cmd, export_cmd, flag_cmd):
+    module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,50 @@
+"""`chronolink ingest`: load extracts into the store and print the reconciliation."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from engine.cli.common import DbOption, err, fail, out
+from engine.ingest import FileReport, ingest_paths
+from engine.store import StoreBusy, open_store
+
+
+def print_reconciliation(reports: list[FileReport]) -> None:
+    """Per-file table: rows read = stored + quarantined."""
+    table = Table(title="Ingest reconciliation", title_justify="left")
+    for col in ("file", "layout", "status", "read", "stored", "quarantined", "value issues", "persons", "addresses"):
+        table.add_column(col, justify="right" if col not in ("file", "layout", "status") else "left")
+    for r in reports:
+        table.add_row(escape(r.source_file), r.layout or "-", r.status, str(r.rows_read), str(r.rows_stored),
+                      str(r.rows_quarantined), str(r.value_issues), str(r.person_mentions), str(r.address_mentions))
+    out.print(table)
+    for r in reports:
+        if r.status == "failed":
+            err.print(f"[red]failed:[/red] {escape(r.message)}")
+        elif r.status != "unchanged" and not r.reconciles:
+            err.print(f"[red]does not reconcile:[/red] {escape(r.source_file)}")
+
+
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Extract files or folders of extracts.")],
+           db: DbOption = None) -> None:
+    """Ingest agency extracts (each file in one transaction) and print the reconciliation."""
+    try:
+        con = open_store(db)
+    except StoreBusy as exc:
+        fail(str(exc))
+    reports = ingest_paths(con, paths)
+    con.close()
+    if not reports:
+        fail("no extract files found under the given paths")
+    print_reconciliation(reports)
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ingest command to the CLI."""
+    app.command("ingest")(ingest)

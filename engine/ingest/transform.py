@@ -1,0 +1,415 @@
+"""Apply a layout mapping to a raw text table: canonical records, mentions and issues.
+
+Everything here is a bulk polars expression over the whole file; a bad value never
+drops its row: it is kept (raw), its canonical form is left empty and a value issue
+names the row and field with a problem code (never the value itself).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from engine.ingest.readers import ROW, RawTable
+from engine.normalise.addresses import parse_address
+from engine.normalise.dates import parse_date, parse_datetime
+from engine.normalise.identifiers import nhs_number, pnc_id, upn
+from engine.normalise.names import fold_name, split_forenames, split_full_name
+from schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
+
+ROW_STRIDE = 100  # ids: record_id = file_seq * 1e9 + row * 100; slots and fields add their index
+FILE_STRIDE = 1_000_000_000
+ADDRESS_OFFSET = 90
+ISSUE_SCHEMA = {"source_row": pl.Int64, "field": pl.String, "problem": pl.String}
+
+
+@dataclass
+class CanonicalFrames:
+    """The canonical frames one extract produces, ready for the store."""
+
+    records: pl.DataFrame
+    persons: pl.DataFrame
+    addresses: pl.DataFrame
+    observations: pl.DataFrame
+    issues: pl.DataFrame
+
+
+def _col(df: pl.DataFrame, name: str | None) -> pl.Expr:
+    """A source column, or null when the file lacks it (optional columns may be absent)."""
+    if name is None or name not in df.columns:
+        return pl.lit(None, dtype=pl.String)
+    return pl.col(name)
+
+
+def _issue(df: pl.DataFrame, cond: pl.Expr, field: str, problem: str) -> pl.DataFrame:
+    return df.filter(cond).select(pl.col(ROW).alias("source_row"), pl.lit(field).alias("field"),
+                                  pl.lit(problem).alias("problem"))
+
+
+def _translate(df: pl.DataFrame, spec: ValueMap) -> pl.Expr:
+    keys = {k.strip().upper(): v for k, v in spec.values.items()}
+    return (_col(df, spec.column).str.strip_chars().str.to_uppercase()
+            .replace_strict(list(keys), list(keys.values()), default=None, return_dtype=pl.String)
+            .replace("", None))
+
+
+def _date(df: pl.DataFrame, spec: DateSpec | None, max_date: dt.date) -> pl.Expr:
+    if spec is None:
+        return pl.struct(date=pl.lit(None, pl.Date), time=pl.lit(None, pl.String), status=pl.lit("missing"))
+    src = _col(df, spec.column)
+    if spec.with_time:
+        return parse_datetime(src, spec.formats)
+    parsed = parse_date(src, spec.formats, excel_serial=spec.excel_serial, max_date=max_date)
+    return pl.struct(date=parsed.struct.field("date"), time=pl.lit(None, pl.String),
+                     status=parsed.struct.field("status"))
+
+
+def _date_issues(df: pl.DataFrame, status_col: str, field: str | None) -> list[pl.DataFrame]:
+    if field is None:
+        return []
+    return [_issue(df, pl.col(status_col) == "invalid", field, "unparseable_date"),
+            _issue(df, pl.col(status_col) == "implausible", field, "implausible_date")]
+
+
+def build_records(df: pl.DataFrame, m: Mapping, file_seq: int, source_file: str,
+                  max_date: dt.date) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """One canonical record per readable row, and the value issues found on the way."""
+    ev = m.event
+    issues: list[pl.DataFrame] = []
+    if ev.event_type is not None:
+        label = _col(df, ev.event_type.column)
+        etype = _translate(df, ev.event_type)
+    else:
+        label, etype = pl.lit(None, pl.String), pl.lit(ev.constant_type)
+    summary = (pl.concat_str([_col(df, c) for c in ev.summary], separator="\n", ignore_nulls=True)
+               if ev.summary else pl.lit(None, pl.String))
+    attrs = (pl.struct([_col(df, c).alias(k) for k, c in ev.attrs.items()]).struct.json_encode()
+             if ev.attrs else pl.lit(None, pl.String))
+    work = df.with_columns(
+        __start=_date(df, ev.date, max_date),
+        __end=_date(df, ev.end_date, max_date),
+        __etype=etype,
+        __label=label,
+    )
+    records = work.select(
+        record_id=(pl.lit(file_seq, pl.Int64) * FILE_STRIDE + pl.col(ROW) * ROW_STRIDE),
+        file_seq=pl.lit(file_seq, pl.Int32),
+        source_file=pl.lit(source_file),
+        source_row=pl.col(ROW).cast(pl.Int32),
+        layout=pl.lit(m.layout),
+        agency=pl.lit(m.agency),
+        event_type=pl.col("__etype"),
+        event_label=pl.col("__label"),
+        event_date=pl.col("__start").struct.field("date"),
+        event_time=pl.col("__start").struct.field("time"),
+        date_status=pl.col("__start").struct.field("status"),
+        end_date=pl.col("__end").struct.field("date"),
+        outcome=_col(df, ev.outcome),
+        ref=_col(df, ev.ref),
+        summary=summary,
+        attrs=attrs,
+    )
+    st = work.with_columns(__s=pl.col("__start").struct.field("status"), __e=pl.col("__end").struct.field("status"))
+    issues += _date_issues(st, "__s", ev.date.column if ev.date else None)
+    issues += _date_issues(st, "__e", ev.end_date.column if ev.end_date else None)
+    if ev.date is not None:
+        issues.append(_issue(st, pl.col("__s") == "missing", ev.date.column, "missing_date"))
+    if ev.event_type is not None:
+        issues.append(_issue(work, pl.col("__label").is_not_null() & pl.col("__etype").is_null(),
+                             ev.event_type.column, "unknown_event_type"))
+        issues.append(_issue(work, pl.col("__label").is_null(), ev.event_type.column, "missing_event_type"))
+    for c in m.columns_used():
+        if c in df.columns:
+            issues.append(_issue(df, pl.col(c).str.len_chars() > m.max_field_length, c, "overlong_field"))
+    return records, issues
+
+
+def build_addresses(df: pl.DataFrame, m: Mapping, records: pl.DataFrame) -> pl.DataFrame:
+    """One address mention per filled address field, parsed into its parts."""
+    frames = []
+    for idx, a in enumerate(m.addresses):
+        frames.append(_address_frame(df, a, idx, records))
+    if not frames:
+        return _empty_addresses()
+    return pl.concat(frames, how="vertical")
+
+
+def _address_frame(df: pl.DataFrame, a: AddressSpec, idx: int, records: pl.DataFrame) -> pl.DataFrame:
+    line = _col(df, a.line)
+    town = _col(df, a.town) if a.town else None
+    pc = _col(df, a.postcode) if a.postcode else None
+    raw = pl.concat_str([line, *(x for x in (town, pc) if x is not None)], separator=", ", ignore_nulls=True)
+    present = line.is_not_null() | (town.is_not_null() if town is not None else pl.lit(False)) | \
+        (pc.is_not_null() if pc is not None else pl.lit(False))
+    parsed = parse_address(line.fill_null(""), pc, town)
+    out = df.select(
+        pl.col(ROW), __present=present, __raw=raw, __p=parsed, __uprn=_col(df, a.uprn).str.replace_all(r"\D", "")
+    ).filter(pl.col("__present"))
+    rec = records.select("record_id", "file_seq", "source_file", "source_row")
+    out = out.with_columns(source_row=pl.col(ROW).cast(pl.Int32)).join(rec, on="source_row", how="left")
+    return out.select(
+        address_mention_id=pl.col("record_id") + ADDRESS_OFFSET + idx,
+        record_id=pl.col("record_id"),
+        file_seq=pl.col("file_seq"),
+        source_file=pl.col("source_file"),
+        source_row=pl.col("source_row"),
+        field=pl.lit(a.field),
+        raw=pl.col("__raw"),
+        flat=pl.col("__p").struct.field("flat"),
+        number=pl.col("__p").struct.field("number"),
+        number_suffix=pl.col("__p").struct.field("number_suffix"),
+        building=pl.col("__p").struct.field("building"),
+        street=pl.col("__p").struct.field("street"),
+        town=pl.col("__p").struct.field("town"),
+        postcode=pl.col("__p").struct.field("postcode"),
+        postcode_valid=pl.col("__p").struct.field("postcode_valid"),
+        uprn=pl.col("__uprn").replace("", None),
+        address_id=pl.lit(None, pl.String),
+    )
+
+
+def _empty_addresses() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "address_mention_id": pl.Int64, "record_id": pl.Int64, "file_seq": pl.Int32, "source_file": pl.String,
+        "source_row": pl.Int32, "field": pl.String, "raw": pl.String, "flat": pl.String, "number": pl.String,
+        "number_suffix": pl.String, "building": pl.String, "street": pl.String, "town": pl.String,
+        "postcode": pl.String, "postcode_valid": pl.Boolean, "uprn": pl.String, "address_id": pl.String})
+
+
+PERSON_COLUMNS = [
+    "mention_id", "record_id", "file_seq", "source_file", "source_row", "slot", "agency", "role", "name_raw",
+    "forename", "middle_names", "surname", "preferred_forename", "name_suffix", "dob", "dob_status", "sex",
+    "nhs_number", "nhs_valid", "upn", "upn_valid", "pnc", "pnc_valid", "local_id", "address_mention_id",
+    "event_date", "person_id",
+]
+
+
+def _names(df: pl.DataFrame, p: PersonSlot, max_len: int) -> dict[str, pl.Expr]:
+    """Name columns of a slot: folded parts plus the name as written."""
+    if p.full_name:
+        raw = _col(df, p.full_name)
+        parts = split_full_name(raw)
+        fore, mid, sur, suf = (parts.struct.field(f) for f in ("forename", "middle_names", "surname", "suffix"))
+    else:
+        fn_raw, sn_raw = _col(df, p.forenames), _col(df, p.surname)
+        raw = pl.concat_str([fn_raw, sn_raw], separator=" ", ignore_nulls=True).replace("", None)
+        fsplit = split_forenames(fn_raw)
+        fore, mid = fsplit.struct.field("forename"), fsplit.struct.field("middle_names")
+        sur, suf = fold_name(sn_raw), pl.lit(None, pl.String)
+    ok = raw.is_null() | (raw.str.len_chars() <= max_len)
+    pref = fold_name(_col(df, p.preferred_forename)) if p.preferred_forename else pl.lit(None, pl.String)
+    return {
+        "name_raw": raw,
+        "forename": pl.when(ok).then(fore),
+        "middle_names": pl.when(ok).then(mid),
+        "surname": pl.when(ok).then(sur),
+        "preferred_forename": pl.when(ok).then(pref),
+        "name_suffix": pl.when(ok).then(suf),
+        "__name_ok": ok,
+    }
+
+
+def _slot_present(df: pl.DataFrame, p: PersonSlot) -> pl.Expr:
+    cols = [p.forenames, p.surname, p.full_name, p.preferred_forename, p.nhs_number, p.upn, p.pnc,
+            p.dob.column if p.dob else None, p.local_id.column if p.local_id else None]
+    exprs = [_col(df, c).is_not_null() for c in cols if c]
+    return pl.any_horizontal(exprs) if exprs else pl.lit(False)
+
+
+def _identifier(expr_fn, df: pl.DataFrame, column: str | None) -> tuple[pl.Expr, pl.Expr]:
+    if column is None:
+        return pl.lit(None, pl.String), pl.lit(None, pl.Boolean)
+    s = expr_fn(_col(df, column))
+    return s.struct.field("value"), s.struct.field("valid")
+
+
+def build_persons(df: pl.DataFrame, m: Mapping, records: pl.DataFrame, addresses: pl.DataFrame,
+                  max_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    """Person mentions of every slot, the observations they make, and value issues."""
+    rec = records.select(pl.col("source_row").cast(pl.Int64).alias(ROW), "record_id", "file_seq", "source_file",
+                         "event_date", "event_type")
+    base = df.join(rec, on=ROW, how="left")
+    addr_ids = addresses.select(pl.col("source_row").cast(pl.Int64).alias(ROW), "field", "address_mention_id")
+    persons, observations, issues = [], [], []
+    for slot_idx, p in enumerate(m.persons, start=1):
+        frame, obs, iss = _slot_frame(base, m, p, slot_idx, addr_ids, max_date)
+        persons.append(frame)
+        observations.append(obs)
+        issues += iss
+    offset = len(m.persons) + 1
+    for lst in m.person_lists:
+        frame, obs, iss = _list_frame(base, m, lst, offset, addr_ids, max_date)
+        persons.append(frame)
+        observations.append(obs)
+        issues += iss
+        offset += lst.max_people
+    persons_df = pl.concat(persons, how="vertical") if persons else pl.DataFrame()
+    obs_df = pl.concat(observations, how="vertical") if observations else _empty_obs()
+    return persons_df, obs_df, issues
+
+
+def _empty_obs() -> pl.DataFrame:
+    return pl.DataFrame(schema={"mention_id": pl.Int64, "address_mention_id": pl.Int64, "date": pl.Date,
+                                "field": pl.String, "file_seq": pl.Int32, "source_file": pl.String,
+                                "source_row": pl.Int32})
+
+
+def _observations(persons: pl.DataFrame, fields: list[str], conditional: dict[str, list[str]],
+                  addr_ids: pl.DataFrame) -> pl.DataFrame:
+    """Where each mention's row observes the person: declared address fields, dated rows only."""
+    wanted = [pl.DataFrame({"field": fields, "__cond": [None] * len(fields)},
+                           schema={"field": pl.String, "__cond": pl.String})]
+    for etype, fs in conditional.items():
+        wanted.append(pl.DataFrame({"field": fs, "__cond": [etype] * len(fs)},
+                                   schema={"field": pl.String, "__cond": pl.String}))
+    want = pl.concat(wanted)
+    if want.height == 0:
+        return _empty_obs()
+    dated = persons.filter(pl.col("event_date").is_not_null()).select(
+        "mention_id", ROW, "event_date", "event_type", "file_seq", "source_file")
+    obs = (dated.join(want, how="cross")
+           .filter(pl.col("__cond").is_null() | (pl.col("__cond") == pl.col("event_type")))
+           .join(addr_ids, on=[ROW, "field"], how="inner"))
+    return obs.select("mention_id", "address_mention_id", pl.col("event_date").alias("date"), "field",
+                      "file_seq", "source_file", pl.col(ROW).cast(pl.Int32).alias("source_row"))
+
+
+def _finish_persons(frame: pl.DataFrame, m: Mapping, primary_field: str | None,
+                    addr_ids: pl.DataFrame) -> pl.DataFrame:
+    if primary_field is not None:
+        prim = addr_ids.filter(pl.col("field") == primary_field).select(ROW, "address_mention_id")
+        frame = frame.join(prim, on=ROW, how="left")
+    else:
+        frame = frame.with_columns(address_mention_id=pl.lit(None, pl.Int64))
+    return frame.with_columns(
+        agency=pl.lit(m.agency), person_id=pl.lit(None, pl.String), source_row=pl.col(ROW).cast(pl.Int32))
+
+
+def _slot_frame(base: pl.DataFrame, m: Mapping, p: PersonSlot, slot_idx: int, addr_ids: pl.DataFrame,
+                max_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    names = _names(base, p, m.max_name_length)
+    dob = (parse_date(_col(base, p.dob.column), p.dob.formats, excel_serial=p.dob.excel_serial, max_date=max_date)
+           if p.dob else pl.struct(date=pl.lit(None, pl.Date), status=pl.lit("missing")))
+    sex = _translate(base, p.sex) if p.sex else pl.lit(None, pl.String)
+    nhs_v, nhs_ok = _identifier(nhs_number, base, p.nhs_number)
+    upn_v, upn_ok = _identifier(upn, base, p.upn)
+    pnc_v, pnc_ok = _identifier(pnc_id, base, p.pnc)
+    if p.local_id:
+        lid_raw = _col(base, p.local_id.column).str.strip_chars().str.to_uppercase()
+        local = pl.when(lid_raw.is_not_null()).then(pl.lit(p.local_id.prefix + ":") + lid_raw)
+    else:
+        local = pl.lit(None, pl.String)
+    role = (_col(base, p.role_column).str.strip_chars().str.to_uppercase() if p.role_column
+            else pl.lit(p.role, pl.String))
+    work = base.filter(_slot_present(base, p)).with_columns(
+        mention_id=pl.col("record_id") + slot_idx,
+        slot=pl.lit(p.slot),
+        role=role,
+        **names,
+        __dob=dob,
+        sex=sex,
+        nhs_number=nhs_v, nhs_valid=nhs_ok, upn=upn_v, upn_valid=upn_ok, pnc=pnc_v, pnc_valid=pnc_ok,
+        local_id=local,
+        __sex_raw=_col(base, p.sex.column) if p.sex else pl.lit(None, pl.String),
+    ).with_columns(dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"))
+    issues = []
+    name_field = p.full_name or p.surname or p.forenames or p.slot
+    issues.append(_issue(work, ~pl.col("__name_ok"), name_field, "overlong_name"))
+    if p.dob:
+        issues += _date_issues(work, "dob_status", p.dob.column)
+    if p.sex:
+        issues.append(_issue(work, pl.col("__sex_raw").is_not_null() & pl.col("sex").is_null()
+                             & ~pl.col("__sex_raw").str.to_uppercase().is_in(["U", "UNKNOWN", ""]),
+                             p.sex.column, "unknown_code"))
+    for col, ok, problem in ((p.nhs_number, "nhs_valid", "invalid_nhs_number"), (p.upn, "upn_valid", "invalid_upn"),
+                             (p.pnc, "pnc_valid", "invalid_pnc_id")):
+        if col:
+            issues.append(_issue(work, pl.col(ok) == False, col, problem))  # noqa: E712
+    if p.local_id and p.local_id.required:
+        issues.append(_issue(work, pl.col("local_id").is_null(), p.local_id.column, "missing_required_id"))
+    primary = p.observed_at[0] if p.observed_at else None
+    frame = _finish_persons(work, m, primary, addr_ids)
+    obs = _observations(frame, p.observed_at, p.conditional_observed_at, addr_ids)
+    return frame.select(PERSON_COLUMNS + [ROW, "event_type"]), obs, issues
+
+
+_ENTRY = r"^\s*(?P<name>[^(]*?)\s*(?:\((?P<inner>[^)]*)\)?)?\s*$"
+
+
+def _list_frame(base: pl.DataFrame, m: Mapping, lst: PersonList, first_idx: int, addr_ids: pl.DataFrame,
+                max_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    """People listed in one column (`Name (dd/mm/yyyy, relationship); ...`), one slot each."""
+    items = (base.filter(_col(base, lst.column).is_not_null())
+             .with_columns(__item=pl.col(lst.column).str.split(lst.separator))
+             .with_columns(__pos=pl.int_ranges(1, pl.col("__item").list.len() + 1))
+             .explode(["__item", "__pos"])
+             .with_columns(__item=pl.col("__item").str.strip_chars())
+             .filter(pl.col("__item").is_not_null() & (pl.col("__item") != "")))
+    items = items.with_columns(__pos=pl.col("__pos").rank("ordinal").over(ROW).cast(pl.Int64))
+    over = items.filter(pl.col("__pos") > lst.max_people)
+    items = items.filter(pl.col("__pos") <= lst.max_people)
+    ext = pl.col("__item").str.extract_groups(_ENTRY)
+    items = items.with_columns(__g=ext).with_columns(
+        __name=pl.col("__g").struct.field("name").replace("", None),
+        __inner=pl.col("__g").struct.field("inner").str.split(","),
+    ).with_columns(
+        __first=pl.col("__inner").list.first().str.strip_chars(),
+        __last=pl.col("__inner").list.last().str.strip_chars(),
+    )
+    looks_date = pl.col("__first").str.contains(r"^\d{1,4}[/\-.]\d{1,2}[/\-.]\d{1,4}$")
+    items = items.with_columns(
+        __dob_raw=pl.when(looks_date).then(pl.col("__first")),
+        __rel=pl.when(pl.col("__inner").list.len() > 1).then(pl.col("__last"))
+        .when(~looks_date.fill_null(False)).then(pl.col("__first")),
+    )
+    parts = split_full_name(pl.col("__name"))
+    dob = parse_date(pl.col("__dob_raw"), lst.dob_formats, max_date=max_date)
+    ok = pl.col("__name").is_null() | (pl.col("__name").str.len_chars() <= m.max_name_length)
+    work = items.with_columns(
+        mention_id=pl.col("record_id") + first_idx - 1 + pl.col("__pos"),
+        slot=pl.lit(lst.slot_prefix) + pl.col("__pos").cast(pl.String),
+        role=pl.col("__rel").str.strip_chars().str.to_uppercase(),
+        name_raw=pl.col("__name"),
+        forename=pl.when(ok).then(parts.struct.field("forename")),
+        middle_names=pl.when(ok).then(parts.struct.field("middle_names")),
+        surname=pl.when(ok).then(parts.struct.field("surname")),
+        preferred_forename=pl.lit(None, pl.String),
+        name_suffix=pl.when(ok).then(parts.struct.field("suffix")),
+        __dob=dob,
+        sex=pl.lit(None, pl.String),
+        nhs_number=pl.lit(None, pl.String), nhs_valid=pl.lit(None, pl.Boolean),
+        upn=pl.lit(None, pl.String), upn_valid=pl.lit(None, pl.Boolean),
+        pnc=pl.lit(None, pl.String), pnc_valid=pl.lit(None, pl.Boolean),
+        local_id=pl.lit(None, pl.String),
+        __name_ok=ok,
+    ).with_columns(dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"))
+    issues = [
+        _issue(work, ~pl.col("__name_ok"), lst.column, "overlong_name"),
+        _issue(work, pl.col("dob_status") == "invalid", lst.column, "unparseable_date"),
+        _issue(work, pl.col("dob_status") == "implausible", lst.column, "implausible_date"),
+        _issue(work, pl.col("__name").is_null(), lst.column, "list_entry_without_name"),
+        _issue(over.unique(ROW), pl.lit(True), lst.column, "too_many_list_entries"),
+    ]
+    primary = lst.observed_at[0] if lst.observed_at else None
+    frame = _finish_persons(work, m, primary, addr_ids)
+    obs = _observations(frame, lst.observed_at, {}, addr_ids)
+    return frame.select(PERSON_COLUMNS + [ROW, "event_type"]), obs, issues
+
+
+def apply_mapping(raw: RawTable, m: Mapping, file_seq: int, source_file: str,
+                  max_date: dt.date | None = None) -> CanonicalFrames:
+    """Turn one raw extract into canonical frames, every readable row kept."""
+    max_date = max_date or dt.date.today()
+    df = raw.frame
+    missing = [c for c in m.required_columns if c not in df.columns]
+    if missing:  # layout detection guarantees this; a direct call may not
+        raise ValueError(f"{source_file}: missing columns {missing}")
+    records, issues = build_records(df, m, file_seq, source_file, max_date)
+    addresses = build_addresses(df, m, records)
+    persons, observations, p_issues = build_persons(df, m, records, addresses, max_date)
+    persons = persons.drop([ROW, "event_type"]) if persons.width else persons
+    all_issues = [i for i in issues + p_issues if i.height]
+    issues_df = (pl.concat(all_issues, how="vertical") if all_issues
+                 else pl.DataFrame(schema=ISSUE_SCHEMA))
+    return CanonicalFrames(records, persons, addresses, observations, issues_df)

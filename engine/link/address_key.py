@@ -1,0 +1,194 @@
+"""Address strings to matching parts (flat, number, building, street, town, postcode).
+
+This is a parse *for matching*, not for display: it applies the conventions the
+place keys depend on (`14b` = flat 2 of 14, `2/14` = flat 2 of 14, `1 Oak Lodge,
+30 Dickens Lane` = flat 1 of 30, street-type abbreviations expanded). It runs once
+per distinct address string, so its cost does not grow with repeated addresses.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import polars as pl
+
+STREET_TYPES = {
+    "RD": "ROAD", "ROAD": "ROAD", "ST": "STREET", "STR": "STREET", "STREET": "STREET",
+    "AVE": "AVENUE", "AV": "AVENUE", "AVENUE": "AVENUE", "LN": "LANE", "LANE": "LANE",
+    "CL": "CLOSE", "CLOSE": "CLOSE", "DR": "DRIVE", "DRV": "DRIVE", "DRIVE": "DRIVE",
+    "GR": "GROVE", "GRO": "GROVE", "GRV": "GROVE", "GROVE": "GROVE",
+    "GDNS": "GARDENS", "GDN": "GARDENS", "GARDENS": "GARDENS", "CRES": "CRESCENT", "CRESC": "CRESCENT",
+    "CRESCENT": "CRESCENT", "WY": "WAY", "WAY": "WAY", "CT": "COURT", "CRT": "COURT", "COURT": "COURT",
+    "PL": "PLACE", "PLACE": "PLACE", "TER": "TERRACE", "TERR": "TERRACE", "TCE": "TERRACE",
+    "TERRACE": "TERRACE", "SQ": "SQUARE", "SQUARE": "SQUARE", "PK": "PARK", "PARK": "PARK",
+    "MWS": "MEWS", "MEWS": "MEWS", "WLK": "WALK", "WALK": "WALK", "RW": "ROW", "ROW": "ROW",
+    "HL": "HILL", "HILL": "HILL", "GRN": "GREEN", "GREEN": "GREEN", "RI": "RISE", "RISE": "RISE",
+    "VW": "VIEW", "VIEW": "VIEW", "PDE": "PARADE", "PARADE": "PARADE", "BVD": "BOULEVARD",
+    "BLVD": "BOULEVARD", "CLS": "CLOSE", "HWY": "HIGHWAY", "WHARF": "WHARF", "YARD": "YARD",
+    "DRIVEWAY": "DRIVEWAY", "CIRCLE": "CIRCLE", "END": "END", "FIELDS": "FIELDS", "MEAD": "MEAD",
+    "CHASE": "CHASE", "GATE": "GATE", "LEA": "LEA", "VALE": "VALE", "BANK": "BANK",
+}
+BUILDING_WORDS = {"HOUSE", "LODGE", "MANSIONS", "COURT", "CT", "TOWER", "HALL", "BUILDINGS", "BLOCK",
+                  "APARTMENTS", "FLATS", "POINT", "CENTRE", "HOSTEL", "PREMISES", "COTTAGES", "HEIGHTS"}
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})\b")
+_POSTCODE_ONLY = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})$")
+_FLAT_PREFIX = re.compile(r"^(?:FLAT|APARTMENT|APT|UNIT|FLT|ROOM)\.? *([0-9]+[A-Z]?|[A-Z])\b[ ,]*")
+_SLASH_NUM = re.compile(r"^([0-9]+[A-Z]?) */ *([0-9]+)([A-Z]?)\b *(.*)$")
+_NUM = re.compile(r"^([0-9]+)(?: ?([A-Z]))?\b[ ,]*(.*)$")
+_RANGE = re.compile(r"^([0-9]+)-[0-9]+\b *(.*)$")
+_CO = re.compile(r"^(?:C/O|C\\O|CARE OF)\b")
+
+PARTS = ("flat", "number", "building", "street", "town", "postcode")
+
+
+def norm_postcode(pc: str | None) -> str | None:
+    """Canonical `AA9 9AA` form of a postcode-looking string, else None."""
+    if not pc:
+        return None
+    s = re.sub(r"[^A-Z0-9]", "", pc.upper())
+    m = _POSTCODE_ONLY.match(s[:-3] + " " + s[-3:]) if len(s) >= 5 else None
+    return f"{m.group(1)} {m.group(2)}" if m else None
+
+
+def expand_street(s: str | None) -> str | None:
+    """Upper-case street or building name with its final type word expanded (RD -> ROAD)."""
+    if not s:
+        return None
+    words = re.sub(r"[^A-Z0-9' ]", " ", s.upper()).replace("'", "").split()
+    if not words:
+        return None
+    if words[-1] in STREET_TYPES:
+        words[-1] = STREET_TYPES[words[-1]]
+    # A leading 'ST' is Saint (St John's Road), never Street.
+    if len(words) > 2 and words[0] == "ST":
+        words[0] = "SAINT"
+    return " ".join(words)
+
+
+_SHORT = {"ROAD": "RD", "STREET": "ST", "AVENUE": "AVE", "LANE": "LN", "CLOSE": "CL", "DRIVE": "DR",
+          "GROVE": "GR", "GARDENS": "GDNS", "CRESCENT": "CRES", "WAY": "WY", "COURT": "CT", "PLACE": "PL",
+          "TERRACE": "TER", "SQUARE": "SQ", "PARK": "PK", "MEWS": "MWS", "WALK": "WLK", "HILL": "HL",
+          "GREEN": "GRN", "RISE": "RI", "VIEW": "VW", "PARADE": "PDE"}
+
+
+def squash_street(s: str) -> str:
+    """A spacing-free short form for typo distance (`ASH WAY` -> `ASHWY`, `PARKC L` -> `PARKCL`)."""
+    words = s.split()
+    if words and words[-1] in _SHORT:
+        words[-1] = _SHORT[words[-1]]
+    return "".join(words)
+
+
+def _is_streetish(comp: str) -> bool:
+    words = comp.split()
+    return bool(words) and words[-1] in STREET_TYPES
+
+
+def _letter_flat(letter: str | None) -> str | None:
+    # 14b Mill Lane is flat 2 of 14 Mill Lane (a=1, b=2, ...): the data's convention.
+    return str(ord(letter) - 64) if letter else None
+
+
+def _flat_token(tok: str) -> str:
+    # "2A" stays as is; a single letter flat "B" becomes 2.
+    return _letter_flat(tok) if len(tok) == 1 and tok.isalpha() else tok
+
+
+@lru_cache(maxsize=500_000)
+def parse_address(raw: str | None, postcode: str | None = None) -> tuple[str | None, ...]:
+    """(flat, number, building, street, town, postcode) of one address string, all upper case."""
+    text = (raw or "").upper().replace("\r", "\n")
+    text = re.sub(r"\s*\n\s*", ", ", text)
+    text = re.sub(r"[\"\.;]", " ", text)
+    comps = [re.sub(r"\s+", " ", c).strip(" -") for c in text.split(",")]
+    comps = [c for c in comps if c and not _CO.match(c)]
+    pc = norm_postcode(postcode)
+    # Postcodes written inside the address string (as a component or at its end).
+    keep: list[str] = []
+    for c in comps:
+        only = norm_postcode(c) if len(c) <= 8 else None
+        if only:
+            pc = pc or only
+            continue
+        m = _POSTCODE.search(c)
+        if m and m.end() == len(c) and m.start() > 0 and not re.match(r"^[0-9]", c[m.start():]):
+            pc = pc or f"{m.group(1)} {m.group(2)}"
+            c = c[: m.start()].strip()
+        if c:
+            keep.append(c)
+    comps = keep
+    flat = number = building = street = town = None
+    # Town: a trailing component with no digits and no street-type word.
+    if len(comps) >= 2 and not re.search(r"[0-9]", comps[-1]) and not _is_streetish(comps[-1]) \
+            and not _FLAT_PREFIX.match(comps[-1]):
+        town = comps.pop()
+    # The flat prefix may share a component with the rest ("FLAT 2 OAK LODGE").
+    if comps:
+        m = _FLAT_PREFIX.match(comps[0])
+        if m:
+            flat = _flat_token(m.group(1))
+            rest = comps[0][m.end():].strip()
+            comps = ([rest] if rest else []) + comps[1:]
+    # The street line is the last component that starts with a number, else the last one.
+    idx = None
+    for i in range(len(comps) - 1, -1, -1):
+        if re.match(r"^[0-9]", comps[i]):
+            idx = i
+            break
+    if idx is None and comps:
+        streetish = [i for i, c in enumerate(comps) if _is_streetish(c) and c.split()[-1] not in BUILDING_WORDS]
+        idx = streetish[-1] if streetish else len(comps) - 1
+    before: list[str] = []
+    if idx is not None:
+        line = comps[idx]
+        before = comps[:idx]
+        if idx + 1 < len(comps) and town is None:
+            town = comps[idx + 1]
+        m = _SLASH_NUM.match(line)
+        if m:  # 2/14 Mill Lane
+            flat = flat or _flat_token(m.group(1))
+            number, street = m.group(2), m.group(4)
+            flat = flat or _letter_flat(m.group(3) or None)
+        else:
+            m = _RANGE.match(line) or None
+            m2 = _NUM.match(line)
+            if m2 and m2.group(3):
+                number, letter, street = m2.group(1), m2.group(2), m2.group(3)
+                if letter and street in STREET_TYPES:  # "14 A ROAD": the letter names the street
+                    street = f"{letter} {street}"
+                elif letter:
+                    flat = flat or _letter_flat(letter)
+            else:
+                street = line
+    if before:
+        b = before[-1]
+        m = _NUM.match(b)
+        if m and m.group(3):  # "1 OAK LODGE" before "30 DICKENS LANE": flat 1, building OAK LODGE
+            flat = flat or _flat_token(m.group(1) + (m.group(2) or ""))
+            building = m.group(3)
+        elif re.fullmatch(r"[0-9]+[A-Z]?", b):
+            flat = flat or b
+        else:
+            mf = _FLAT_PREFIX.match(b)
+            if mf:
+                flat = flat or _flat_token(mf.group(1))
+                building = b[mf.end():].strip() or None
+            else:
+                building = b
+    return (
+        flat,
+        number,
+        expand_street(building),
+        expand_street(street),
+        re.sub(r"[^A-Z ]", "", town).strip() or None if town else None,
+        pc,
+    )
+
+
+def parse_frame(df: pl.DataFrame, raw: str = "raw", postcode: str = "postcode") -> pl.DataFrame:
+    """Add the parsed parts (columns `p_flat` ... `p_postcode`) to `df`, parsing each distinct input once."""
+    distinct = df.select(raw, postcode).unique()
+    rows = [parse_address(r, p) for r, p in zip(distinct[raw].to_list(), distinct[postcode].to_list())]
+    parsed = pl.DataFrame(rows, schema={f"p_{k}": pl.String for k in PARTS}, orient="row")
+    distinct = pl.concat([distinct, parsed], how="horizontal")
+    return df.join(distinct, on=[raw, postcode], how="left", nulls_equal=True)

@@ -1,0 +1,154 @@
+"""Constrained greedy clustering of pre-clusters into persons, resistant to chaining.
+
+Edges (pre-cluster pairs, best pair weight) are merged in descending weight. A
+merge is refused when the two clusters, taken whole, cannot be one person:
+different valid NHS numbers / UPNs / PNC ids / police NominalRefs / probation
+CRNs; no compatible date of birth (equal, day-month swap or one digit off);
+the twin pattern (a shared date of birth with forenames that cannot be the same
+name); a JR/SR clash; a parent-role mention too young for the other's dob; or an
+analyst's rejection. So one bad pair cannot merge two families: the first
+conflicting member stops it. Analyst acceptances merge first, unconditionally.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+STRICT_IDS = ("nhs", "upn", "pnc", "police", "probation")
+
+
+@dataclass
+class Cluster:
+    """What a cluster knows about its person, as sets (merged on union)."""
+
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    dobs: set[str] = field(default_factory=set)  # 'YYYYMMDD'
+    forenames: set[str] = field(default_factory=set)
+    canon: set[str] = field(default_factory=set)
+    middles: set[str] = field(default_factory=set)
+    surnames: set[str] = field(default_factory=set)
+    suffixes: set[str] = field(default_factory=set)
+    max_birth_year: int | None = None
+    reject_tags: set[tuple[int, int]] = field(default_factory=set)
+
+    def absorb(self, o: "Cluster") -> None:
+        """Union `o` into this cluster."""
+        for k, v in o.ids.items():
+            self.ids.setdefault(k, set()).update(v)
+        self.dobs |= o.dobs
+        self.forenames |= o.forenames
+        self.canon |= o.canon
+        self.middles |= o.middles
+        self.surnames |= o.surnames
+        self.suffixes |= o.suffixes
+        if o.max_birth_year is not None:
+            self.max_birth_year = o.max_birth_year if self.max_birth_year is None else min(self.max_birth_year, o.max_birth_year)
+        self.reject_tags |= o.reject_tags
+
+
+def dob_compatible(a: str, b: str) -> bool:
+    """Same date of birth allowing a day/month swap or a one-digit slip."""
+    if a == b:
+        return True
+    if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
+        return True
+    return DamerauLevenshtein.distance(a, b) <= 1
+
+
+def names_compatible(a: Cluster, b: Cluster) -> bool:
+    """Could some forename of `a` and some forename of `b` be the same person's name?"""
+    if not a.forenames or not b.forenames:
+        return True
+    if a.canon & b.canon or a.forenames & b.forenames:
+        return True
+    if a.forenames & b.middles or b.forenames & a.middles:
+        return True
+    if a.forenames & b.surnames and b.forenames & a.surnames:  # forename and surname swapped
+        return True
+    for x in a.forenames:
+        for y in b.forenames:
+            if len(x) == 1 or len(y) == 1:
+                if x[0] == y[0]:
+                    return True
+            elif JaroWinkler.similarity(x, y) >= 0.85:
+                return True
+            elif len(x) >= 3 and len(y) >= 3 and (x in y or y in x):
+                return True
+    return False
+
+
+def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bool = True) -> str | None:
+    """Why `a` and `b` cannot be one person, or None when they can."""
+    for k in STRICT_IDS:
+        x, y = a.ids.get(k), b.ids.get(k)
+        if x and y and not (x & y):
+            return f"different {k}"
+    if any((i, 1 - s) in b.reject_tags for i, s in a.reject_tags):
+        return "rejected by analyst"
+    if enforce_dob and a.dobs and b.dobs and not any(dob_compatible(x, y) for x in a.dobs for y in b.dobs):
+        return "incompatible dates of birth"
+    if enforce_twins and a.dobs & b.dobs and not names_compatible(a, b):
+        return "twin pattern (same dob, different forename)"
+    if ("JR" in a.suffixes and "SR" in b.suffixes) or ("SR" in a.suffixes and "JR" in b.suffixes):
+        return "junior/senior"
+    for p, q in ((a, b), (b, a)):
+        if p.max_birth_year is not None and any(int(d[:4]) > p.max_birth_year for d in q.dobs):
+            return "too young for a parent role"
+    return None
+
+
+class UnionFind:
+    """Union-find over pre-cluster ids with a Cluster payload per root."""
+
+    def __init__(self, clusters: dict[int, Cluster]):
+        self.parent: dict[int, int] = {k: k for k in clusters}
+        self.data = clusters
+
+    def find(self, x: int) -> int:
+        """Root of x (path halving)."""
+        p = self.parent
+        while p[x] != x:
+            p[x] = p[p[x]]
+            x = p[x]
+        return x
+
+    def union(self, a: int, b: int) -> int:
+        """Merge the clusters of a and b; the smaller root id survives (deterministic)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        keep, gone = (ra, rb) if ra < rb else (rb, ra)
+        self.parent[gone] = keep
+        self.data[keep].absorb(self.data.pop(gone))
+        return keep
+
+
+def greedy_cluster(
+    clusters: dict[int, Cluster],
+    edges: Iterable[tuple[int, int, float]],
+    accepted: Iterable[tuple[int, int]] = (),
+    enforce_dob: bool = True,
+    enforce_twins: bool = True,
+) -> tuple[dict[int, int], list[tuple[int, int, float, str]]]:
+    """Cluster pre-clusters; returns (pre-cluster -> root, refused edges with reasons).
+
+    `edges` must already be filtered to the link threshold; they are sorted here by weight
+    (descending), ties broken by ids so runs are reproducible.
+    """
+    uf = UnionFind(clusters)
+    for a, b in accepted:
+        if a in uf.parent and b in uf.parent:
+            uf.union(a, b)
+    refused: list[tuple[int, int, float, str]] = []
+    for a, b, w in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
+            continue
+        why = conflict(uf.data[ra], uf.data[rb], enforce_dob, enforce_twins)
+        if why:
+            refused.append((a, b, w, why))
+            continue
+        uf.union(ra, rb)
+    return {k: uf.find(k) for k in uf.parent}, refused

@@ -1,0 +1,148 @@
+"""Comparisons declared as ordered levels that compile to one SQL CASE each (Splink style).
+
+A pair is compared over signature columns `l.<col>` and `r.<col>`. The first
+level whose condition holds is the pair's level; a level flagged `null` carries
+no evidence (weight 0). Levels flagged `tf` are adjusted by the frequency of the
+agreeing value (agreeing on SMITH is worth less than on WOJCIK).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: a label, its SQL condition, and whether it is the no-evidence level."""
+
+    label: str
+    sql: str
+    null: bool = False
+    tf: str | None = None  # column whose value frequency adjusts this level's u
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A named, ordered list of levels; the last level should be the catch-all disagreement."""
+
+    name: str
+    levels: tuple[Level, ...]
+    fixed_m: dict[str, float] = field(default_factory=dict)  # levels whose m is not learned
+
+    def case_sql(self) -> str:
+        """`CASE ... END` giving the level index (0-based) for the pair in scope (aliases l, r)."""
+        whens = " ".join(f"WHEN {lv.sql} THEN {i}" for i, lv in enumerate(self.levels[:-1]))
+        return f"CASE {whens} ELSE {len(self.levels) - 1} END"
+
+    def null_levels(self) -> list[int]:
+        """Indices of the no-evidence levels."""
+        return [i for i, lv in enumerate(self.levels) if lv.null]
+
+
+def _either_null(col: str) -> str:
+    return f"(l.{col} IS NULL OR r.{col} IS NULL)"
+
+
+def _jw(col: str, t: float) -> str:
+    return f"jaro_winkler_similarity(l.{col}, r.{col}) >= {t}"
+
+
+SWAPPED = "(l.fn = r.sn AND l.sn = r.fn)"
+
+FORENAME = Comparison("forename", (
+    Level("null", _either_null("fn"), null=True),
+    Level("exact", "l.fn = r.fn", tf="fn"),
+    Level("swapped with surname", SWAPPED),
+    Level("nickname or preferred name",
+          "(list_has_any(l.fcanon, r.fcanon) OR l.pref = r.fn OR l.fn = r.pref"
+          " OR list_has_any(coalesce(l.pcanon, []), r.fcanon) OR list_has_any(l.fcanon, coalesce(r.pcanon, [])))"),
+    Level("jaro-winkler >= 0.92 or contained",
+          f"({_jw('fn', 0.92)} OR (length(l.fn) >= 3 AND length(r.fn) >= 3"
+          " AND (contains(l.fn, r.fn) OR contains(r.fn, l.fn))))"),
+    Level("initial", "(length(l.fn) = 1 OR length(r.fn) = 1) AND l.fi = r.fi"),
+    Level("known by middle name", "(list_contains(l.mids, r.fn) OR list_contains(r.mids, l.fn))"),
+    Level("jaro-winkler >= 0.8", _jw("fn", 0.8)),
+    Level("different", "TRUE"),
+))
+
+SURNAME = Comparison("surname", (
+    Level("null", _either_null("sn"), null=True),
+    Level("exact", "l.sn = r.sn", tf="sn"),
+    Level("swapped with forename", SWAPPED),
+    Level("part of double-barrelled", "len(l.sn_parts) + len(r.sn_parts) > 2 AND list_has_any(l.sn_parts, r.sn_parts)"),
+    Level("jaro-winkler >= 0.92", _jw("sn", 0.92)),
+    Level("jaro-winkler >= 0.8", _jw("sn", 0.8)),
+    Level("different", "TRUE"),
+))
+
+DOB = Comparison("dob", (
+    # A parent named only by role cannot be born after the event year minus 13.
+    Level("too young for the role",
+          "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)"),
+    Level("null", _either_null("dob"), null=True),
+    Level("exact", "l.dob = r.dob"),
+    Level("day and month swapped", "l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d"),
+    Level("one digit off", "damerau_levenshtein(l.dob_s, r.dob_s) <= 1"),
+    Level("same year", "l.dob_y = r.dob_y"),
+    Level("different", "TRUE"),
+))
+
+SEX = Comparison("sex", (
+    Level("null", _either_null("sex"), null=True),
+    Level("same", "l.sex = r.sex"),
+    Level("different", "TRUE"),
+))
+
+SUFFIX = Comparison("suffix", (
+    Level("null", _either_null("sfx"), null=True),
+    Level("same", "l.sfx = r.sfx"),
+    Level("different (JR/SR)", "TRUE"),
+))
+
+LOCATION = Comparison("location", (
+    Level("null", "(l.place_id IS NULL AND l.postcode IS NULL) OR (r.place_id IS NULL AND r.postcode IS NULL)", null=True),
+    Level("same place", "l.place_id = r.place_id"),
+    Level("same postcode", "l.postcode = r.postcode"),
+    Level("same street", "l.street_key = r.street_key"),
+    Level("same postcode sector", "l.pc_sector = r.pc_sector"),
+    Level("same postcode district", "l.pc_district = r.pc_district"),
+    Level("different", "TRUE"),
+))
+
+
+def _id_comparison(name: str, col: str, label: str) -> Comparison:
+    return Comparison(name, (
+        Level("null", f"(coalesce(len(l.{col}), 0) = 0 OR coalesce(len(r.{col}), 0) = 0)", null=True),
+        Level(f"same {label}", f"list_has_any(l.{col}, r.{col})"),
+        Level(f"different {label}", "TRUE"),
+    ))
+
+
+NHS = _id_comparison("nhs_number", "nhs_set", "NHS number")
+UPN = _id_comparison("upn", "upn_set", "UPN")
+PNC = _id_comparison("pnc", "pnc_set", "PNC id")
+POLICE = _id_comparison("police_id", "police_set", "police NominalRef")
+PROBATION = _id_comparison("probation_id", "probation_set", "probation CRN")
+CSC = _id_comparison("csc_id", "csc_set", "CSC Person ID")
+
+COMPARISONS: tuple[Comparison, ...] = (FORENAME, SURNAME, DOB, SEX, SUFFIX, LOCATION, NHS, UPN, PNC, POLICE,
+                                       PROBATION, CSC)
+
+# Identifier agreement is near-certain and disagreement on a strict id rules a match out; these
+# are fixed rather than learned because deterministic pre-clusters leave no agreeing pairs to learn from.
+FIXED_M: dict[tuple[str, int], float] = {
+    ("nhs_number", 1): 0.999, ("nhs_number", 2): 0.001,
+    ("upn", 1): 0.999, ("upn", 2): 0.001,
+    ("pnc", 1): 0.999, ("pnc", 2): 0.001,
+    ("police_id", 1): 0.99, ("police_id", 2): 0.01,
+    ("probation_id", 1): 0.99, ("probation_id", 2): 0.01,
+    # A child can hold two CSC ids when a duplicate record was made.
+    ("csc_id", 1): 0.9, ("csc_id", 2): 0.1,
+    # A parent-role mention whose candidate was born too late is almost never the same person.
+    ("dob", 0): 0.0005,
+}
+FIXED_U: dict[tuple[str, int], float] = {("dob", 0): 0.2}
+
+
+def gamma_select_sql() -> str:
+    """Select-list of `g_<name>` level columns for every comparison."""
+    return ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in COMPARISONS)

@@ -1,0 +1,159 @@
+"""Unsupervised estimation: u from random pairs of pre-clusters, m by expectation-maximisation.
+
+u is measured over pairs of *different deterministic pre-clusters*, one random
+signature each, so a person seen eight times does not inflate agreement rates
+(random mention pairs would often be the same person). m starts from pairs
+inside pre-clusters (known matches through shared ids) and is refined by EM over
+the candidate pairs' comparison patterns, with u held fixed.
+"""
+from __future__ import annotations
+
+import math
+
+import duckdb
+import polars as pl
+
+from engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U, gamma_select_sql
+from engine.link.model import LevelParams, LinkModel
+from engine.link.settings import EmSettings
+
+
+def gamma_table(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> None:
+    """Create temp table `out`: the rows of `pairs` (sid_l, sid_r, ...) with every `g_<comparison>` level."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT p.*, {gamma_select_sql()}
+        FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r
+    """)
+
+
+def _level_counts(con: duckdb.DuckDBPyConnection, table: str, weight: str = "1") -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for c in COMPARISONS:
+        rows = con.execute(f"SELECT g_{c.name}, sum({weight}) FROM {table} GROUP BY 1").fetchall()
+        counts = [0.0] * len(c.levels)
+        for lvl, n in rows:
+            counts[int(lvl)] = float(n)
+        out[c.name] = counts
+    return out
+
+
+def _normalise(counts: list[float], nulls: list[int], floor: float, smooth: float = 0.5) -> list[float]:
+    # Additive smoothing keeps unseen levels possible; null levels carry no probability.
+    vals = [0.0 if i in nulls else c + smooth for i, c in enumerate(counts)]
+    tot = sum(vals) or 1.0
+    return [1.0 if i in nulls else max(v / tot, floor) for i, v in enumerate(vals)]
+
+
+def estimate_u(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str, list[float]]:
+    """u per level from random pairs of different pre-clusters (one random signature each)."""
+    n = con.execute("SELECT count(DISTINCT pc) FROM _lk_sig").fetchall()[0][0]
+    if n < 2:
+        return {c.name: _normalise([0.0] * len(c.levels), c.null_levels(), settings.u_floor) for c in COMPARISONS}
+    offsets = max(1, min(n - 1, math.ceil(settings.u_sample_pairs / n)))
+    seed = settings.seed
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_reps AS
+        SELECT row_number() OVER (ORDER BY hash(pc + {int(seed * 1e6)})) - 1 AS rn, sid FROM (
+            SELECT pc, arg_min(sid, hash(sid * 7919 + {int(seed * 1e6)})) AS sid FROM _lk_sig GROUP BY pc
+        );
+        CREATE OR REPLACE TEMP TABLE _lk_upairs AS
+        SELECT a.sid AS sid_l, b.sid AS sid_r
+        FROM _lk_reps a CROSS JOIN range(1, {offsets + 1}) o(k)
+        JOIN _lk_reps b ON b.rn = (a.rn + o.k) % {n};
+    """)
+    gamma_table(con, "_lk_upairs", "_lk_ugam")
+    counts = _level_counts(con, "_lk_ugam")
+    con.execute("DROP TABLE _lk_upairs; DROP TABLE _lk_ugam; DROP TABLE _lk_reps")
+    return {c.name: _normalise(counts[c.name], c.null_levels(), settings.u_floor) for c in COMPARISONS}
+
+
+def initial_m(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str, list[float]]:
+    """m per level from signature pairs inside the same pre-cluster (matches known through ids)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_mpairs AS
+        WITH s AS (SELECT sid, pc, row_number() OVER (PARTITION BY pc ORDER BY sid) AS k FROM _lk_sig)
+        SELECT a.sid AS sid_l, b.sid AS sid_r FROM s a JOIN s b ON a.pc = b.pc AND b.k = a.k + 1
+    """)
+    gamma_table(con, "_lk_mpairs", "_lk_mgam")
+    counts = _level_counts(con, "_lk_mgam")
+    con.execute("DROP TABLE _lk_mpairs; DROP TABLE _lk_mgam")
+    return {c.name: _normalise(counts[c.name], c.null_levels(), settings.m_floor, smooth=1.0) for c in COMPARISONS}
+
+
+def _patterns(con: duckdb.DuckDBPyConnection, gammas: str, where: str = "TRUE") -> pl.DataFrame:
+    cols = ", ".join(f"g_{c.name}" for c in COMPARISONS)
+    return con.sql(f"SELECT {cols}, count(*)::DOUBLE AS n FROM {gammas} WHERE {where} GROUP BY ALL").pl()
+
+
+def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list[float]], settings: EmSettings,
+           learn: set[str], exclude: frozenset[str] = frozenset(), lam0: float = 0.5) -> tuple[dict[str, list[float]], float]:
+    """EM over comparison patterns (columns g_<name>, n); returns (m, prior). u stays fixed.
+
+    Comparisons in `exclude` (the ones the session was blocked on, hence biased) are left out
+    of the likelihood; only comparisons in `learn` have m updated.
+    """
+    m = {k: list(v) for k, v in m0.items()}
+    if patterns.is_empty():
+        return m, lam0
+    lam = lam0
+    used = [c for c in COMPARISONS if c.name not in exclude]
+    total = patterns["n"].sum()
+    for _ in range(settings.iterations):
+        log_bf = pl.sum_horizontal(
+            pl.col(f"g_{c.name}").replace_strict(
+                {i: math.log(m[c.name][i] / u[c.name][i]) for i in range(len(c.levels))}, return_dtype=pl.Float64)
+            for c in used
+        )
+        post = patterns.with_columns(
+            (pl.lit(math.log(lam / (1 - lam))) + log_bf).clip(-700, 700).alias("lo")
+        ).with_columns((pl.col("n") / (1 + (-pl.col("lo")).exp())).alias("pn"))
+        lam = min(max(post["pn"].sum() / total, 1e-6), 1 - 1e-6)
+        for c in used:
+            if c.name not in learn:
+                continue
+            agg = post.group_by(f"g_{c.name}").agg(pl.col("pn").sum())
+            acc = [0.0] * len(c.levels)
+            for g, v in agg.iter_rows():
+                acc[int(g)] = v
+            m[c.name] = _normalise(acc, c.null_levels(), settings.m_floor, smooth=0.1)
+    return m, lam
+
+
+# Training sessions (Splink's approach): each runs EM on the candidates of one blocking rule and
+# learns only the comparisons that rule did not constrain, which the blocking would have biased.
+SESSIONS: tuple[tuple[int, frozenset[str]], ...] = (
+    (0, frozenset({"surname", "dob"})),          # surname+dob: learns forename, location, sex, ids
+    (2, frozenset({"forename", "surname", "dob"})),  # names any order: learns location, sex
+)
+
+
+def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0) -> LinkModel:
+    """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior."""
+    u = estimate_u(con, settings)
+    for (name, i), v in FIXED_U.items():
+        u[name][i] = v
+    m0 = initial_m(con, settings)
+    m = {k: list(v) for k, v in m0.items()}
+    learned: set[str] = set()
+    for rule, exclude in SESSIONS:
+        pats = _patterns(con, gammas, f"rule = {rule}")
+        learn = {c.name for c in COMPARISONS if c.name not in exclude and (c.name, 1) not in FIXED_M}
+        m_s, _ = run_em(pats, m, u, settings, learn - learned, exclude)
+        for name in learn - learned:
+            m[name] = m_s[name]
+        learned |= learn
+    # Dates of birth: the id-linked pairs measure how often a true match disagrees; EM cannot,
+    # because every rule that leaves dob free blocks on names, and same-name different people
+    # (father and son) then look like matches with a wrong dob. Error levels get a floor for
+    # cross-agency typos, which id-linked (mostly same-agency) pairs under-represent.
+    m["dob"] = [max(v, 0.005) if i > 2 else v for i, v in enumerate(m0["dob"])]
+    for (name, i), v in FIXED_M.items():
+        m[name][i] = v
+    # The prior: EM over every candidate with m and u fixed.
+    _, lam = run_em(_patterns(con, gammas), m, u, settings, learn=set(), lam0=0.1)
+    comps: dict[str, list[LevelParams]] = {}
+    for c in COMPARISONS:
+        comps[c.name] = [LevelParams(label=lv.label, m=m[c.name][i], u=u[c.name][i], null=lv.null)
+                         for i, lv in enumerate(c.levels)]
+    return LinkModel(prior=lam, comparisons=comps, tf_weight=tf_weight)

@@ -1,0 +1,196 @@
+"""Person features for linkage, built in bulk in DuckDB from `person_mentions`.
+
+Creates temp tables on the connection:
+  _lk_m    one row per mention: cleaned comparison fields, place, pre-cluster id
+  _lk_sig  one row per distinct signature (mentions identical in every compared field)
+  _lk_pc   one row per deterministic pre-cluster: its identifier sets
+"""
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from engine.link.components import connected_components
+
+# Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
+FEMALE_ROLES = ("MOTHER", "GRANDMOTHER", "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",
+                "STEP-DAUGHTER", "NIECE", "GIRLFRIEND", "MUM")
+MALE_ROLES = ("FATHER", "GRANDFATHER", "UNCLE", "SON", "BROTHER", "STEP-FATHER", "STEPFATHER", "HUSBAND",
+              "STEP-SON", "NEPHEW", "BOYFRIEND", "DAD")
+ADULT_ROLES = ("MOTHER", "FATHER", "GRANDMOTHER", "GRANDFATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER",
+               "STEPMOTHER", "MOTHER'S PARTNER", "FATHER'S PARTNER", "PARTNER", "HUSBAND", "WIFE", "CARER",
+               "GUARDIAN", "LEAD_TENANT", "MUM", "DAD")
+
+
+def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
+    """`_lk_nick(name, canonical)`: nickname/variant groups (from engine.normalise when present)."""
+    try:
+        from engine.normalise.names import nickname_table
+
+        nick = nickname_table().select("name", "canonical")
+    except Exception:  # the normaliser is optional: fall back to the nicknames package
+        from nicknames import NickNamer
+
+        rows = [(k.upper(), c.upper()) for k, cs in NickNamer().canonical_lookup.items() for c in cs]
+        nick = pl.DataFrame(rows, schema={"name": pl.String, "canonical": pl.String}, orient="row")
+    con.register("_lk_nick_df", nick)
+    con.execute("CREATE OR REPLACE TEMP TABLE _lk_nick AS SELECT DISTINCT name, canonical FROM _lk_nick_df")
+    con.unregister("_lk_nick_df")
+
+
+def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr") -> None:
+    """Create `_lk_m` from the mention table `source` and the place table `places`
+    (address_mention_id, place_id, postcode, street_key)."""
+    _nickname_sql_table(con)
+    fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
+                       for roles in (FEMALE_ROLES, MALE_ROLES, ADULT_ROLES))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_raw AS
+        SELECT m.mention_id, m.record_id, m.source_file, m.source_row, m.slot, m.agency, upper(m.role) AS role,
+               nullif(trim(upper(m.forename)), '') AS fn0,
+               nullif(trim(upper(m.middle_names)), '') AS mid0,
+               nullif(trim(upper(m.surname)), '') AS sn0,
+               nullif(trim(upper(m.preferred_forename)), '') AS pref0,
+               nullif(upper(m.name_suffix), '') AS sfx,
+               CASE WHEN coalesce(m.dob_status, 'ok') = 'ok' THEN m.dob END AS dob,
+               coalesce(CASE WHEN m.sex IN ('M', 'F') THEN m.sex END,
+                        CASE WHEN upper(m.role) IN ({fem}) THEN 'F' WHEN upper(m.role) IN ({mal}) THEN 'M' END) AS sex,
+               CASE WHEN m.nhs_valid THEN regexp_replace(m.nhs_number, '[^0-9]', '', 'g') END AS nhs,
+               CASE WHEN m.upn_valid THEN upper(m.upn) END AS upn,
+               CASE WHEN m.pnc_valid THEN upper(m.pnc) END AS pnc,
+               nullif(m.local_id, '') AS local_id,
+               -- A parent or grandparent was at least 13 at the event: a later birth cannot be them.
+               CASE WHEN upper(m.role) IN ({adult}) AND m.event_date IS NOT NULL
+                    THEN year(m.event_date) - 13 END AS max_birth_year,
+               a.place_id, a.postcode, a.street_key
+        FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
+    """)
+    # Letters the source encoding lost ('?'): take the commonest fully-written name that fits.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_names AS
+        SELECT v AS name, count(*) AS n FROM (
+            SELECT fn0 AS v FROM _lk_raw UNION ALL SELECT sn0 FROM _lk_raw UNION ALL SELECT pref0 FROM _lk_raw
+        ) WHERE v IS NOT NULL GROUP BY 1;
+        CREATE OR REPLACE TEMP TABLE _lk_wild AS
+        SELECT w.name AS wild, arg_max(c.name, c.n) AS fixed
+        FROM (SELECT name FROM _lk_names WHERE contains(name, '?')) w
+        JOIN (SELECT name, n FROM _lk_names WHERE NOT contains(name, '?')) c
+          ON length(c.name) = length(w.name)
+         AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
+        GROUP BY 1;
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_m0 AS
+        SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
+               coalesce(w1.fixed, r.fn0) AS fn,
+               coalesce(w2.fixed, r.sn0) AS sn,
+               nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref,
+               r.mid0 AS mid
+        FROM _lk_raw r
+        LEFT JOIN _lk_wild w1 ON w1.wild = r.fn0
+        LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0
+        LEFT JOIN _lk_wild w3 ON w3.wild = r.pref0
+    """)
+    _pre_clusters(con)
+
+
+def _pre_clusters(con: duckdb.DuckDBPyConnection) -> None:
+    """Deterministic pre-clusters: mentions sharing a valid NHS number, UPN, PNC id or an
+    agency's own person id are one person (the ids were checked clean on every extract we have)."""
+    edges = con.sql("""
+        WITH ids AS (
+            SELECT mention_id, 'N' || nhs AS k FROM _lk_m0 WHERE nhs IS NOT NULL
+            UNION ALL SELECT mention_id, 'U' || upn FROM _lk_m0 WHERE upn IS NOT NULL
+            UNION ALL SELECT mention_id, 'P' || pnc FROM _lk_m0 WHERE pnc IS NOT NULL
+            UNION ALL SELECT mention_id, 'L' || local_id FROM _lk_m0 WHERE local_id IS NOT NULL
+        ), keys AS (SELECT k, -dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
+        SELECT ids.mention_id AS a, keys.node AS b FROM ids JOIN keys USING (k)
+    """).pl()
+    nodes = con.sql("SELECT mention_id FROM _lk_m0").pl()["mention_id"]
+    comp = connected_components(edges, nodes).filter(pl.col("node") >= 0)
+    # Component label: the smallest mention id in it (ids are negative, mentions positive).
+    comp = comp.join(
+        comp.group_by("component").agg(pl.col("node").min().alias("pc")), on="component"
+    ).select(pl.col("node").alias("mention_id"), "pc")
+    con.register("_lk_pc_df", comp)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_m AS
+        SELECT m.*, p.pc
+        FROM _lk_m0 m JOIN _lk_pc_df p USING (mention_id);
+        CREATE OR REPLACE TEMP TABLE _lk_pc AS
+        SELECT pc,
+               coalesce(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL)), []) AS nhs_set,
+               coalesce(list_distinct(list(upn) FILTER (WHERE upn IS NOT NULL)), []) AS upn_set,
+               coalesce(list_distinct(list(pnc) FILTER (WHERE pnc IS NOT NULL)), []) AS pnc_set,
+               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'police:%')), []) AS police_set,
+               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'probation:%')), []) AS probation_set,
+               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'csc:%')), []) AS csc_set,
+               count(*) AS n_mentions
+        FROM _lk_m GROUP BY pc;
+    """)
+    con.unregister("_lk_pc_df")
+    con.execute("DROP TABLE IF EXISTS _lk_m0; DROP TABLE IF EXISTS _lk_raw")
+    _parent_ages(con)
+
+
+CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")
+PARENT_ROLES = ("MOTHER", "FATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", "STEPMOTHER", "MOTHER'S PARTNER",
+                "FATHER'S PARTNER", "GRANDMOTHER", "GRANDFATHER", "PARENT", "GUARDIAN")
+
+
+def _parent_ages(con: duckdb.DuckDBPyConnection) -> None:
+    """A parent named in the same row as a child (school carer, CSC relative, lead tenant of a
+    household with a son or daughter) was born at least 12 years before that child; the child's
+    dob comes from its pre-cluster, so an id-only child slot still counts."""
+    child = ", ".join("'" + r + "'" for r in CHILD_ROLES)
+    parent = ", ".join("'" + r.replace("'", "''") + "'" for r in PARENT_ROLES)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_pcdob AS SELECT pc, min(year(dob)) AS y FROM _lk_m WHERE dob IS NOT NULL GROUP BY pc;
+        CREATE OR REPLACE TEMP TABLE _lk_kid AS
+        SELECT m.record_id, min(d.y) AS kid_y FROM _lk_m m JOIN _lk_pcdob d USING (pc)
+        WHERE m.slot IN ('pupil', 'child') OR upper(m.role) IN ({child})
+        GROUP BY m.record_id;
+        UPDATE _lk_m SET max_birth_year = least(coalesce(_lk_m.max_birth_year, 9999), k.kid_y - 12)
+        FROM _lk_kid k
+        WHERE k.record_id = _lk_m.record_id AND _lk_m.dob IS NULL
+          AND (upper(_lk_m.role) IN ({parent}) OR (_lk_m.slot = 'lead_tenant'))
+          AND _lk_m.slot NOT IN ('pupil', 'child');
+        DROP TABLE _lk_pcdob; DROP TABLE _lk_kid;
+    """)
+
+
+SIG_COLS = ("pc", "fn", "mid", "sn", "pref", "sfx", "dob", "sex", "place_id", "postcode", "street_key",
+            "max_birth_year")
+
+
+def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
+    """Collapse identical mentions into `_lk_sig` (with derived blocking/comparison fields) and
+    map every mention to its signature in `_lk_msig(mention_id, sid)`."""
+    cols = ", ".join(SIG_COLS)
+    anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_mh AS SELECT mention_id, hash({cols}) AS h FROM _lk_m;
+        CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
+        CREATE OR REPLACE TEMP TABLE _lk_sig AS
+        WITH s AS (
+            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n
+            FROM _lk_m m JOIN _lk_mh h USING (mention_id) GROUP BY h.h
+        )
+        SELECT row_number() OVER (ORDER BY rep_mention) AS sid, s.*,
+               CASE WHEN s.sn IS NOT NULL THEN list_filter(string_split(replace(s.sn, '-', ' '), ' '), lambda x: length(x) > 1) END AS sn_parts,
+               list_filter(string_split(coalesce(s.mid, ''), ' '), lambda x: x <> '') AS mids,
+               left(s.fn, 1) AS fi,
+               year(s.dob) AS dob_y, month(s.dob) AS dob_m, day(s.dob) AS dob_d,
+               strftime(s.dob, '%Y%m%d') AS dob_s,
+               left(s.postcode, length(s.postcode) - 2) AS pc_sector,
+               split_part(s.postcode, ' ', 1) AS pc_district,
+               CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
+               CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
+               p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set
+        FROM s JOIN _lk_pc p USING (pc)
+        LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
+        LEFT JOIN _lk_nickl k2 ON k2.name = s.pref;
+        CREATE OR REPLACE TEMP TABLE _lk_msig AS
+        SELECT h.mention_id, s.sid FROM _lk_mh h JOIN _lk_sig s USING (h);
+        DROP TABLE _lk_mh;
+    """)

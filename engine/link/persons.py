@@ -1,0 +1,131 @@
+"""Person linkage pipeline over temp tables: features -> blocking -> training -> scoring -> clustering."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from engine.link.blocking import block
+from engine.link.clustering import Cluster, greedy_cluster
+from engine.link.em import gamma_table, train
+from engine.link.features import build_mentions, build_signatures
+from engine.link.model import LinkModel
+from engine.link.scoring import build_tf_tables, score
+from engine.link.settings import LinkSettings
+
+
+@dataclass
+class PersonResult:
+    """Outcome of one person-linkage run (cluster label per mention lives in `_lk_cluster`)."""
+
+    model: LinkModel
+    n_mentions: int
+    n_signatures: int
+    n_candidates: int
+    n_clusters: int
+    refused: list[tuple[int, int, float, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, Cluster]:
+    rows = con.execute(f"""
+        SELECT m.pc,
+               any_value(p.nhs_set), any_value(p.upn_set), any_value(p.pnc_set),
+               any_value(p.police_set), any_value(p.probation_set),
+               list(DISTINCT strftime(m.dob, '%Y%m%d')) FILTER (WHERE m.dob IS NOT NULL),
+               list(DISTINCT m.fn) FILTER (WHERE m.fn IS NOT NULL),
+               list(DISTINCT m.pref) FILTER (WHERE m.pref IS NOT NULL),
+               flatten(list(DISTINCT string_split(m.mid, ' ')) FILTER (WHERE m.mid IS NOT NULL)),
+               list(DISTINCT m.sn) FILTER (WHERE m.sn IS NOT NULL),
+               list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL),
+               min(m.max_birth_year)
+        FROM _lk_m m JOIN _lk_pc p USING (pc) SEMI JOIN {pcs_table} t ON t.pc = m.pc
+        GROUP BY m.pc
+    """).fetchall()
+    nick = dict(con.execute("SELECT name, canon FROM _lk_nickl").fetchall())
+    out: dict[int, Cluster] = {}
+    for pc, nhs, upn, pnc, pol, prob, dobs, fns, prefs, mids, sns, sfx, mby in rows:
+        names = set(fns or []) | set(prefs or [])
+        canon = set()
+        for n in names:
+            canon.update(nick.get(n) or [n])
+        out[pc] = Cluster(
+            ids={"nhs": set(nhs or []), "upn": set(upn or []), "pnc": set(pnc or []),
+                 "police": set(pol or []), "probation": set(prob or [])},
+            dobs=set(dobs or []), forenames=names, canon=canon, middles=set(mids or []) - {""},
+            surnames=set(sns or []), suffixes=set(sfx or []), max_birth_year=mby,
+        )
+    return out
+
+
+def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source: str = "person_mentions",
+                 decisions: pl.DataFrame | None = None, model: LinkModel | None = None) -> PersonResult:
+    """Link the mentions of `source` (person_mentions layout; `_lk_addr` must exist).
+
+    Leaves temp tables `_lk_scored` (scored signature pairs) and `_lk_cluster(mention_id, cluster)`.
+    `decisions` (mention_id_l, mention_id_r, decision 'accept'|'reject') override the model.
+    A given `model` is used as is instead of training.
+    """
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    build_mentions(con, source)
+    build_signatures(con)
+    t["features"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n_cand = block(con, settings.blocking)
+    gamma_table(con, "_lk_cand", "_lk_gam")
+    t["blocking"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if model is None:
+        model = train(con, "_lk_gam", settings.em, settings.tf_weight)
+    t["training"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_tf_tables(con)
+    score(con, model, "_lk_gam", "_lk_scored")
+    t["scoring"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cs = settings.cluster
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_pcedge AS
+        SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w
+        FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
+        WHERE s.match_weight >= {min(cs.review_weight, cs.link_weight)!r}
+        GROUP BY ALL;
+        CREATE OR REPLACE TEMP TABLE _lk_edgepcs AS
+        SELECT pc_a AS pc FROM _lk_pcedge UNION SELECT pc_b FROM _lk_pcedge;
+    """)
+    accepted: list[tuple[int, int]] = []
+    rejects: list[tuple[int, int]] = []
+    if decisions is not None and decisions.height:
+        con.register("_lk_dec_df", decisions)
+        dec = con.execute("""
+            SELECT ml.pc, mr.pc, d.decision FROM _lk_dec_df d
+            JOIN _lk_m ml ON ml.mention_id = d.mention_id_l JOIN _lk_m mr ON mr.mention_id = d.mention_id_r
+        """).fetchall()
+        con.unregister("_lk_dec_df")
+        con.execute("INSERT INTO _lk_edgepcs SELECT pc FROM _lk_m WHERE mention_id IN (SELECT unnest($1))",
+                    [[int(x) for x in decisions["mention_id_l"].to_list() + decisions["mention_id_r"].to_list()]])
+        accepted = [(a, b) for a, b, d in dec if d == "accept"]
+        rejects = [(a, b) for a, b, d in dec if d == "reject"]
+    clusters = _clusters_for(con, "(SELECT DISTINCT pc FROM _lk_edgepcs)")
+    for i, (a, b) in enumerate(rejects):
+        if a in clusters and b in clusters:
+            clusters[a].reject_tags.add((i, 0))
+            clusters[b].reject_tags.add((i, 1))
+    edges = con.execute(f"SELECT pc_a, pc_b, w FROM _lk_pcedge WHERE w >= {cs.link_weight!r}").fetchall()
+    roots, refused = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
+    root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
+                           schema={"pc": pl.Int64, "cluster": pl.Int64})
+    con.register("_lk_root_df", root_df)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_cluster AS
+        SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_root_df r USING (pc)
+    """)
+    con.unregister("_lk_root_df")
+    t["clustering"] = time.perf_counter() - t0
+    n_m, n_c = con.execute("SELECT count(*), count(DISTINCT cluster) FROM _lk_cluster").fetchall()[0]
+    n_s = con.execute("SELECT count(*) FROM _lk_sig").fetchall()[0][0]
+    return PersonResult(model=model, n_mentions=n_m, n_signatures=n_s, n_candidates=n_cand, n_clusters=n_c,
+                        refused=refused, timings=t)

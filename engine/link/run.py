@@ -1,0 +1,155 @@
+"""`link` over a store: places first, then persons; writes ids, pairs, review queue and run record."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from engine.link.blocking import rule_names
+from engine.link.comparisons import COMPARISONS
+from engine.link.persons import link_persons
+from engine.link.places import place_keys
+from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
+from engine.link.settings import LinkSettings
+from engine.link.stable_ids import IdChanges, stable_ids
+from engine.link.tables import ensure_link_tables
+
+
+@dataclass
+class LinkReport:
+    """What a link run did (printed by the CLI, stored in link_runs)."""
+
+    run_id: int
+    n_person_mentions: int
+    n_persons: int
+    n_address_mentions: int
+    n_places: int
+    n_candidates: int
+    n_review_pending: int
+    person_changes: IdChanges | None = None
+    place_changes: IdChanges | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, int, IdChanges]:
+    """Place linkage: address_mentions.address_id, the places table and temp `_lk_addr`."""
+    addr = con.sql("SELECT address_mention_id, source_file, source_row, field, raw, postcode, uprn FROM address_mentions").pl()
+    keys = place_keys(addr, settings.street_max_edits)
+    keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
+    cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
+    keyed = keyed.join(cl, on="place_key").with_columns(
+        (pl.col("source_file") + ":" + pl.col("source_row").cast(pl.String) + ":" + pl.col("field")).alias("mention_key"))
+    ids, changes = stable_ids(con, "place", "A", keyed.select("mention_key", "cluster"), run_id)
+    keyed = keyed.join(ids.select("mention_key", "id"), on="mention_key")
+    con.register("_lk_keyed_df", keyed)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_addr AS
+        SELECT address_mention_id, id AS place_id, postcode, town || '|' || street AS street_key FROM _lk_keyed_df;
+        UPDATE address_mentions SET address_id = k.id FROM _lk_keyed_df k
+        WHERE k.address_mention_id = address_mentions.address_mention_id;
+        DELETE FROM places;
+        INSERT INTO places
+        SELECT id, mode(flat), mode(number), mode(street), mode(town), mode(postcode), mode(uprn), count(*)
+        FROM _lk_keyed_df GROUP BY id;
+    """)
+    con.unregister("_lk_keyed_df")
+    return addr.height, keyed["id"].n_unique(), changes
+
+
+def _comparisons_json_sql() -> str:
+    parts = ", ".join(f"'{c.name}', json_object('level', g_{c.name}, 'weight', round(w_{c.name}, 3))" for c in COMPARISONS)
+    return f"json_object({parts})"
+
+
+def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, IdChanges, int]:
+    cur = con.sql(f"""
+        SELECT {MENTION_KEY_SQL} AS mention_key, c.cluster FROM _lk_cluster c JOIN _lk_m m USING (mention_id)
+    """).pl()
+    ids, changes = stable_ids(con, "person", "P", cur, run_id)
+    con.register("_lk_pid_df", ids.select("mention_key", "id"))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_pid AS
+        SELECT m.mention_id, d.id FROM _lk_m m JOIN _lk_pid_df d ON d.mention_key = ({MENTION_KEY_SQL});
+        UPDATE person_mentions SET person_id = p.id FROM _lk_pid p WHERE p.mention_id = person_mentions.mention_id;
+        DELETE FROM persons;
+        INSERT INTO persons
+        SELECT p.id, mode(m.fn), mode(m.sn), mode(m.dob), mode(m.sex), count(*), list_sort(list(DISTINCT m.agency))
+        FROM _lk_pid p JOIN _lk_m m USING (mention_id) GROUP BY p.id;
+    """)
+    con.unregister("_lk_pid_df")
+    n_persons = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+    # Pairs worth keeping: everything at or above the review band, as representative mentions.
+    names = rule_names()
+    rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
+    lo = min(settings.cluster.review_weight, settings.cluster.link_weight)
+    con.execute(f"""
+        DELETE FROM link_pairs;
+        INSERT INTO link_pairs
+        SELECT l.rep_mention, r.rep_mention, s.match_weight, s.match_probability, {_comparisons_json_sql()}, {rule_case}
+        FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
+        WHERE s.match_weight >= {lo!r};
+    """)
+    band = con.sql(f"""
+        SELECT lp.mention_id_l, lp.mention_id_r, lp.match_weight, lp.match_probability
+        FROM link_pairs lp JOIN _lk_pid a ON a.mention_id = lp.mention_id_l JOIN _lk_pid b ON b.mention_id = lp.mention_id_r
+        WHERE lp.match_weight >= {settings.cluster.review_weight!r} AND lp.match_weight < {settings.cluster.link_weight!r}
+          AND a.id <> b.id
+    """).pl()
+    queue_pairs(con, band, run_id)
+    pending = con.execute("SELECT count(*) FROM link_review WHERE status = 'pending'").fetchall()[0][0]
+    return n_persons, changes, pending
+
+
+def _persist_model_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the signature and frequency tables so `explain` can rescore any pair later."""
+    con.execute("""
+        CREATE OR REPLACE TABLE link_sig AS SELECT * FROM _lk_sig;
+        CREATE OR REPLACE TABLE link_msig AS SELECT * FROM _lk_msig;
+        CREATE OR REPLACE TABLE link_tf_fn AS SELECT * FROM _lk_tf_fn;
+        CREATE OR REPLACE TABLE link_tf_sn AS SELECT * FROM _lk_tf_sn;
+    """)
+
+
+def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None) -> LinkReport:
+    """Link places and persons in the store; every mention gets a person_id / address_id."""
+    settings = settings or LinkSettings()
+    if settings.threads:
+        con.execute(f"SET threads = {int(settings.threads)}")
+    ensure_link_tables(con)
+    t0 = time.perf_counter()
+    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]
+    timings: dict[str, float] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        n_addr, n_places, place_changes = link_places(con, settings, run_id)
+        timings["places"] = time.perf_counter() - t0
+        res = link_persons(con, settings, decisions=decisions(con))
+        timings.update(res.timings)
+        t1 = time.perf_counter()
+        n_persons, person_changes, pending = _persist_person_outputs(con, settings, run_id)
+        _persist_model_tables(con)
+        timings["persist"] = time.perf_counter() - t1
+        con.execute(
+            "INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, datetime.now(), time.perf_counter() - t0, res.n_mentions, n_persons, n_addr, n_places,
+             res.n_candidates, pending, settings.to_json(), res.model.model_dump_json()],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return LinkReport(run_id, res.n_mentions, n_persons, n_addr, n_places, res.n_candidates, pending,
+                      person_changes, place_changes, timings)
+
+
+def latest_model_json(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(model JSON, settings JSON) of the latest link run, or None before any run."""
+    row = con.execute("SELECT model, settings FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
+    return (row[0][0], row[0][1]) if row else None
+
+
+__all__ = ["LinkReport", "run_link", "link_places", "latest_model_json", "json"]

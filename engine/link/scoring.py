@@ -1,0 +1,47 @@
+"""Scoring: match weight and probability for every candidate pair, with term-frequency adjustment."""
+from __future__ import annotations
+
+import duckdb
+
+from engine.link.comparisons import COMPARISONS
+from engine.link.model import LinkModel
+
+TF_COLUMNS = ("fn", "sn")
+
+
+def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """`_lk_tf_<col>(value, tf)`: share of pre-clusters carrying each name (a person counts once,
+    however often recorded)."""
+    for col in TF_COLUMNS:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _lk_tf_{col} AS
+            WITH d AS (SELECT DISTINCT pc, {col} AS value FROM _lk_sig WHERE {col} IS NOT NULL)
+            SELECT value, count(*) / (SELECT count(*) FROM d) AS tf FROM d GROUP BY value
+        """)
+
+
+def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: str) -> None:
+    """Create `out`: rows of `gammas` plus `w_<comparison>` weights, `match_weight`, `match_probability`.
+
+    The tf value of an exact name agreement is the value's frequency (both sides agree, so either side).
+    """
+    weights = []
+    for c in COMPARISONS:
+        tf_col = next((lv.tf for lv in c.levels if lv.tf), None)
+        weights.append(f"{model.weight_case_sql(c.name, f'tf_{tf_col}.tf' if tf_col else None)} AS w_{c.name}")
+    joins = " ".join(
+        f"LEFT JOIN _lk_tf_{col} tf_{col} ON tf_{col}.value = s_{col}.{col}" for col in TF_COLUMNS
+    )
+    total = " + ".join(f"w_{c.name}" for c in COMPARISONS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        WITH w AS (
+            SELECT g.*, {", ".join(weights)}
+            FROM {gammas} g
+            {" ".join(f"JOIN (SELECT sid, {col} FROM _lk_sig) s_{col} ON s_{col}.sid = g.sid_l" for col in TF_COLUMNS)}
+            {joins}
+        )
+        SELECT w.* , {model.prior_weight!r} + {total} AS match_weight,
+               1.0 / (1.0 + pow(2.0, -({model.prior_weight!r} + {total}))) AS match_probability
+        FROM w
+    """)

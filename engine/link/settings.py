@@ -1,0 +1,98 @@
+"""Linkage settings: a typed model that round-trips to JSON and TOML, so a tuned model is a file."""
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ClusterSettings(BaseModel):
+    """Where pairs become links, and the borderline band sent to clerical review."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Match weights (log2 Bayes factor including the prior). A pair at or above
+    # `link_weight` may merge two clusters; the band [review_weight, link_weight)
+    # goes to the review queue.
+    link_weight: float = 6.0
+    review_weight: float = 0.0
+    # A cluster may not absorb another whose dates of birth are all incompatible
+    # (more than a typo, a day/month swap or a one-digit slip apart).
+    enforce_dob: bool = True
+    enforce_twins: bool = True
+
+
+class BlockingSettings(BaseModel):
+    """Candidate-pair generation limits: blocks above these sizes are skipped (they carry no signal)."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_block: int = 400
+    max_block_weak: int = 60
+
+
+class EmSettings(BaseModel):
+    """Unsupervised parameter estimation."""
+
+    model_config = ConfigDict(extra="forbid")
+    iterations: int = 12
+    u_sample_pairs: int = 2_000_000
+    seed: float = 0.42
+    m_floor: float = 1e-4
+    u_floor: float = 1e-6
+
+
+class LinkSettings(BaseModel):
+    """Every tunable of person and place linkage."""
+
+    model_config = ConfigDict(extra="forbid")
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    blocking: BlockingSettings = Field(default_factory=BlockingSettings)
+    em: EmSettings = Field(default_factory=EmSettings)
+    # Term-frequency adjustment strength for exact name agreement (Splink's tf weight).
+    tf_weight: float = 1.0
+    # Street-name typo tolerance within one town (Damerau-Levenshtein edits).
+    street_max_edits: int = 2
+    threads: int | None = None
+
+    def to_json(self) -> str:
+        """Serialise to JSON text."""
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "LinkSettings":
+        """Parse JSON text (validated)."""
+        return cls.model_validate(json.loads(text))
+
+    def to_toml(self) -> str:
+        """Serialise to TOML text (tables for the nested sections)."""
+        data = self.model_dump(exclude_none=True)
+        top = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+        sections = [
+            f"\n[{k}]\n" + "\n".join(f"{kk} = {_toml_value(vv)}" for kk, vv in v.items())
+            for k, v in data.items()
+            if isinstance(v, dict)
+        ]
+        return "\n".join(top) + "\n" + "\n".join(sections) + "\n"
+
+    @classmethod
+    def from_toml(cls, text: str) -> "LinkSettings":
+        """Parse TOML text (validated)."""
+        return cls.model_validate(tomllib.loads(text))
+
+    @classmethod
+    def load(cls, path: Path | str | None) -> "LinkSettings":
+        """Read settings from a .json or .toml file; defaults when `path` is None."""
+        if path is None:
+            return cls()
+        p = Path(path)
+        text = p.read_text(encoding="utf-8")
+        return cls.from_toml(text) if p.suffix.lower() == ".toml" else cls.from_json(text)
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    return repr(v)

@@ -1,0 +1,100 @@
+"""Shared helpers: text folding and staged execution of normaliser pipelines.
+
+Why staged: a polars expression that reuses a sub-expression (``s`` in
+``pl.when(s.str.contains(..)).then(s.str.replace(..))``) recomputes it each
+time unless the caller's query runs common-subexpression elimination, which
+eager ``DataFrame.select``/``with_columns`` does not. A parser built from a
+dozen such steps then costs 10-100x more. Each public normaliser therefore
+wraps its pipeline in one ``map_batches`` call (one Python call per batch,
+never per row) that runs the steps as successive ``with_columns`` stages on a
+lazy frame, so every intermediate column is computed exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
+# Letters that Unicode compatibility decomposition (NFKD) leaves alone. Mapped
+# before decomposition (both cases) and again after upper-casing (for letters
+# that only appear once a precomposed character is decomposed, such as the
+# stroked o inside U+01FF).
+SPECIAL_LETTERS: dict[str, str] = {
+    "Ł": "L",
+    "Ø": "O",
+    "ẞ": "SS",
+    "ß": "SS",
+    "Æ": "AE",
+    "Œ": "OE",
+    "Đ": "D",
+    "Ð": "D",
+    "Þ": "TH",
+    "Ħ": "H",
+    "Ŧ": "T",
+    "Ŋ": "N",
+    "ĸ": "K",
+    "Ƒ": "F",
+    "Ɓ": "B",
+    "Ɗ": "D",
+    "Ǝ": "E",
+    "Ə": "E",
+    "Ɨ": "I",
+    "Ɲ": "N",
+    "Ʋ": "V",
+    "Ȼ": "C",
+    "Ɇ": "E",
+    "Ɍ": "R",
+    "Ɏ": "Y",
+    "ı": "I",
+    "ł": "L",
+    "ø": "O",
+    "\ufffd": "?",  # U+FFFD REPLACEMENT CHARACTER: a letter lost by decoding
+}
+
+# Apostrophe-like characters removed outright (O'SULLIVAN -> OSULLIVAN), and
+# dash-like characters unified to '-', both before decomposition (NFKD would
+# turn the acute accent U+00B4 into a space plus a combining mark).
+APOSTROPHE_CHARS = "'\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"
+DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_PRE_MAP: dict[str, str] = {
+    **SPECIAL_LETTERS,
+    **{k.lower(): v for k, v in SPECIAL_LETTERS.items() if k.lower() != k},
+    **{c: "" for c in APOSTROPHE_CHARS},
+    **{c: "-" for c in DASH_CHARS},
+}
+
+
+def fold_base(e: pl.Expr) -> pl.Expr:
+    """Upper-case, strip diacritics, drop apostrophes and unify dashes; other characters kept."""
+    return (
+        e.cast(pl.String)
+        .str.replace_many(_PRE_MAP)
+        .str.normalize("NFKD")
+        .str.to_uppercase()
+        .str.replace_all(r"\p{M}", "")
+        .str.replace_many(SPECIAL_LETTERS)
+    )
+
+
+def empty_to_null(e: pl.Expr) -> pl.Expr:
+    """Null where the string is empty (single pass, no sub-expression reuse)."""
+    return e.replace("", None)
+
+
+Stage = pl.Expr | Sequence[pl.Expr]
+
+
+def run_stages(s: pl.Series, stages: Sequence[Stage], out: str) -> pl.Series:
+    """Run stages of with_columns on a frame holding the input (a struct is unnested; else column 'x')."""
+    frame = s.struct.unnest() if isinstance(s.dtype, pl.Struct) else s.to_frame("x")
+    lf = frame.lazy()
+    for stage in stages:
+        lf = lf.with_columns(stage)
+    return lf.select(pl.col(out)).collect().to_series().alias(s.name)
+
+
+def staged(e: pl.Expr, stages: Callable[[], Sequence[Stage]], out: str, return_dtype: pl.DataType) -> pl.Expr:
+    """Wrap a staged pipeline as one bulk expression (one Python call per batch, not per row)."""
+    built = stages()
+    return e.map_batches(lambda s: run_stages(s, built, out), return_dtype=return_dtype, is_elementwise=True)

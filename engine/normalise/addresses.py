@@ -1,0 +1,219 @@
+"""Address parsing as bulk polars expressions.
+
+One address as written ("Flat 2, 14 Mill Lane, Ketterby, NN16 8QT", a
+multi-line field, "2/14 Mill Lane", "C/O 14 ASH GROVE KETTERBY") becomes
+struct {flat, number, number_suffix, building, street, town, postcode,
+postcode_valid, key}, all upper case with diacritics folded and street-type
+abbreviations expanded.
+
+Rules, in order: newlines separate components like commas; a C/O prefix is
+removed (with the care-of person when that component has no number); a
+trailing postcode is split off (else the ``postcode`` argument is used);
+"FLAT|APARTMENT|APT|UNIT|ROOM|STUDIO n" at the start gives the flat, as does
+"n/m" (flat n at number m); "n NAME, m STREET" gives flat n in building NAME
+at number m; "NAME, m STREET" gives building NAME; "14b"/"14 B" gives number
+14, suffix B. The town is the last component after the street component (or
+the ``town`` argument); without a comma or newline it is left null rather
+than guessed.
+
+``key`` is ``flat|number|suffix|building|street|town`` with the building left
+empty when there is a number (so "1 Oak Lodge, 30 Dickens Lane" and "Flat 1,
+30 Dickens Lane" share a key); equal addresses share it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from engine.normalise._text import fold_base, staged
+from engine.normalise.postcodes import POSTCODE_SHAPE, postcode_stages
+
+STREET_ABBREVIATIONS: dict[str, str] = {
+    "RD": "ROAD", "ST": "STREET", "STR": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "AVEN": "AVENUE",
+    "GDNS": "GARDENS", "GDN": "GARDEN", "GRN": "GREEN", "GR": "GROVE", "GRV": "GROVE", "GRO": "GROVE",
+    "CL": "CLOSE", "CLS": "CLOSE", "CRES": "CRESCENT", "CRESC": "CRESCENT", "CR": "CRESCENT",
+    "DR": "DRIVE", "DRV": "DRIVE", "LN": "LANE", "CT": "COURT", "CRT": "COURT", "PL": "PLACE",
+    "SQ": "SQUARE", "TER": "TERRACE", "TERR": "TERRACE", "TCE": "TERRACE", "PK": "PARK", "WY": "WAY",
+    "HSE": "HOUSE", "APT": "APARTMENT", "APTS": "APARTMENTS", "MWS": "MEWS", "PDE": "PARADE",
+    "WLK": "WALK", "BLDGS": "BUILDINGS", "HTS": "HEIGHTS", "EST": "ESTATE", "VW": "VIEW",
+    "CTGE": "COTTAGE", "COTT": "COTTAGE", "BVD": "BOULEVARD", "BLVD": "BOULEVARD", "HL": "HILL",
+    "LWR": "LOWER", "UPR": "UPPER", "GT": "GREAT", "NTH": "NORTH", "STH": "SOUTH",
+}
+STREET_TYPES = (
+    "ROAD", "STREET", "AVENUE", "GARDENS", "GREEN", "GROVE", "CLOSE", "CRESCENT", "DRIVE", "LANE",
+    "COURT", "PLACE", "SQUARE", "TERRACE", "PARK", "WAY", "MEWS", "PARADE", "WALK", "VIEW", "RISE",
+    "HILL", "ROW", "BOULEVARD", "GATE", "END", "YARD", "WHARF", "HEIGHTS", "VALE", "MEADOW", "MEADOWS",
+)
+BUILDING_WORDS = (
+    "HOUSE", "LODGE", "COTTAGE", "COTTAGES", "FARM", "HALL", "MANOR", "BARN", "BUNGALOW", "CHAMBERS",
+    "MANSIONS", "TOWER", "BUILDINGS", "VILLA", "FLATS", "BLOCK", "CENTRE", "APARTMENTS", "HOSTEL",
+)
+_FLAT_WORDS = r"(?:FLAT|FLT|APARTMENT|APT|UNIT|ROOM|STUDIO|MAISONETTE)"
+_CARE_OF = r"(?:C/O|C O|CARE OF)"
+_TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
+_NUM_RX = r"^(?P<num>\d+(?:-\d+)?)(?: ?(?P<sfx>[A-Z]))?(?: +(?P<text>.+))?$"
+_TRAILING_PC = r"^(?P<rest>.*?)[ ,]*\b(?P<pc>" + POSTCODE_SHAPE + r")[ ,]*$"
+_EXPAND_PATTERNS = [f" {k} " for k in STREET_ABBREVIATIONS]
+_EXPAND_VALUES = [f" {v} " for v in STREET_ABBREVIATIONS.values()]
+
+
+ADDRESS_DTYPE = pl.Struct(
+    {
+        "flat": pl.String,
+        "number": pl.String,
+        "number_suffix": pl.String,
+        "building": pl.String,
+        "street": pl.String,
+        "town": pl.String,
+        "postcode": pl.String,
+        "postcode_valid": pl.Boolean,
+        "key": pl.String,
+    }
+)
+
+
+def _fold_address(e: pl.Expr) -> pl.Expr:
+    """Upper-case, fold diacritics, newlines to commas, tidy punctuation and spaces."""
+    return (
+        fold_base(e.cast(pl.String).str.replace_all(r"[\r\n]+", ","))
+        .str.replace_all(r"[^A-Z0-9,/\\\-? ]+", " ")
+        .str.replace_all(r" *([/\\\-]) *", "${1}")
+        .str.replace_all("\\", "/", literal=True)
+        .str.replace_all(r" *,[ ,]*", ", ")
+        .str.replace_all(r"  +", " ")
+        .str.strip_chars(" ,-/")
+    )
+
+
+def _expand(s: pl.Expr) -> pl.Expr:
+    # First alphabetic token of a component (after any house number): ST is
+    # Saint and DR is left alone; mark them so the token table skips them.
+    marked = s.str.replace_all(r"(^|, |\d[A-Z]? )(ST|SAINT|DR) ", "${1}${2}\x01 ")
+    padded = pl.concat_str(pl.lit(" "), marked.str.replace_all(",", " ,", literal=True), pl.lit(" ")).str.replace_all(
+        " ", "  ", literal=True
+    )
+    return (
+        padded.str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
+        .str.replace_many(["ST\x01", "SAINT\x01", "DR\x01"], ["SAINT", "SAINT", "DR"])
+        .str.replace_all(r" +", " ")
+        .str.replace_all(" ,", ",", literal=True)
+        .str.strip_chars(" ")
+    )
+
+
+def expand_street_abbreviations(e: pl.Expr) -> pl.Expr:
+    """Fold an address text and expand street-type abbreviations (RD -> ROAD; a leading ST -> SAINT)."""
+    return staged(e, lambda: [_expand(_fold_address(pl.col("x"))).replace("", None).alias("out")], "out", pl.String)
+
+
+def _words_rx(words: tuple[str, ...]) -> str:
+    return r"\b(?:" + "|".join(words) + r")$"
+
+
+def _address_stages(has_postcode: bool, has_town: bool) -> list:
+    s = pl.col("s")
+    pc = pl.col("pc").struct
+    g0, g1, g = pl.col("g0").struct, pl.col("g1").struct, pl.col("g").struct
+    c0, c1, n = pl.col("c0"), pl.col("c1"), pl.col("n")
+    flat_rx = r"^" + _FLAT_WORDS + r" ?(?:NO )?(\d+[A-Z]?|[A-Z]\d*)\b"
+    pc_src = pc.field("pc")
+    if has_postcode:
+        pc_src = pl.coalesce(pc_src, pl.col("postcode").cast(pl.String).str.strip_chars().replace("", None))
+    town_arg = [_expand(_fold_address(pl.col("town"))).replace("", None).alias("town_arg")] if has_town else []
+    sub_building, named_building = pl.col("sub_building"), pl.col("named_building")
+    street_at_1 = sub_building | named_building
+    number = g.field("num")
+    parsed_town = pl.when(n > pl.when(street_at_1).then(2).otherwise(1)).then(pl.col("comps").list.last())
+    fields = ["flat", "number", "number_suffix", "key_building", "street", "town"]
+    stages = [
+        _fold_address(pl.col("x")).alias("s"),
+        # care-of: drop a person component, a titled person before the number, or just the prefix
+        s.str.replace(r"^" + _CARE_OF + r" [^,0-9]*, ", "")
+        .str.replace(r"^" + _CARE_OF + r" " + _TITLES + r" [^,0-9]*? (\d)", "${1}")
+        .str.replace(r"^" + _CARE_OF + r" ", "")
+        .alias("s"),
+        s.str.extract_groups(_TRAILING_PC).alias("pc"),
+        [
+            pl.when(pc.field("pc").is_not_null()).then(pc.field("rest")).otherwise(s).str.strip_chars(" ,").alias("s"),
+            pc_src.alias("pc_src"),
+        ],
+        *postcode_stages(pl.col("pc_src"), "pcn"),
+        # flat prefix ("FLAT 2, ..."), then the n/m form ("2/14 ...")
+        s.str.extract(flat_rx, 1).alias("flat_a"),
+        pl.when(pl.col("flat_a").is_not_null())
+        .then(s.str.replace(flat_rx + r"[ ,/]*", ""))
+        .otherwise(s)
+        .alias("s"),
+        s.str.extract(r"^(\d+[A-Z]?)/\d", 1).alias("flat_b"),
+        [
+            pl.when(pl.col("flat_b").is_not_null()).then(s.str.replace(r"^\d+[A-Z]?/", "")).otherwise(s).alias("s"),
+            pl.coalesce("flat_a", "flat_b").alias("flat"),
+        ],
+        # a bare number component joins the next ("14, Mill Lane"); expand abbreviations
+        _expand(s.str.replace(r"^(\d+[A-Z]?), ", "${1} ")).str.split(", ").alias("comps"),
+        [
+            pl.col("comps").list.len().alias("n"),
+            pl.col("comps").list.get(0, null_on_oob=True).replace("", None).alias("c0"),
+            pl.col("comps").list.get(1, null_on_oob=True).alias("c1"),
+        ],
+        [
+            c0.str.extract_groups(_NUM_RX).alias("g0"),
+            c1.str.extract_groups(_NUM_RX).alias("g1"),
+            c0.str.contains(_words_rx(BUILDING_WORDS)).fill_null(False).alias("c0_bw"),
+            c0.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c0_sw"),
+            c1.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c1_sw"),
+        ],
+        [g0.field("num").is_not_null().alias("c0_num"), g1.field("num").is_not_null().fill_null(False).alias("c1_num")],
+        [
+            # "1 OAK LODGE, 30 DICKENS LANE": flat 1 in building OAK LODGE at number 30
+            (pl.col("c0_num") & pl.col("c1_num")).fill_null(False).alias("sub_building"),
+            # "OAK LODGE, 30 DICKENS LANE" or "ROSE COTTAGE, MILL LANE, TOWN"
+            (
+                ~pl.col("c0_num")
+                & (pl.col("c1_num") | ((n >= 3) & (pl.col("c0_bw") | (pl.col("c1_sw") & ~pl.col("c0_sw")))))
+            )
+            .fill_null(False)
+            .alias("named_building"),
+        ],
+        [
+            pl.when(sub_building)
+            .then(pl.coalesce(pl.col("flat"), pl.concat_str(g0.field("num"), g0.field("sfx"), ignore_nulls=True)))
+            .otherwise(pl.col("flat"))
+            .alias("flat"),
+            pl.when(sub_building).then(g0.field("text")).when(named_building).then(c0).alias("building"),
+            pl.when(street_at_1).then(c1).otherwise(c0).alias("street_comp"),
+            pl.when(street_at_1).then(pl.col("g1")).otherwise(pl.col("g0")).alias("g"),
+            (pl.coalesce("town_arg", parsed_town) if has_town else parsed_town).alias("town"),
+        ],
+        [
+            number.alias("number"),
+            g.field("sfx").alias("number_suffix"),
+            pl.when(number.is_not_null()).then(g.field("text")).otherwise(pl.col("street_comp")).alias("street"),
+            pl.when(number.is_null()).then(pl.col("building")).alias("key_building"),
+        ],
+        pl.concat_str([pl.col(f).fill_null("") for f in fields], separator="|").alias("key"),
+        pl.struct(
+            "flat",
+            "number",
+            "number_suffix",
+            "building",
+            "street",
+            "town",
+            pl.col("pcn").struct.field("postcode"),
+            pl.col("pcn").struct.field("valid").alias("postcode_valid"),
+            pl.when(pl.col("key").str.contains(r"[^|]")).then(pl.col("key")).alias("key"),
+        ).alias("out"),
+    ]
+    return stages[:1] + town_arg + stages[1:]
+
+
+def parse_address(line: pl.Expr, postcode: pl.Expr | None = None, town: pl.Expr | None = None) -> pl.Expr:
+    """Parse one written address into struct {flat, number, number_suffix, building, street, town, postcode, postcode_valid, key}."""
+    inputs = [line.cast(pl.String).alias("x")]
+    if postcode is not None:
+        inputs.append(postcode.cast(pl.String).alias("postcode"))
+    if town is not None:
+        inputs.append(town.cast(pl.String).alias("town"))
+    return staged(
+        pl.struct(inputs), lambda: _address_stages(postcode is not None, town is not None), "out", ADDRESS_DTYPE
+    )

@@ -1,0 +1,37 @@
+"""assessment_overdue: a C&F Assessment that ran past 45 working days.
+
+A CSC C&F Assessment for child C (a child on its start s) with more than 45
+working days in (s, completion], or, still open at E, in (s, E].
+Flag (C, trigger = the 45th working day after s).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from engine.rules import vocabulary as v
+from engine.rules.calendar import nth_working_day_after, working_days_between
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.inputs import RuleInputs
+from engine.rules.settings import RuleSettings
+
+RULE = "assessment_overdue"
+_KEYS = ["child_person_id", "trigger_date"]
+
+
+def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
+    n = settings.assessment_overdue.working_days
+    assessments = with_dob(
+        events_of(inputs.events, [v.CSC_CF_ASSESSMENT]).rename({"person_id": "child_person_id"}),
+        inputs.persons, "child_person_id", "dob",
+    ).filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+    assessments = assessments.with_columns(measured=effective_end(pl.col("end_date"), as_of))
+    flags = assessments.with_columns(
+        working_days=working_days_between(assessments["start_date"], assessments["measured"])
+    ).filter(pl.col("working_days") > n)
+    flags = flags.with_columns(trigger_date=nth_working_day_after(flags["start_date"], n))
+    return assemble(
+        RULE, flags, [evidence(flags, _KEYS, "assessment", mention_col="link_mention_id")], _KEYS
+    )

@@ -1,0 +1,66 @@
+"""core_group_overdue: no Core Group within 10 working days of a CP Plan starting.
+
+A CP Plan for child C starting on s with no Core Group for C in
+[s, 10th working day after s], and the plan still open after that day (its
+end, or E, later than it). Flag (C, trigger = the 10th working day after s).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from engine.rules import vocabulary as v
+from engine.rules.calendar import nth_working_day_after
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.inputs import RuleInputs
+from engine.rules.settings import RuleSettings
+
+RULE = "core_group_overdue"
+_KEYS = ["child_person_id", "trigger_date"]
+
+
+def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
+    n = settings.core_group_overdue.working_days
+    plans = (
+        with_dob(
+            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
+            inputs.persons, "child_person_id", "dob",
+        )
+        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .with_row_index("plan_key")
+    )
+    plans = plans.with_columns(trigger_date=nth_working_day_after(plans["start_date"], n))
+    core_groups = events_of(inputs.events, [v.CSC_CORE_GROUP]).select(
+        child_person_id="person_id",
+        cg_date="start_date",
+        cg_file="source_file",
+        cg_row="source_row",
+        cg_mention="link_mention_id",
+    )
+    met = (
+        plans.join(core_groups, on="child_person_id")
+        .filter(pl.col("cg_date").is_between(pl.col("start_date"), pl.col("trigger_date")))
+        .select("plan_key")
+    )
+    flags = plans.filter(effective_end(pl.col("end_date"), as_of) > pl.col("trigger_date")).join(
+        met, on="plan_key", how="anti"
+    )
+    late = (  # the first Core Group that did happen, after the due day
+        flags.join(core_groups, on="child_person_id")
+        .filter(pl.col("cg_date") > pl.col("trigger_date"))
+        .sort("cg_date", "cg_file", "cg_row")
+        .unique("plan_key", keep="first", maintain_order=True)
+    )
+    keys = ["plan_key"]
+    return assemble(
+        RULE,
+        flags,
+        [
+            evidence(flags, keys, "plan", mention_col="link_mention_id"),
+            evidence(late, keys, "late_core_group", file_col="cg_file", row_col="cg_row",
+                     mention_col="cg_mention"),
+        ],
+        keys,
+    )

@@ -1,0 +1,36 @@
+"""long_cp_plan: a child protection plan that has lasted two years or more.
+
+A CP Plan for child C starting on s whose end (E while open) is on or after
+s + 24 calendar months. Flag (C, trigger = s + 24 months).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from engine.rules import vocabulary as v
+from engine.rules.calendar import add_months
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.inputs import RuleInputs
+from engine.rules.settings import RuleSettings
+
+RULE = "long_cp_plan"
+_KEYS = ["child_person_id", "trigger_date"]
+
+
+def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
+    months = settings.long_cp_plan.months
+    flags = (
+        with_dob(
+            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
+            inputs.persons, "child_person_id", "dob",
+        )
+        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .with_columns(trigger_date=add_months("start_date", months))
+        .filter(effective_end(pl.col("end_date"), as_of) >= pl.col("trigger_date"))
+    )
+    return assemble(
+        RULE, flags, [evidence(flags, _KEYS, "plan", mention_col="link_mention_id")], _KEYS
+    )

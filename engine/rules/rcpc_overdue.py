@@ -1,0 +1,97 @@
+"""rcpc_overdue: a review child protection conference that did not happen in time.
+
+Walk each CP Plan for child C starting on s: the first due date is s + 3
+months; an RCPC in (previous, due] meets it (previous = s, then the latest
+RCPC that met a due date) and the next due date is the latest such RCPC + 6
+months. A due date earlier than the plan's end (E while open) with no RCPC in
+(previous, due] is missed. Flag (C, trigger = the first missed due date).
+
+The walk advances all plans together, one due date per step (a plan of n
+years takes about 2n steps); each step is one join over the plans still open.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from engine.rules import vocabulary as v
+from engine.rules.calendar import add_months
+from engine.rules.common import (
+    assemble, effective_end, empty_flags, events_of, evidence, is_child, with_dob,
+)
+from engine.rules.inputs import RuleInputs
+from engine.rules.settings import RuleSettings
+
+RULE = "rcpc_overdue"
+_KEYS = ["plan_key"]
+
+
+def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
+    cfg = settings.rcpc_overdue
+    plans = (
+        with_dob(
+            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
+            inputs.persons, "child_person_id", "dob",
+        )
+        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .with_row_index("plan_key")
+        .with_columns(plan_end=effective_end(pl.col("end_date"), as_of))
+    )
+    rcpcs = events_of(inputs.events, [v.CSC_RCPC]).select(
+        child_person_id="person_id",
+        rcpc_date="start_date",
+        rcpc_file="source_file",
+        rcpc_row="source_row",
+        rcpc_mention="link_mention_id",
+    )
+    state = plans.select(
+        "plan_key",
+        "child_person_id",
+        "plan_end",
+        previous="start_date",
+        due=add_months("start_date", cfg.first_review_months),
+    )
+    missed: list[pl.DataFrame] = []
+    while True:
+        state = state.filter(pl.col("due") < pl.col("plan_end"))  # a later due cannot pass
+        if state.is_empty():
+            break
+        met = (
+            state.join(rcpcs, on="child_person_id")
+            .filter(pl.col("rcpc_date") > pl.col("previous"))
+            .filter(pl.col("rcpc_date") <= pl.col("due"))
+            .group_by("plan_key")
+            .agg(latest=pl.col("rcpc_date").max())
+        )
+        state = state.join(met, on="plan_key", how="left")
+        missed.append(
+            state.filter(pl.col("latest").is_null()).select("plan_key", trigger_date="due")
+        )
+        state = state.filter(pl.col("latest").is_not_null()).select(
+            "plan_key",
+            "child_person_id",
+            "plan_end",
+            previous="latest",
+            due=add_months("latest", cfg.later_review_months),
+        )
+    if not missed:
+        return empty_flags()
+    flags = pl.concat(missed).join(plans, on="plan_key")
+    held = (
+        flags.join(rcpcs, on="child_person_id")
+        .filter(pl.col("rcpc_date").is_between(pl.col("start_date"), pl.col("trigger_date"),
+                                               closed="right"))
+        .sort("rcpc_date", "rcpc_file", "rcpc_row")
+    )
+    return assemble(
+        RULE,
+        flags,
+        [
+            evidence(flags, _KEYS, "plan", mention_col="link_mention_id"),
+            evidence(held, _KEYS, "rcpc", file_col="rcpc_file", row_col="rcpc_row",
+                     mention_col="rcpc_mention"),
+        ],
+        _KEYS,
+    )

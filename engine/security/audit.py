@@ -1,0 +1,438 @@
+"""Append-only, hash-chained audit trail kept in the store.
+
+Every read, export, report, disposition, ingest, link, flag or purge appends
+one row to ``audit_log``. Each row's ``hash`` is
+``sha256(prev_hash + canonical_json(entry))`` where the entry is the row
+without its hashes, so editing, deleting, reordering or inserting a row breaks
+the chain. ``audit_head`` keeps the count, last seq and head hash in the same
+transaction as each append, so deleting the last rows is detected too.
+
+DuckDB has no triggers: anyone who can write the store could rewrite the whole
+chain and head consistently. To detect that, keep the head somewhere else
+(:func:`write_anchor` to a sidecar file, a report footer, an email) and pass it
+to :func:`verify` later: the log must still contain that entry unchanged.
+
+``detail`` never carries a name or free text: only counts, flags, codes and
+identifiers (see :func:`check_detail`); people appear only as ids in
+``person_ids``. Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .errors import AuditDetailError, AuditIntegrityError
+
+__all__ = [
+    "ACTIONS",
+    "GENESIS_HASH",
+    "AuditEntry",
+    "AuditHead",
+    "VerifyResult",
+    "init",
+    "record",
+    "verify",
+    "entries",
+    "head",
+    "current_actor",
+    "check_detail",
+    "write_anchor",
+    "read_anchor",
+]
+
+ACTIONS = frozenset(
+    {
+        "read",
+        "export",
+        "report",
+        "disposition",
+        "ingest",
+        "link",
+        "review",
+        "flag",
+        "purge",
+        "verify",
+        "key",
+    }
+)
+GENESIS_HASH = "0" * 64
+PERSON_ID = re.compile(r"P\d{8}")
+# A code or identifier: no spaces, so no "Forename Surname" and no sentences.
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/#@+=-]{0,127}")
+_COMMAND = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
+# Keys that would hold a name or free text whatever their value looks like.
+_FORBIDDEN_KEY_PARTS = ("name", "summary", "note", "text", "comment", "address", "dob", "birth")
+_MAX_DEPTH = 4
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq BIGINT PRIMARY KEY,
+    "at" TIMESTAMP NOT NULL,  -- quoted: AT is a keyword in DuckDB 2
+    actor VARCHAR NOT NULL,
+    command VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    person_ids VARCHAR[] NOT NULL,
+    detail JSON NOT NULL,
+    prev_hash VARCHAR NOT NULL,
+    hash VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    entry_count BIGINT NOT NULL,
+    last_seq BIGINT NOT NULL,
+    head_hash VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: dt.datetime
+    actor: str
+    command: str
+    action: str
+    person_ids: tuple[str, ...]
+    detail: Mapping[str, object]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """Where the chain ends: an anchor to keep outside the store."""
+
+    entry_count: int
+    last_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    head: AuditHead | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def current_actor(analyst: str | None = None) -> str:
+    """The ``--analyst`` value if given, else the operating-system user."""
+    if analyst is not None and analyst.strip():
+        actor = analyst.strip()
+    else:
+        try:
+            actor = getpass.getuser()
+        except (OSError, KeyError, ImportError):
+            actor = f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    if len(actor) > 128 or not actor.isprintable():
+        raise ValueError("the analyst must be printable and at most 128 characters")
+    return actor
+
+
+def _check_value(value: object, where: str, depth: int) -> None:
+    if value is None or isinstance(value, bool) or isinstance(value, int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditDetailError(f"detail {where} must be a finite number")
+        return
+    if isinstance(value, str):
+        if not _CODE.fullmatch(value):
+            raise AuditDetailError(
+                f"detail {where} must be a count, flag, code or id (no spaces or free text)"
+            )
+        return
+    if depth >= _MAX_DEPTH:
+        raise AuditDetailError(f"detail {where} is nested too deeply")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_key(key, where)
+            _check_value(item, f"{where}.{key}", depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]", depth + 1)
+        return
+    raise AuditDetailError(f"detail {where} has unsupported type {type(value).__name__}")
+
+
+def _check_key(key: object, where: str) -> None:
+    if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
+        raise AuditDetailError(f"detail keys under {where} must be snake_case identifiers")
+    if any(part in key for part in _FORBIDDEN_KEY_PARTS) and not key.endswith(("_count", "_id", "_ids")):
+        raise AuditDetailError(f"detail key {where}.{key} would hold a name or free text")
+
+
+def check_detail(detail: Mapping[str, object] | None) -> dict[str, object]:
+    """Validate an entry's detail; raise :class:`AuditDetailError` (never echoing values).
+
+    Allowed: snake_case keys mapping to ints, finite floats, booleans, None,
+    codes/ids without spaces (e.g. ``csv``, ``rule.R07``, ``P00000012``), and
+    lists or mappings of those. Keys naming names, notes, addresses or dates
+    of birth are refused unless they end in ``_count``, ``_id`` or ``_ids``.
+    """
+    if detail is None:
+        return {}
+    if not isinstance(detail, Mapping):
+        raise AuditDetailError("detail must be a mapping")
+    _check_value(detail, "detail", 0)
+    return json.loads(_canonical(detail))
+
+
+def _canonical(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    command: str,
+    action: str,
+    person_ids: Sequence[str],
+    detail: Mapping[str, object],
+) -> str:
+    body = {
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor": actor,
+        "command": command,
+        "action": action,
+        "person_ids": list(person_ids),
+        "detail": detail,
+    }
+    return hashlib.sha256((prev_hash + _canonical(body)).encode("utf-8")).hexdigest()
+
+
+def init(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``audit_log`` and ``audit_head`` in ``con``'s current database if missing."""
+    con.execute(_DDL)
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Start a transaction; ``False`` if the caller already has one (we join it).
+
+    A failed ``BEGIN`` would abort the caller's transaction, so ask first: two
+    statements share a transaction id only inside an explicit transaction.
+    """
+    first = con.execute("SELECT txid_current()").fetchall()[0][0]
+    second = con.execute("SELECT txid_current()").fetchall()[0][0]
+    if first == second:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    return True
+
+
+def _read_head(con: duckdb.DuckDBPyConnection) -> AuditHead | None:
+    rows = con.execute("SELECT entry_count, last_seq, head_hash FROM audit_head WHERE id = 1").fetchall()
+    return AuditHead(*rows[0]) if rows else None
+
+
+def head(con: duckdb.DuckDBPyConnection) -> AuditHead:
+    """The head record (count 0 and the genesis hash for an empty trail)."""
+    init(con)
+    return _read_head(con) or AuditHead(0, 0, GENESIS_HASH)
+
+
+# ------------------------------------------------------------------- append
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    command: str,
+    action: str,
+    person_ids: Iterable[str] = (),
+    detail: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """Append one entry and move the head, in one transaction.
+
+    If ``con`` is already inside a transaction the entry joins it, so it is
+    committed or rolled back with the work it describes. Raises
+    :class:`AuditIntegrityError` if the log's tail no longer matches its head
+    (the log was tampered with), and :class:`AuditDetailError` /
+    ``ValueError`` for entries that break the rules above.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; expected one of {sorted(ACTIONS)}")
+    if not isinstance(command, str) or not _COMMAND.fullmatch(command):
+        raise ValueError("command must be a lower-case command name without spaces")
+    if not isinstance(actor, str) or not actor.strip():
+        raise ValueError("actor is required (use current_actor())")
+    actor = current_actor(actor)
+    ids = tuple(person_ids)
+    for pid in ids:
+        if not isinstance(pid, str) or not PERSON_ID.fullmatch(pid):
+            raise AuditDetailError("person_ids must be person ids of the form P + 8 digits")
+    clean = check_detail(detail)
+    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+    init(con)
+    own = _begin(con)
+    try:
+        current = _read_head(con) or AuditHead(0, 0, GENESIS_HASH)
+        tail = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()
+        tail_seq, tail_hash = tail[0] if tail else (0, GENESIS_HASH)
+        if (tail_seq, tail_hash) != (current.last_seq, current.head_hash):
+            raise AuditIntegrityError(
+                "the audit log's last entry does not match its head record; "
+                "refusing to append (run the audit verification)"
+            )
+        seq = current.last_seq + 1
+        digest = _entry_hash(current.head_hash, seq, at, actor, command, action, ids, clean)
+        con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [seq, at, actor, command, action, list(ids), _canonical(clean), current.head_hash, digest],
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO audit_head VALUES (1, ?, ?, ?, ?)",
+            [current.entry_count + 1, seq, digest, at],
+        )
+        if own:
+            con.execute("COMMIT")
+    except BaseException:
+        if own:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+        raise
+    return AuditEntry(seq, at, actor, command, action, ids, clean, current.head_hash, digest)
+
+
+# ------------------------------------------------------------------- verify
+
+
+def _rows(con: duckdb.DuckDBPyConnection):
+    cursor = con.execute(
+        'SELECT seq, "at", actor, command, action, person_ids, CAST(detail AS VARCHAR), prev_hash, hash '
+        "FROM audit_log ORDER BY seq"
+    )
+    while batch := cursor.fetchmany(10_000):
+        yield from batch
+
+
+def verify(con: duckdb.DuckDBPyConnection, anchor: AuditHead | None = None) -> VerifyResult:
+    """Check the whole chain, then the head record, then an optional external anchor.
+
+    Reports the first bad seq: the edited or forged row, the first missing seq
+    after a deletion, or the first seq beyond the surviving tail after a
+    truncation.
+    """
+    init(con)
+    expected_seq, running, checked = 1, GENESIS_HASH, 0
+    anchor_seen = anchor is None or anchor.entry_count == 0
+    for seq, at, actor, command, action, person_ids, detail_json, prev_hash, stored in _rows(con):
+        if seq != expected_seq:
+            problem = "missing entry (deleted)" if seq > expected_seq else "duplicate or reordered seq"
+            return VerifyResult(False, checked, min(seq, expected_seq), problem)
+        if prev_hash != running:
+            return VerifyResult(False, checked, seq, "broken chain: prev_hash does not match")
+        try:
+            detail = json.loads(detail_json)
+        except (TypeError, ValueError):
+            return VerifyResult(False, checked, seq, "detail is not valid JSON")
+        digest = _entry_hash(prev_hash, seq, at, actor, command, action, person_ids or (), detail)
+        if digest != stored:
+            return VerifyResult(False, checked, seq, "entry altered: hash does not match its content")
+        if anchor is not None and seq == anchor.last_seq:
+            if stored != anchor.head_hash:
+                return VerifyResult(False, checked, seq, "entry differs from the external anchor")
+            anchor_seen = True
+        running, expected_seq, checked = stored, expected_seq + 1, checked + 1
+
+    last_seq = expected_seq - 1
+    recorded = _read_head(con)
+    if recorded is None:
+        if checked:
+            return VerifyResult(False, checked, 1, "head record missing")
+        recorded = AuditHead(0, 0, GENESIS_HASH)
+    actual = AuditHead(checked, last_seq, running)
+    if recorded != actual:
+        if recorded.last_seq > last_seq or recorded.entry_count > checked:
+            return VerifyResult(False, checked, last_seq + 1, "entries missing at the end (truncated)", actual)
+        return VerifyResult(False, checked, recorded.last_seq + 1, "head record does not match the log", actual)
+    if not anchor_seen:
+        return VerifyResult(
+            False, checked, last_seq + 1, "the log ends before the external anchor (truncated)", actual
+        )
+    return VerifyResult(True, checked, head=actual)
+
+
+# ------------------------------------------------------------------ listing
+
+
+def entries(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    person_id: str | None = None,
+    after_seq: int | None = None,
+    limit: int | None = None,
+) -> pl.DataFrame:
+    """Entries in seq order, filtered; ``detail`` as a JSON string."""
+    init(con)
+    clauses, params = [], []
+    for clause, value in (
+        ('"at" >= ?', since),
+        ('"at" < ?', until),
+        ("actor = ?", actor),
+        ("action = ?", action),
+        ("list_contains(person_ids, ?)", person_id),
+        ("seq > ?", after_seq),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    sql = (
+        'SELECT seq, "at", actor, command, action, person_ids, CAST(detail AS VARCHAR) AS detail, '
+        "prev_hash, hash FROM audit_log"
+    )
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY seq"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return con.sql(sql, params=params).pl()
+
+
+# ------------------------------------------------------------------ anchors
+
+
+def write_anchor(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> AuditHead:
+    """Write the current head to a small JSON file kept outside the store."""
+    current = head(con)
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(asdict(current), sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return current
+
+
+def read_anchor(path: str | os.PathLike[str]) -> AuditHead:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return AuditHead(int(data["entry_count"]), int(data["last_seq"]), str(data["head_hash"]))

@@ -1,0 +1,164 @@
+"""The timeline: one swimlane per agency, spans for plans, flags and silences marked.
+
+The chart carries its data as named top-level ``datasets`` (built here from
+the events frame), so no Altair data transformer runs: no 5,000-row limit, no
+hashing of large frames, and ``to_dict(validate=False)`` is cheap.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from reports.model import AGENCIES, ChildReportData, HouseholdReportData
+from reports.periods import contact_gaps
+from reports.vocab import AGENCY_LABELS, FAMILY_COLOURS, FAMILY_NAMES, SPAN_TYPES, family_of, fmt_date, rule_title
+
+TOOLTIP_CHARS = 300  # summaries are cut in tooltips (the table has them in full)
+WIDTH = 980
+LANE_HEIGHT = 34
+
+
+def _cut(text: str | None, n: int = TOOLTIP_CHARS) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _event_rows(events: pl.DataFrame, as_of: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(points, spans) for the chart, dated events only."""
+    points: list[dict[str, Any]] = []
+    spans: list[dict[str, Any]] = []
+    cols = ("date", "time", "end_date", "agency", "event_type", "label", "summary", "outcome", "sources")
+    for d, time, end, agency, etype, label, summary, outcome, sources in events.select(cols).iter_rows():
+        if d is None:
+            continue
+        row = {
+            "lane": AGENCY_LABELS[agency],
+            "date": d.isoformat(),
+            "family": family_of(etype),
+            "event": label or etype,
+            "when": fmt_date(d) + (f" {time}" if time else ""),
+            "summary": _cut(summary),
+            "outcome": outcome or "",
+            "source": "; ".join(sources or []),
+        }
+        if end is not None or etype in SPAN_TYPES:
+            stop = end if end is not None else as_of
+            row["end"] = max(stop, d).isoformat()
+            row["when"] += f" to {fmt_date(end)}" if end is not None else " (open)"
+            spans.append(row)
+        else:
+            points.append(row)
+    return points, spans
+
+
+def _flag_rows(flags: list) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": f.trigger_date.isoformat(),
+            "rule": rule_title(f.rule),
+            "when": fmt_date(f.trigger_date),
+            "status": f.disposition.status,
+        }
+        for f in flags
+    ]
+
+
+def build_timeline(
+    *,
+    events: pl.DataFrame,
+    flags: list,
+    as_of: date,
+    residence: list[dict[str, Any]] | None = None,
+    title: str = "",
+) -> alt.LayerChart:
+    """The layered timeline; ``residence`` adds lanes of {lane, date, end, when} bars on top."""
+    points, spans = _event_rows(events, as_of)
+    present = set(events.filter(pl.col("date").is_not_null())["agency"].unique().to_list())
+    lanes = [lane for lane in dict.fromkeys(r["lane"] for r in residence or [])]
+    lanes += [AGENCY_LABELS[a] for a in AGENCIES if a in present]
+    gaps = [
+        {"date": g.start.isoformat(), "end": g.end.isoformat(), "text": g.text,
+         "when": f"{fmt_date(g.start)} to {fmt_date(g.end)}"}
+        for g in contact_gaps(events["date"].to_list(), as_of)
+    ]
+    datasets = {
+        "points": points,
+        "spans": spans,
+        "flags": _flag_rows(flags),
+        "gaps": gaps,
+        "residence": residence or [],
+        "as_of": [{"date": as_of.isoformat(), "when": fmt_date(as_of)}],
+    }
+
+    x = alt.X("date:T", title=None, scale=alt.Scale(type="utc"),
+              axis=alt.Axis(format="%b %Y", labelOverlap=True, grid=True))
+    y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=lanes or [""]),
+              axis=alt.Axis(labelLimit=220, labelFontSize=11))
+    colour = alt.Color("family:N", title="Event family",
+                       scale=alt.Scale(domain=list(FAMILY_NAMES), range=list(FAMILY_COLOURS)),
+                       legend=alt.Legend(orient="bottom", columns=4, symbolType="circle"))
+    tip = [alt.Tooltip("when:N", title="Date"), alt.Tooltip("lane:N", title="Agency"),
+           alt.Tooltip("event:N", title="Event"), alt.Tooltip("summary:N", title="Summary"),
+           alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source:N", title="Source")]
+    zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
+
+    gap_layer = alt.Chart(alt.NamedData("gaps")).mark_rect(color="#888888", opacity=0.16).encode(
+        x=x, x2="end:T",
+        tooltip=[alt.Tooltip("text:N", title="Gap"), alt.Tooltip("when:N", title="Dates")])
+    residence_layer = alt.Chart(alt.NamedData("residence")).mark_bar(
+        height=12, color="#4c78a8", opacity=0.55, cornerRadius=2).encode(
+        x=x, x2="end:T", y=y,
+        tooltip=[alt.Tooltip("lane:N", title="Person"), alt.Tooltip("when:N", title="Seen here")])
+    span_layer = alt.Chart(alt.NamedData("spans")).mark_bar(height=12, opacity=0.45, cornerRadius=2).encode(
+        x=x, x2="end:T", y=y, color=colour, tooltip=tip)
+    point_layer = alt.Chart(alt.NamedData("points")).mark_point(
+        filled=True, size=70, opacity=0.9, stroke="white", strokeWidth=0.5).encode(
+        x=x, y=y, color=colour, tooltip=tip).add_params(zoom)
+    flag_layer = alt.Chart(alt.NamedData("flags")).mark_rule(
+        color="#c00000", strokeWidth=2, strokeDash=[5, 3]).encode(
+        x=x, tooltip=[alt.Tooltip("rule:N", title="Flag"), alt.Tooltip("when:N", title="Trigger date"),
+                      alt.Tooltip("status:N", title="Status")])
+    flag_mark = alt.Chart(alt.NamedData("flags")).mark_point(
+        shape="triangle-down", filled=True, size=120, color="#c00000", yOffset=-2).encode(
+        x=x, y=alt.value(0), tooltip=[alt.Tooltip("rule:N", title="Flag"),
+                                      alt.Tooltip("when:N", title="Trigger date")])
+    as_of_layer = alt.Chart(alt.NamedData("as_of")).mark_rule(color="#333333", strokeDash=[2, 2]).encode(
+        x=x, tooltip=[alt.Tooltip("when:N", title="Extracts as of")])
+
+    chart = alt.layer(gap_layer, residence_layer, span_layer, point_layer, flag_layer, flag_mark, as_of_layer)
+    chart = chart.properties(width=WIDTH, height=max(LANE_HEIGHT * max(len(lanes), 1), 80))
+    if title:
+        chart = chart.properties(title=alt.Title(title, anchor="start", fontSize=13))
+    chart = chart.configure_view(stroke="#cccccc").configure_legend(labelLimit=220)
+    # Set without .properties(): that validates every row against the schema (slow on big data).
+    chart.datasets = datasets
+    return chart
+
+
+def timeline_chart(data: ChildReportData | HouseholdReportData) -> alt.LayerChart:
+    """The timeline of a child's (or a household's) report as an Altair chart."""
+    if isinstance(data, HouseholdReportData):
+        residence = []
+        for m in data.members:
+            lane = f"At address: {m.name}" + (f" ({m.role})" if m.role else "")
+            for p in m.periods:
+                start = p.start or (p.end if p.end else None)
+                if start is None:
+                    continue
+                end = p.end or data.as_of
+                residence.append({"lane": lane, "date": start.isoformat(), "end": max(end, start).isoformat(),
+                                  "when": f"{fmt_date(start)} to {fmt_date(p.end) if p.end else 'the as-of date'}"})
+        return build_timeline(events=data.events, flags=data.flags, as_of=data.as_of, residence=residence)
+    return build_timeline(events=data.events, flags=data.flags, as_of=data.as_of)
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec to embed: no ``$schema`` URL (the page names no remote resource)."""
+    spec = chart.to_dict(validate=False)
+    spec.pop("$schema", None)
+    return spec

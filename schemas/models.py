@@ -1,0 +1,304 @@
+"""Declarative contracts: layout mapping files and the canonical records they produce.
+
+A mapping file (`schemas/mappings/*.toml`) tells the ingest how one agency's export
+maps onto canonical records; adding a layout is adding a file, not code. The canonical
+record models document (and, through their exported JSON Schema, pin) the shape of
+what lands in the store. Large frames are validated with polars expressions; these
+models validate mapping files and serve as the schema contract.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+AGENCIES = ("police", "csc", "health", "education", "probation", "housing", "mash")
+Agency = Literal["police", "csc", "health", "education", "probation", "housing", "mash"]
+_CANONICAL_EVENT = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DateSpec(_Strict):
+    """A date column and the formats it is written in, tried in order."""
+
+    column: str
+    formats: list[str] = Field(default_factory=list)
+    excel_serial: bool = False
+    with_time: bool = False
+
+
+class ValueMap(_Strict):
+    """A coded column translated into canonical values (matched case-insensitively)."""
+
+    column: str
+    values: dict[str, str]
+    # Values not listed are kept as written and recorded as a value issue.
+    required: bool = False
+
+
+class LocalId(_Strict):
+    """An agency's own person id: exact within that agency."""
+
+    column: str
+    prefix: str
+    required: bool = False
+
+
+class PersonSlot(_Strict):
+    """A named group of columns describing one person in a row."""
+
+    slot: str
+    role: str | None = None
+    role_column: str | None = None
+    forenames: str | None = None
+    surname: str | None = None
+    full_name: str | None = None
+    preferred_forename: str | None = None
+    dob: DateSpec | None = None
+    sex: ValueMap | None = None
+    nhs_number: str | None = None
+    upn: str | None = None
+    pnc: str | None = None
+    local_id: LocalId | None = None
+    observed_at: list[str] = Field(default_factory=list)
+    # Address fields this person is observed at only when the row's event is one of these
+    conditional_observed_at: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _names_one_way(self) -> PersonSlot:
+        if self.full_name and (self.forenames or self.surname):
+            raise ValueError(f"slot {self.slot}: give full_name or forenames/surname, not both")
+        if self.role and self.role_column:
+            raise ValueError(f"slot {self.slot}: give role or role_column, not both")
+        return self
+
+
+class PersonList(_Strict):
+    """A column holding several people (`Name (dd/mm/yyyy, relationship); ...`): slots prefix1..N."""
+
+    slot_prefix: str
+    column: str
+    separator: str = ";"
+    dob_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y"])
+    observed_at: list[str] = Field(default_factory=list)
+    max_people: int = Field(default=20, ge=1, le=100)
+
+
+class AddressSpec(_Strict):
+    """An address field: its provenance name and the columns that make it up."""
+
+    field: str
+    line: str
+    town: str | None = None
+    postcode: str | None = None
+    uprn: str | None = None
+
+
+class EventSpec(_Strict):
+    """How a row becomes a dated event in the canonical vocabulary."""
+
+    event_type: ValueMap | None = None
+    constant_type: str | None = None
+    date: DateSpec | None = None
+    end_date: DateSpec | None = None
+    outcome: str | None = None
+    ref: str | None = None
+    summary: list[str] = Field(default_factory=list)
+    attrs: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("constant_type")
+    @classmethod
+    def _canonical(cls, v: str | None) -> str | None:
+        if v is not None and not _CANONICAL_EVENT.match(v):
+            raise ValueError(f"event type {v!r} is not of the form agency.code")
+        return v
+
+    @model_validator(mode="after")
+    def _type_one_way(self) -> EventSpec:
+        if (self.event_type is None) == (self.constant_type is None):
+            raise ValueError("give exactly one of event_type or constant_type")
+        if self.event_type is not None:
+            bad = [v for v in self.event_type.values.values() if not _CANONICAL_EVENT.match(v)]
+            if bad:
+                raise ValueError(f"event types not of the form agency.code: {bad}")
+        return self
+
+
+class Mapping(_Strict):
+    """One agency layout: how to read it and how it maps onto canonical records."""
+
+    layout: str
+    agency: Agency
+    description: str = ""
+    format: Literal["csv", "xlsx", "jsonl"]
+    sheet: str | None = None
+    required_columns: list[str] = Field(min_length=1)
+    max_field_length: int = Field(default=20_000, ge=100)
+    max_name_length: int = Field(default=200, ge=20)
+    event: EventSpec
+    addresses: list[AddressSpec] = Field(default_factory=list)
+    persons: list[PersonSlot] = Field(default_factory=list)
+    person_lists: list[PersonList] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Mapping:
+        fields = {a.field for a in self.addresses}
+        slots = [p.slot for p in self.persons]
+        if len(set(slots)) != len(slots):
+            raise ValueError(f"{self.layout}: duplicate slot names {slots}")
+        for p in self.persons:
+            refs = set(p.observed_at) | {f for fs in p.conditional_observed_at.values() for f in fs}
+            if refs - fields:
+                raise ValueError(f"{self.layout}: slot {p.slot} observed at unknown fields {sorted(refs - fields)}")
+        for pl_ in self.person_lists:
+            if set(pl_.observed_at) - fields:
+                raise ValueError(f"{self.layout}: list {pl_.slot_prefix} observed at unknown fields")
+        if self.format == "xlsx" and not self.sheet:
+            raise ValueError(f"{self.layout}: an xlsx layout needs a sheet name")
+        return self
+
+    def columns_used(self) -> set[str]:
+        """Every source column this mapping reads."""
+        cols: set[str] = set(self.required_columns)
+        ev = self.event
+        for spec in (ev.event_type, ev.date, ev.end_date):
+            if spec is not None:
+                cols.add(spec.column)
+        cols |= {c for c in (ev.outcome, ev.ref) if c} | set(ev.summary) | set(ev.attrs.values())
+        for a in self.addresses:
+            cols |= {c for c in (a.line, a.town, a.postcode, a.uprn) if c}
+        for p in self.persons:
+            cols |= {c for c in (p.role_column, p.forenames, p.surname, p.full_name, p.preferred_forename,
+                                 p.nhs_number, p.upn, p.pnc) if c}
+            for spec in (p.dob, p.sex, p.local_id):
+                if spec is not None:
+                    cols.add(spec.column)
+        cols |= {pl_.column for pl_ in self.person_lists}
+        return cols
+
+
+# ---- canonical records (the store's contract) -------------------------------------------------
+
+DateStatus = Literal["ok", "missing", "invalid", "implausible"]
+
+
+class CanonicalRecord(_Strict):
+    """One stored source row, as a dated event of one agency."""
+
+    record_id: int
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+    layout: str
+    agency: Agency
+    event_type: str | None
+    event_label: str | None
+    event_date: dt.date | None
+    event_time: str | None
+    date_status: DateStatus
+    end_date: dt.date | None
+    outcome: str | None
+    ref: str | None
+    summary: str | None
+    attrs: str | None
+
+
+class PersonMention(_Strict):
+    """One person named or identified in one slot of one source row."""
+
+    mention_id: int
+    record_id: int
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+    slot: str
+    agency: Agency
+    role: str | None
+    name_raw: str | None
+    forename: str | None
+    middle_names: str | None
+    surname: str | None
+    preferred_forename: str | None
+    name_suffix: str | None
+    dob: dt.date | None
+    dob_status: DateStatus
+    sex: Literal["M", "F"] | None
+    nhs_number: str | None
+    nhs_valid: bool | None
+    upn: str | None
+    upn_valid: bool | None
+    pnc: str | None
+    pnc_valid: bool | None
+    local_id: str | None
+    address_mention_id: int | None
+    event_date: dt.date | None
+    person_id: str | None
+
+
+class AddressMention(_Strict):
+    """One filled address field of one source row."""
+
+    address_mention_id: int
+    record_id: int
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+    field: str
+    raw: str | None
+    flat: str | None
+    number: str | None
+    number_suffix: str | None
+    building: str | None
+    street: str | None
+    town: str | None
+    postcode: str | None
+    postcode_valid: bool | None
+    uprn: str | None
+    address_id: str | None
+
+
+class Observation(_Strict):
+    """A person seen at an address on a date, as one row of one extract records it."""
+
+    mention_id: int
+    address_mention_id: int
+    date: dt.date
+    field: str
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+
+
+class ValueIssue(_Strict):
+    """A value kept but marked invalid; `problem` is a code and never echoes the value."""
+
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+    field: str
+    problem: str
+
+
+class QuarantinedRow(_Strict):
+    """A source row that could not be read at all, kept with the reason."""
+
+    file_seq: int
+    source_file: str
+    source_row: int = Field(ge=1)
+    reason: str
+    raw: str | None
+
+
+CANONICAL_MODELS: dict[str, type[BaseModel]] = {
+    "records": CanonicalRecord,
+    "person_mentions": PersonMention,
+    "address_mentions": AddressMention,
+    "mention_observations": Observation,
+    "value_issues": ValueIssue,
+    "quarantine": QuarantinedRow,
+}
