@@ -75,8 +75,11 @@ def build_timeline(
     as_of: date,
     residence: list[dict[str, Any]] | None = None,
     title: str = "",
-) -> alt.LayerChart:
-    """The layered timeline; ``residence`` adds lanes of {lane, date, end, when} bars on top."""
+) -> tuple[alt.LayerChart, dict[str, list[dict[str, Any]]]]:
+    """The layered timeline (without its data) and its named datasets.
+
+    ``residence`` adds lanes of {lane, date, end, when} bars above the agencies.
+    """
     points, spans = _event_rows(events, as_of)
     present = set(events.filter(pl.col("date").is_not_null())["agency"].unique().to_list())
     lanes = [lane for lane in dict.fromkeys(r["lane"] for r in residence or [])]
@@ -95,12 +98,14 @@ def build_timeline(
         "as_of": [{"date": as_of.isoformat(), "when": fmt_date(as_of)}],
     }
 
-    x = alt.X("date:T", title=None, scale=alt.Scale(type="utc"),
+    x = alt.X("date:T", title=None, scale=alt.Scale(type="utc", padding=10),
               axis=alt.Axis(format="%b %Y", labelOverlap=True, grid=True))
     y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=lanes or [""]),
               axis=alt.Axis(labelLimit=220, labelFontSize=11))
+    used = {r["family"] for r in points + spans}
+    families = [(f, c) for f, c in zip(FAMILY_NAMES, FAMILY_COLOURS) if f in used] or [(FAMILY_NAMES[-1], FAMILY_COLOURS[-1])]
     colour = alt.Color("family:N", title="Event family",
-                       scale=alt.Scale(domain=list(FAMILY_NAMES), range=list(FAMILY_COLOURS)),
+                       scale=alt.Scale(domain=[f for f, _ in families], range=[c for _, c in families]),
                        legend=alt.Legend(orient="bottom", columns=4, symbolType="circle"))
     tip = [alt.Tooltip("when:N", title="Date"), alt.Tooltip("lane:N", title="Agency"),
            alt.Tooltip("event:N", title="Event"), alt.Tooltip("summary:N", title="Summary"),
@@ -124,8 +129,8 @@ def build_timeline(
         x=x, tooltip=[alt.Tooltip("rule:N", title="Flag"), alt.Tooltip("when:N", title="Trigger date"),
                       alt.Tooltip("status:N", title="Status")])
     flag_mark = alt.Chart(alt.NamedData("flags")).mark_point(
-        shape="triangle-down", filled=True, size=120, color="#c00000", yOffset=-2).encode(
-        x=x, y=alt.value(0), tooltip=[alt.Tooltip("rule:N", title="Flag"),
+        shape="triangle-down", filled=True, size=110, color="#c00000", opacity=1).encode(
+        x=x, y=alt.value(6), tooltip=[alt.Tooltip("rule:N", title="Flag"),
                                       alt.Tooltip("when:N", title="Trigger date")])
     as_of_layer = alt.Chart(alt.NamedData("as_of")).mark_rule(color="#333333", strokeDash=[2, 2]).encode(
         x=x, tooltip=[alt.Tooltip("when:N", title="Extracts as of")])
@@ -135,19 +140,16 @@ def build_timeline(
     if title:
         chart = chart.properties(title=alt.Title(title, anchor="start", fontSize=13))
     chart = chart.configure_view(stroke="#cccccc").configure_legend(labelLimit=220)
-    # Set without .properties(): that validates every row against the schema (slow on big data).
-    chart.datasets = datasets
-    return chart
+    return chart, datasets
 
 
-def timeline_chart(data: ChildReportData | HouseholdReportData) -> alt.LayerChart:
-    """The timeline of a child's (or a household's) report as an Altair chart."""
+def _parts(data: ChildReportData | HouseholdReportData) -> tuple[alt.LayerChart, dict[str, Any]]:
     if isinstance(data, HouseholdReportData):
         residence = []
         for m in data.members:
             lane = f"At address: {m.name}" + (f" ({m.role})" if m.role else "")
             for p in m.periods:
-                start = p.start or (p.end if p.end else None)
+                start = p.start or p.end
                 if start is None:
                     continue
                 end = p.end or data.as_of
@@ -157,8 +159,22 @@ def timeline_chart(data: ChildReportData | HouseholdReportData) -> alt.LayerChar
     return build_timeline(events=data.events, flags=data.flags, as_of=data.as_of)
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec to embed: no ``$schema`` URL (the page names no remote resource)."""
+def timeline_chart(data: ChildReportData | HouseholdReportData) -> alt.LayerChart:
+    """The timeline of a child's (or a household's) report as an Altair chart, data included."""
+    chart, datasets = _parts(data)
+    # Set directly: .properties() would validate every row against the schema (slow on big data).
+    chart.datasets = datasets
+    return chart
+
+
+def timeline_spec(data: ChildReportData | HouseholdReportData) -> dict[str, Any]:
+    """The Vega-Lite spec to embed (data as top-level ``datasets``, no ``$schema`` URL).
+
+    Built without passing the rows through Altair (which deep-copies them), so a
+    chronology of thousands of events costs little.
+    """
+    chart, datasets = _parts(data)
     spec = chart.to_dict(validate=False)
     spec.pop("$schema", None)
+    spec["datasets"] = datasets
     return spec

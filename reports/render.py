@@ -21,7 +21,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports.chart import chart_spec, timeline_chart
+from reports.chart import timeline_spec
 from reports.model import (
     ChildReportData,
     Flag,
@@ -214,7 +214,7 @@ def render_child_html(data: ChildReportData) -> str:
     }
     return _page(
         "child.html",
-        chart=chart_spec(timeline_chart(data)),
+        chart=timeline_spec(data),
         page_title=f"Chronology: {c.display_name} ({c.person_id})",
         marking=data.marking,
         as_of=fmt_date(data.as_of),
@@ -240,7 +240,7 @@ def render_household_html(data: HouseholdReportData) -> str:
     ]
     return _page(
         "household.html",
-        chart=chart_spec(timeline_chart(data)),
+        chart=timeline_spec(data),
         page_title=f"Household: {p.address} ({p.place_id})",
         marking=data.marking,
         as_of=fmt_date(data.as_of),
@@ -313,7 +313,7 @@ def timeline_image(data: ChildReportData | HouseholdReportData, fmt: Literal["sv
     """The timeline as an SVG or PNG for case-review documents (no network: no data URLs allowed)."""
     import vl_convert
 
-    spec = chart_spec(timeline_chart(data))
+    spec = timeline_spec(data)
     if fmt == "svg":
         return vl_convert.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
     if fmt == "png":

@@ -37,6 +37,14 @@ class WorkingDays:
         i = bisect.bisect_left(self.days, o)
         return i < len(self.days) and self.days[i] == o
 
+    def on_or_after(self, d: dt.date) -> dt.date:
+        i = bisect.bisect_left(self.days, d.toordinal())
+        return dt.date.fromordinal(self.days[i])
+
+    def on_or_before(self, d: dt.date) -> dt.date:
+        i = bisect.bisect_right(self.days, d.toordinal())
+        return dt.date.fromordinal(self.days[i - 1])
+
     def nth_after(self, d: dt.date, n: int) -> dt.date:
         """The n-th working day after d (d itself never counts)."""
         i = bisect.bisect_right(self.days, d.toordinal())

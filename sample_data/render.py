@@ -61,6 +61,8 @@ class Renderer:
                 surname, forenames = names.fold_ascii(f).upper(), surname
             else:
                 forenames = names.fold_ascii(" ".join((f,) + m)).upper()
+            if p.gen and rng.random() < 0.3:
+                forenames += " " + (p.gen if rng.random() < 0.6 else p.gen[0] + p.gen[2])
             dob = n.dob(p, "police", 0.03)
             dob_s = fmt_dmy(dob) if dob else ("01/01/1900" if rng.random() < 0.01 else "")
             gender = p.sex if rng.random() > 0.01 else "U"

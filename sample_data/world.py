@@ -32,6 +32,9 @@ DAY = dt.timedelta(days=1)
 STRUCTS = ("couple", "lone_mother", "blended", "grand_carer", "lone_father")
 STRUCT_W = (52, 27, 14, 3, 4)
 TIER_W = (50, 24, 14, 12)
+# CSC episodes that happen on working days (RCPCs are placed by cp_plan itself)
+MEETINGS = {"Strategy Discussion", "S47 Enquiry", "ICPC", "Core Group", "Legal Planning Meeting", "PLO", "Closure",
+            "CIN Plan", "LAC"}
 MOVES_W = ((50, 30, 13, 5, 2), (35, 33, 20, 8, 4), (25, 30, 25, 12, 8), (20, 30, 25, 15, 10))
 
 
@@ -55,7 +58,7 @@ class Person:
         "idx", "pid", "forename", "middles", "surnames", "birth_surname", "sex", "dob", "culture",
         "nhs", "upn", "pnc", "crn", "nominal", "la_ids", "phone", "family_id", "role", "res_o",
         "res_a", "markers", "pref", "mother", "father", "off_cat", "fam", "kin", "hidden",
-        "social",
+        "social", "gen",
     )
 
     def surname_at(self, d: dt.date) -> str:
@@ -90,7 +93,7 @@ class Person:
 
 class Family:
     __slots__ = ("fid", "culture", "tier", "struct", "tl", "mother", "father", "partner", "children",
-                 "grans", "spans", "lead", "married_partner", "social", "kin", "town")
+                 "grans", "spans", "lead", "married_partner", "married", "social", "kin", "town")
 
     def members_at(self, d: dt.date) -> list:
         o = d.toordinal()
@@ -185,6 +188,7 @@ class World:
         p.kin = []
         p.hidden = False
         p.social = False
+        p.gen = ""
         self.persons.append(p)
         return p
 
@@ -331,6 +335,7 @@ class World:
         fam.father = fam.partner = None
         fam.grans, fam.kin, fam.spans = [], [], []
         fam.married_partner = False
+        fam.married = False
         end_o = (E + days(400)).toordinal()
         p0 = P0.toordinal()
         young_mum = (1975, 2002) if tier >= 2 else (1968, 1998)
@@ -349,7 +354,7 @@ class World:
 
         if struct in ("couple", "lone_father"):
             dad = make_man("father", mdob, fcult)
-            married = rng.random() < 0.6
+            married = fam.married = rng.random() < 0.6
             kid_surname = dad.surname if (married or rng.random() < 0.7) else mum.surname
             if married:
                 mar = P0 if rng.random() < 0.8 else self.rd(P0, E - days(365))
@@ -455,6 +460,18 @@ class World:
                                dob=mum.dob + days(rng.randint(-8 * 365, 8 * 365)), sex=sex, surname=mum.birth_surname)
             k.family_id = fid
             fam.kin.append(k)
+        # a son named after his father (Jr / Sr)
+        dad = fam.father
+        if dad is not None and rng.random() < 0.08:
+            sons = [k for k in fam.children if k.sex == "M" and k.father is dad]
+            if sons and all(k.forename != dad.forename for k in fam.children):
+                son = sons[0]
+                son.forename = dad.forename
+                son.pref = ""
+                if rng.random() < 0.5:
+                    son.middles = dad.middles
+                son.gen, dad.gen = "JNR", "SNR"
+                self.scenarios["father_son_same_name"] += 1
         for k in fam.children:
             fam.spans.append((k, max(p0, k.dob.toordinal()), end_o, "child"))
         # fathers in the household sometimes offend
@@ -514,9 +531,12 @@ class World:
         h = rng.choice((18, 19, 20, 21, 22, 23, 0, 1)) if evening else rng.randint(7, 23)
         return dt.datetime(d.year, d.month, d.day, h, rng.randrange(60))
 
-    def emit_police(self, d: dt.date, otype: str, summary: str, noms: list, evening: bool = False):
+    def emit_police(self, d: dt.date, otype: str, summary: str, noms: list, evening: bool = False,
+                    at: dt.datetime | None = None):
+        if at is not None:
+            d = at.date()
         if d < P0 or d > self.E:
-            return
+            return None
         rows = []
         for item in noms:
             p, role = item[0], item[1]
@@ -528,7 +548,10 @@ class World:
                 p.nominal = ids.make_nominal(self.rng, self.used["nom"])
             rows.append((p, role, self.rec_addr(p, d, 0.04, 0.05), bail, cond))
         if rows:
-            self.police.append((self.rtime(d, evening), otype, summary, rows))
+            t = at or self.rtime(d, evening)
+            self.police.append((t, otype, summary, rows))
+            return t
+        return None
 
     def emit_gp(self, p: Person, d: dt.date, gtype: str, notes: str | None = None):
         if d < P0 or d > self.E or d < p.dob:
@@ -789,16 +812,16 @@ class World:
             if rng.random() < 0.85:
                 noms.append((k, rng.choice(("INVOLVED", "WITNESS", "INVOLVED"))))
         prior = sum(1 for _, ot, _, rows in self.police[-200:] if ot == "DOMESTIC" and rows and rows[0][0] is man)
-        self.emit_police(d, "DOMESTIC", summ, noms, evening=True)
+        td = self.emit_police(d, "DOMESTIC", summ, noms, evening=True)
         if prior >= 1 or rng.random() < 0.35:
             man.add_marker(d, "DVPERP")
-        if rng.random() < arrest_p:
-            self.justice(man, d, "dv", victim_home=fam.home_at(d))
+        if rng.random() < arrest_p and td is not None:
+            self.justice(man, d, "dv", victim_home=fam.home_at(d), after=td)
         if rng.random() < 0.3 and victim is not None:
             self.emit_gp(victim, d + days(rng.randint(1, 20)), rng.choice(("GP Appointment", "A&E Attendance")),
                          "Injuries consistent with assault, disclosed DA. Referred to IDVA." + texts.tail(rng))
 
-    def justice(self, p: Person, d: dt.date, cat: str, victim_home=None):
+    def justice(self, p: Person, d: dt.date, cat: str, victim_home=None, after: dt.datetime | None = None):
         """Arrest -> bail -> charge -> conviction -> probation for one offence."""
         rng = self.rng
         E = self.E
@@ -808,16 +831,18 @@ class World:
         if fa is None or d < fa:
             self.first_arrest[p.idx] = d
         offence = rng.choice(texts.OFFENCES[cat])
-        self.emit_police(d, "ARREST", texts.fill(rng, rng.choice(texts.POLICE["ARREST"]), {}, a=p.forename), [(p, "SUSPECT")])
-        if rng.random() < 0.75:
-            bd = d + days(rng.choice((0, 0, 1, 1, 2)))
+        ta = self.emit_police(d, "ARREST", texts.fill(rng, rng.choice(texts.POLICE["ARREST"]), {}, a=p.forename), [(p, "SUSPECT")],
+                              at=after + dt.timedelta(minutes=rng.randint(10, 180)) if after else None)
+        if rng.random() < 0.75 and ta is not None:
+            tb = ta + dt.timedelta(minutes=rng.randint(90, 40 * 60))
+            bd = tb.date()
             if rng.random() < 0.82:
                 cond = rng.choice(texts.BAIL_CONDITIONS)
                 baddr = self.bail_address(p, bd, cat, victim_home)
             else:
                 cond, baddr = rng.choice(texts.BAIL_NO_RESIDENCE), None
             self.emit_police(bd, "BAIL", texts.fill(rng, rng.choice(texts.POLICE["BAIL"]), {}, a=p.forename),
-                             [(p, "SUSPECT", baddr, cond)])
+                             [(p, "SUSPECT", baddr, cond)], at=tb)
         if rng.random() < 0.55:
             self.emit_police(d + days(rng.randint(1, 60)), "CHARGE", texts.fill(rng, rng.choice(texts.POLICE["CHARGE"]), {}, a=p.forename),
                              [(p, "SUSPECT")])
@@ -952,6 +977,8 @@ class World:
         eps = []  # (episode, start, end, outcome)
 
         def add(ep, s, e=None, out=""):
+            if ep in MEETINGS:
+                s = wd.on_or_after(s)
             eps.append((ep, s, e, out))
 
         end = d
@@ -978,6 +1005,7 @@ class World:
     def assessment(self, add, a: dt.date, allow_cin: bool) -> dt.date:
         rng = self.rng
         wd = self.wd
+        a = wd.on_or_after(a)
         r = rng.random()
         if r < 0.62:
             n = rng.randint(8, 39)
@@ -1012,7 +1040,7 @@ class World:
             add("S47 Enquiry", s47, None, "NFA")
             return self.assessment(add, s47, allow_cin=True)
         add("S47 Enquiry", s47, None, "CP Plan")
-        a = s47
+        a = wd.on_or_after(s47)
         n = rng.randint(10, 40) if rng.random() < 0.75 else rng.randint(41, 70)
         add("C&F Assessment", a, wd.nth_after(a, n), "CP Plan")
         icpc = wd.nth_after(sd, rng.randint(10, 18))
@@ -1042,8 +1070,9 @@ class World:
                 held = due - days(rng.randint(0, 7))
             else:
                 held = due - days(rng.randint(8, 25))
+            held = wd.on_or_before(held) if held <= due else wd.on_or_after(held)
             if held <= prev:
-                held = prev + days(7)
+                held = wd.on_or_after(prev + days(7))
             rcpcs.append(held)
             prev = held
             due = add_months(held, 6)
@@ -1052,6 +1081,7 @@ class World:
             end = rcpcs[-1] - days(rng.randint(20, 120))
             if end <= s + days(30):
                 end = s + days(rng.randint(30, 80))
+            end = wd.on_or_after(end)
         # core groups
         r = rng.random()
         if r < 0.52:
@@ -1092,6 +1122,7 @@ class World:
             else:
                 s2 = add_months(rcpcs[-1], rng.randint(24, 30)) + days(rng.randint(1, 20))
                 self.scenarios["repeat_cp_near_miss"] += 1
+            s2 = wd.on_or_after(s2)
             if s2 < E - days(20):
                 add("Contact", s2 - days(25), None, "Progress to Referral")
                 add("Referral", s2 - days(24), None, "Strategy Discussion")
@@ -1105,8 +1136,8 @@ class World:
         rng = self.rng
         wd = self.wd
         cg = wd.nth_after(s, rng.randint(3, 10))
-        held = add_months(s, 3) - days(rng.randint(0, 20))
-        end = add_months(held, 6) - days(rng.randint(0, 20)) if rng.random() < 0.6 else held
+        held = wd.on_or_before(add_months(s, 3) - days(rng.randint(0, 20)))
+        end = wd.on_or_before(add_months(held, 6) - days(rng.randint(0, 20))) if rng.random() < 0.6 else held
         while cg < min(end, self.E):
             add("Core Group", cg, None, "")
             cg += days(rng.randint(35, 49))
@@ -1239,7 +1270,12 @@ class World:
             return "mother" if m.sex == "F" else "father"
         if lead in fam.grans:
             return "daughter" if m.sex == "F" else "son"
-        return "partner" if self.rng.random() < 0.7 else ("husband" if m.sex == "M" else "wife")
+        married = fam.married_partner if m is fam.partner or lead is fam.partner else fam.married
+        if self.rng.random() < 0.08:
+            married = not married  # clerk's guess
+        if married:
+            return "husband" if m.sex == "M" else "wife"
+        return "partner"
 
     def lone_universal(self, p: Person):
         rng = self.rng
@@ -1310,9 +1346,10 @@ class World:
             if not kids:
                 continue
             c = rng.choice(kids)
-            adult = self.man_at(fam, d) or fam.mother
-            concern = texts.fill(rng, rng.choice(texts.MASH), {}, c=c.pref or c.forename,
-                                 adult=f"{adult.forename} {adult.surname_at(d)}")
+            man = self.man_at(fam, d)
+            adult = man or fam.mother
+            tmpl = rng.choice(texts.MASH if man is not None else texts.MASH[2:4])
+            concern = texts.fill(rng, tmpl, {}, c=c.pref or c.forename, adult=f"{adult.forename} {adult.surname_at(d)}")
             if rng.random() < 0.15:
                 concern += texts.tail(rng)
             agency = rng.choice(("Police", "Health", "Education", "Probation", "Housing", "Public", "Other LA"))

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.common import DbOption, err
+from engine.cli.common import AnalystOption, DbOption, err, open_db, record_audit
 from engine.export import address_mentions, person_mentions, write_csv_safe
-from engine.store import open_store
 
 export_app = typer.Typer(help="Write exports other tools read (CSV, formula-neutralised).", no_args_is_help=True)
 
@@ -16,20 +15,22 @@ OutArg = Annotated[Path, typer.Argument(help="The CSV file to write.")]
 
 
 @export_app.command("mentions")
-def export_mentions(out: OutArg, db: DbOption = None) -> None:
+def export_mentions(out: OutArg, db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Person mentions with their person ids: source_file, source_row, slot, person_id."""
-    con = open_store(db, read_only=True)
+    con = open_db(db)
     frame = person_mentions(con)
     write_csv_safe(frame, out)
+    record_audit(con, "export-mentions", "export", analyst=analyst, detail={"rows": frame.height})
     err.print(f"wrote {frame.height} person mentions")
 
 
 @export_app.command("address-mentions")
-def export_address_mentions(out: OutArg, db: DbOption = None) -> None:
+def export_address_mentions(out: OutArg, db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Address mentions with their place ids: source_file, source_row, field, address_id."""
-    con = open_store(db, read_only=True)
+    con = open_db(db)
     frame = address_mentions(con)
     write_csv_safe(frame, out)
+    record_audit(con, "export-address-mentions", "export", analyst=analyst, detail={"rows": frame.height})
     err.print(f"wrote {frame.height} address mentions")
 
 

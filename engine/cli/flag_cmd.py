@@ -10,34 +10,27 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import DbOption, err, fail, out
+from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
 from engine.export import write_csv_safe
 from engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
 from engine.rules import SettingsError
-from engine.store import StoreBusy, open_store
 
 flags_app = typer.Typer(help="List flags and record analysts' decisions on them.", no_args_is_help=True)
 
 AsOf = Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"],
                                            help="The date the extracts were taken (YYYY-MM-DD).")]
-Analyst = Annotated[Optional[str], typer.Option("--analyst", help="Who is deciding (default: the OS user).")]
-
-
-def _open(db: Path | None, read_only: bool = False):
-    try:
-        return open_store(db, read_only=read_only)
-    except StoreBusy as exc:
-        fail(str(exc))
 
 
 def flag(as_of: AsOf, db: DbOption = None,
-         settings: Annotated[Optional[Path], typer.Option("--settings", help="Rule settings TOML.")] = None) -> None:
+         settings: Annotated[Optional[Path], typer.Option("--settings", help="Rule settings TOML.")] = None,
+         analyst: AnalystOption = None) -> None:
     """Build the merged chronology and evaluate every risk rule as of a date."""
-    con = _open(db)
+    con = open_db(db)
     try:
         frame = run_flags(con, as_of.date(), settings)
     except SettingsError as exc:
         fail(str(exc))
+    record_audit(con, "flag", "flag", analyst=analyst, detail={"flags": frame.height})
     counts = frame.group_by("rule").len().sort("rule")
     table = Table(title=f"Flags as of {as_of.date()}", title_justify="left")
     table.add_column("rule")
@@ -53,7 +46,7 @@ def list_flags(db: DbOption = None,
                child: Annotated[Optional[str], typer.Option("--child", help="Only this child's flags.")] = None,
                status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, ...")] = None) -> None:
     """List stored flags with their dispositions."""
-    frame = flags_with_dispositions(_open(db))
+    frame = flags_with_dispositions(open_db(db))
     if child:
         frame = frame.filter(frame["child_person_id"] == child)
     if status:
@@ -70,12 +63,15 @@ def list_flags(db: DbOption = None,
 def _dispose(status: str):
     def command(flag_id: Annotated[str, typer.Argument(help="The flag id (see `flags list`).")],
                 reason: Annotated[Optional[str], typer.Option("--reason", help="Why (required to dismiss).")] = None,
-                analyst: Analyst = None, db: DbOption = None) -> None:
-        con = _open(db)
+                analyst: AnalystOption = None, db: DbOption = None) -> None:
+        con = open_db(db)
         try:
             set_disposition(con, flag_id, status, analyst or getpass.getuser(), reason)
         except DispositionError as exc:
             fail(str(exc))
+        child = con.execute("SELECT child_person_id FROM flags WHERE flag_id = ?", [flag_id]).fetchall()[0][0]
+        record_audit(con, f"flags-{status}", "disposition", person_ids=[child], analyst=analyst,
+                     detail={"flag_id": flag_id, "status": status})
         err.print(f"{flag_id}: {status}")
     command.__doc__ = f"Mark a flag {status}."
     return command
@@ -86,10 +82,13 @@ for _status in ("confirmed", "dismissed", "actioned", "open"):
                        "open": "reopen"}[_status])(_dispose(_status))
 
 
-def export_flags(out_path: Annotated[Path, typer.Argument(help="The CSV file to write.")], db: DbOption = None) -> None:
+def export_flags(out_path: Annotated[Path, typer.Argument(help="The CSV file to write.")], db: DbOption = None,
+                 analyst: AnalystOption = None) -> None:
     """rule, child_person_id, other_person_id, address_id, trigger_date, evidence (compact JSON)."""
-    frame = export_frame(_open(db))
+    con = open_db(db)
+    frame = export_frame(con)
     write_csv_safe(frame, out_path)
+    record_audit(con, "export-flags", "export", analyst=analyst, detail={"rows": frame.height})
     err.print(f"wrote {frame.height} flags")
 
 

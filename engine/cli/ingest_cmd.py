@@ -8,9 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import DbOption, err, fail, out
+from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
 from engine.ingest import FileReport, ingest_paths
-from engine.store import StoreBusy, open_store
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:
@@ -30,13 +29,14 @@ def print_reconciliation(reports: list[FileReport]) -> None:
 
 
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Extract files or folders of extracts.")],
-           db: DbOption = None) -> None:
+           db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Ingest agency extracts (each file in one transaction) and print the reconciliation."""
-    try:
-        con = open_store(db)
-    except StoreBusy as exc:
-        fail(str(exc))
+    con = open_db(db)
     reports = ingest_paths(con, paths)
+    record_audit(con, "ingest", "ingest", analyst=analyst, detail={
+        "files": len(reports), "failed": sum(r.status == "failed" for r in reports),
+        "rows_stored": sum(r.rows_stored for r in reports),
+        "rows_quarantined": sum(r.rows_quarantined for r in reports)})
     con.close()
     if not reports:
         fail("no extract files found under the given paths")

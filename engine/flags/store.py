@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS flag_dispositions (
     status VARCHAR NOT NULL,
     reason VARCHAR,
     actor VARCHAR NOT NULL,
-    at TIMESTAMP NOT NULL
+    decided_at TIMESTAMP NOT NULL
 );
 """
 
@@ -91,10 +91,10 @@ def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every stored flag with its latest disposition (open when none)."""
     ensure_tables(con)
     return con.sql("""
-        SELECT f.*, coalesce(d.status, 'open') AS status, d.reason, d.actor, d.at AS disposed_at
+        SELECT f.*, coalesce(d.status, 'open') AS status, d.reason, d.actor, d.decided_at
         FROM flags f LEFT JOIN (
-            SELECT flag_id, arg_max(status, at) AS status, arg_max(reason, at) AS reason,
-                   arg_max(actor, at) AS actor, max(at) AS at
+            SELECT flag_id, arg_max(status, decided_at) AS status, arg_max(reason, decided_at) AS reason,
+                   arg_max(actor, decided_at) AS actor, max(decided_at) AS decided_at
             FROM flag_dispositions GROUP BY flag_id) d USING (flag_id)
         ORDER BY f.trigger_date, f.rule, f.child_person_id
     """).pl()

@@ -10,7 +10,13 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-MENTION_KEY_SQL = "source_file || ':' || source_row || ':' || slot"
+def mention_key_sql(alias: str = "") -> str:
+    """SQL for a mention's key `source_file:source_row:slot` (table alias optional)."""
+    p = f"{alias}." if alias else ""
+    return f"({p}source_file || ':' || CAST({p}source_row AS VARCHAR) || ':' || {p}slot)"
+
+
+MENTION_KEY_SQL = mention_key_sql()
 
 
 def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int) -> int:
@@ -22,8 +28,8 @@ def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int
     con.execute(f"""
         INSERT INTO link_review (review_id, mention_key_l, mention_key_r, match_weight, match_probability, status, created_run)
         WITH k AS (
-            SELECT ({MENTION_KEY_SQL.replace('source', 'l.source').replace('slot', 'l.slot')}) AS kl,
-                   ({MENTION_KEY_SQL.replace('source', 'r.source').replace('slot', 'r.slot')}) AS kr,
+            SELECT {mention_key_sql('l')} AS kl,
+                   {mention_key_sql('r')} AS kr,
                    q.match_weight, q.match_probability
             FROM _lk_q_df q JOIN person_mentions l ON l.mention_id = q.mention_id_l
             JOIN person_mentions r ON r.mention_id = q.mention_id_r
@@ -45,8 +51,8 @@ def decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         SELECT l.mention_id AS mention_id_l, r.mention_id AS mention_id_r,
                CASE status WHEN 'accepted' THEN 'accept' ELSE 'reject' END AS decision
         FROM link_review d
-        JOIN person_mentions l ON ({MENTION_KEY_SQL.replace('source', 'l.source').replace('slot', 'l.slot')}) = d.mention_key_l
-        JOIN person_mentions r ON ({MENTION_KEY_SQL.replace('source', 'r.source').replace('slot', 'r.slot')}) = d.mention_key_r
+        JOIN person_mentions l ON {mention_key_sql('l')} = d.mention_key_l
+        JOIN person_mentions r ON {mention_key_sql('r')} = d.mention_key_r
         WHERE d.status IN ('accepted', 'rejected')
     """).pl()
 
@@ -59,8 +65,8 @@ def list_reviews(con: duckdb.DuckDBPyConnection, status: str | None = "pending",
                d.mention_key_l, l.forename || ' ' || coalesce(l.surname, '') AS name_l, l.dob AS dob_l,
                d.mention_key_r, r.forename || ' ' || coalesce(r.surname, '') AS name_r, r.dob AS dob_r
         FROM link_review d
-        LEFT JOIN person_mentions l ON ({MENTION_KEY_SQL.replace('source', 'l.source').replace('slot', 'l.slot')}) = d.mention_key_l
-        LEFT JOIN person_mentions r ON ({MENTION_KEY_SQL.replace('source', 'r.source').replace('slot', 'r.slot')}) = d.mention_key_r
+        LEFT JOIN person_mentions l ON {mention_key_sql('l')} = d.mention_key_l
+        LEFT JOIN person_mentions r ON {mention_key_sql('r')} = d.mention_key_r
         {where}
         ORDER BY d.match_weight DESC, d.review_id
         LIMIT {int(limit)}

@@ -41,9 +41,13 @@ FORENAMES_DTYPE = pl.Struct({"forename": pl.String, "middle_names": pl.String})
 # ---- pure expression builders (used inside the staged pipelines) ----------
 
 def _fold(e: pl.Expr) -> pl.Expr:
+    return _fold_tail(fold_base(e))
+
+
+def _fold_tail(e: pl.Expr) -> pl.Expr:
+    # the name-specific part of folding, on text already through fold_base
     return empty_to_null(
-        fold_base(e)
-        .str.replace_all(r"[^A-Z?\- ]+", " ")
+        e.str.replace_all(r"[^A-Z?\- ]+", " ")
         .str.replace_all(r" *-[ \-]*", "-")
         .str.strip_chars(" -")
         .str.replace_all(r"  +", " ")
@@ -92,15 +96,15 @@ def _split_full_name_stages() -> list:
     raw = pl.col("x").cast(pl.String)
     comma, sur, fore, whole = pl.col("comma"), pl.col("sur"), pl.col("fore"), pl.col("whole")
     return [
-        raw.str.replace_all(r"\([^)]*\)?", " ").alias("raw"),
+        fold_base(raw.str.replace_all(r"\([^)]*\)?", " ")).alias("raw"),
         [
             pl.col("raw").str.contains(",", literal=True).alias("comma"),
             pl.col("raw").str.splitn(",", 2).alias("parts"),
         ],
         [
-            _fold(pl.col("parts").struct.field("field_0")).str.replace(_AKA_RE, "").alias("sur"),
-            _fold(pl.col("parts").struct.field("field_1")).str.replace(_AKA_RE, "").alias("fore"),
-            _fold(pl.col("raw")).str.replace(_AKA_RE, "").alias("whole"),
+            _fold_tail(pl.col("parts").struct.field("field_0")).str.replace(_AKA_RE, "").alias("sur"),
+            _fold_tail(pl.col("parts").struct.field("field_1")).str.replace(_AKA_RE, "").alias("fore"),
+            _fold_tail(pl.col("raw")).str.replace(_AKA_RE, "").alias("whole"),
         ],
         # comma form: "SURNAME [SUFFIX], [TITLE] FORENAME MIDDLE [SUFFIX]"
         (comma & fore.is_not_null() & ~fore.str.contains(_ONLY_SUFFIX_RE)).fill_null(False).alias("comma"),

@@ -21,7 +21,7 @@ from engine.security.errors import EncryptionUnavailable  # noqa: E402
 OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 #: Set to 1 (in CI, once the DuckDB/httpfs pin is in pyproject) to turn the
 #: "encryption unavailable" skip into a failure.
-REQUIRE_ENV = "CHRONOLINK_REQUIRE_ENCRYPTION"
+REQUIRE_ENV = "CHRONOLINK_TEST_REQUIRE_ENCRYPTION"
 
 
 @pytest.fixture(scope="session")
