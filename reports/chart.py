@@ -123,7 +123,7 @@ def build_timeline(
         x=x, x2="end:T", y=y, color=colour, tooltip=tip)
     point_layer = alt.Chart(alt.NamedData("points")).mark_point(
         filled=True, size=70, opacity=0.9, stroke="white", strokeWidth=0.5).encode(
-        x=x, y=y, color=colour, tooltip=tip).add_params(zoom)
+        x=x, y=y, color=colour, tooltip=tip).add_params(zoom).properties(name="events")  # a fixed view name
     flag_layer = alt.Chart(alt.NamedData("flags")).mark_rule(
         color="#c00000", strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, tooltip=[alt.Tooltip("rule:N", title="Flag"), alt.Tooltip("when:N", title="Trigger date"),

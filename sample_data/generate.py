@@ -19,7 +19,7 @@ from collections import Counter
 GENERATOR = "chronolink sample_data"
 VERSION = "1.0.0"
 # measured: rows written per family (all eight files), used by --rows
-ROWS_PER_FAMILY = 25.0
+ROWS_PER_FAMILY = 23.5
 
 
 def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | str = dt.date(2026, 10, 31),

@@ -726,7 +726,8 @@ class World:
         if tier == 0 and rng.random() < 0.06:
             m = rng.choice([p for p, _, _, _ in fam.spans])
             self.emit_police(self.rd(P0, E), "CONCERN FOR WELFARE",
-                             texts.fill(rng, texts.POLICE["CONCERN FOR WELFARE"][2], {}, b=m.forename, kids="none"), [(m, "SUBJECT")])
+                             f"Concern for welfare of {m.forename}: welfare check requested by family, found safe and well.",
+                             [(m, "SUBJECT")])
 
     def kids_at(self, fam: Family, d: dt.date, max_age: int = 17) -> list:
         o = d.toordinal()

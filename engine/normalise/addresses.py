@@ -52,9 +52,13 @@ _FLAT_WORDS = r"(?:FLAT|FLT|APARTMENT|APT|UNIT|ROOM|STUDIO|MAISONETTE)"
 _CARE_OF = r"(?:C/O|C O|CARE OF)"
 _TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
 _NUM_RX = r"^(?P<num>\d+(?:-\d+)?)(?: ?(?P<sfx>[A-Z]))?(?: +(?P<text>.+))?$"
-_TRAILING_PC = r"^(?P<rest>.*?)[ ,]*\b(?P<pc>" + POSTCODE_SHAPE + r")[ ,]*$"
-_EXPAND_PATTERNS = [f" {k} " for k in STREET_ABBREVIATIONS]
-_EXPAND_VALUES = [f" {v} " for v in STREET_ABBREVIATIONS.values()]
+_TRAILING_PC = r"[ ,]*\b" + POSTCODE_SHAPE + r"[ ,]*$"
+_CARE_OF_RX = r"^" + _CARE_OF + r" (?:[^,0-9]*, |" + _TITLES + r" [^,0-9]*? (\d)|)"
+_MARKED = {"ST\x01": "SAINT", "SAINT\x01": "SAINT", "DR\x01": "DR"}
+_EXPAND_PATTERNS = [f" {k}{end}" for k in [*STREET_ABBREVIATIONS, *_MARKED] for end in (" ", ",")]
+_EXPAND_VALUES = [f" {v}{end}" for v in [*STREET_ABBREVIATIONS.values(), *_MARKED.values()] for end in (" ", ",")]
+_MARK_GATE = r"(?:^|[ ,])(?:ST|SAINT|DR) "
+_MARK_RX = r"(^|, |\d[A-Z]? )(ST|SAINT|DR) "
 
 
 ADDRESS_DTYPE = pl.Struct(
@@ -75,7 +79,7 @@ ADDRESS_DTYPE = pl.Struct(
 def _fold_address(e: pl.Expr) -> pl.Expr:
     """Upper-case, fold diacritics, newlines to commas, tidy punctuation and spaces."""
     return (
-        fold_base(e.cast(pl.String).str.replace_all(r"[\r\n]+", ","))
+        fold_base(e, {"\r": ",", "\n": ","})
         .str.replace_all(r"[^A-Z0-9,/\\\-? ]+", " ")
         .str.replace_all(r" *([/\\\-]) *", "${1}")
         .str.replace_all("\\", "/", literal=True)
@@ -86,17 +90,21 @@ def _fold_address(e: pl.Expr) -> pl.Expr:
 
 
 def _expand(s: pl.Expr) -> pl.Expr:
-    # First alphabetic token of a component (after any house number): ST is
-    # Saint and DR is left alone; mark them so the token table skips them.
-    marked = s.str.replace_all(r"(^|, |\d[A-Z]? )(ST|SAINT|DR) ", "${1}${2}\x01 ")
-    padded = pl.concat_str(pl.lit(" "), marked.str.replace_all(",", " ,", literal=True), pl.lit(" ")).str.replace_all(
-        " ", "  ", literal=True
+    """Expand street-type abbreviations in folded text whose components are joined by ', '."""
+    # The first alphabetic token of a component (after any house number) is
+    # special: ST there is Saint and DR is left alone, so mark them first
+    # (only rows that could hold one are run through the capturing regex).
+    marked = pl.coalesce(
+        pl.when(s.str.contains(_MARK_GATE)).then(s).str.replace_all(_MARK_RX, "${1}${2}\x01 "),
+        s,
     )
+    # Pad, then replace whole tokens (" RD " / " RD,") in one Aho-Corasick
+    # pass; a second pass catches a token whose leading space the previous
+    # match consumed ("GT NTH RD").
+    padded = pl.concat_str(pl.lit(" "), marked, pl.lit(" "))
     return (
         padded.str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
-        .str.replace_many(["ST\x01", "SAINT\x01", "DR\x01"], ["SAINT", "SAINT", "DR"])
-        .str.replace_all(r" +", " ")
-        .str.replace_all(" ,", ",", literal=True)
+        .str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
         .str.strip_chars(" ")
     )
 
@@ -111,62 +119,55 @@ def _words_rx(words: tuple[str, ...]) -> str:
 
 
 def _address_stages(has_postcode: bool, has_town: bool) -> list:
-    s = pl.col("s")
-    pc = pl.col("pc").struct
-    g0, g1, g = pl.col("g0").struct, pl.col("g1").struct, pl.col("g").struct
-    c0, c1, n = pl.col("c0"), pl.col("c1"), pl.col("n")
+    s, n = pl.col("s"), pl.col("n")
+    c0, c1, g = pl.col("c0"), pl.col("c1"), pl.col("g").struct
+    sub_building, named_building, street_at_1 = pl.col("sub_building"), pl.col("named_building"), pl.col("street_at_1")
     flat_rx = r"^" + _FLAT_WORDS + r" ?(?:NO )?(\d+[A-Z]?|[A-Z]\d*)\b"
-    pc_src = pc.field("pc")
+    pc_src = pl.col("pc_raw")
     if has_postcode:
         pc_src = pl.coalesce(pc_src, pl.col("postcode").cast(pl.String).str.strip_chars().replace("", None))
     town_arg = [_expand(_fold_address(pl.col("town"))).replace("", None).alias("town_arg")] if has_town else []
-    sub_building, named_building = pl.col("sub_building"), pl.col("named_building")
-    street_at_1 = sub_building | named_building
-    number = g.field("num")
     parsed_town = pl.when(n > pl.when(street_at_1).then(2).otherwise(1)).then(pl.col("comps").list.last())
-    fields = ["flat", "number", "number_suffix", "key_building", "street", "town"]
+    key_fields = ["flat", "number", "number_suffix", "key_building", "street", "town"]
     stages = [
         _fold_address(pl.col("x")).alias("s"),
         # care-of: drop a person component, a titled person before the number, or just the prefix
-        s.str.replace(r"^" + _CARE_OF + r" [^,0-9]*, ", "")
-        .str.replace(r"^" + _CARE_OF + r" " + _TITLES + r" [^,0-9]*? (\d)", "${1}")
-        .str.replace(r"^" + _CARE_OF + r" ", "")
-        .alias("s"),
-        s.str.extract_groups(_TRAILING_PC).alias("pc"),
+        pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}"), s).alias("s"),
+        # trailing postcode (found by byte offset: the text is ASCII by now)
+        s.str.find(_TRAILING_PC).alias("pc_at"),
         [
-            pl.when(pc.field("pc").is_not_null()).then(pc.field("rest")).otherwise(s).str.strip_chars(" ,").alias("s"),
-            pc_src.alias("pc_src"),
+            pl.when(pl.col("pc_at").is_not_null()).then(s.str.slice(0, pl.col("pc_at"))).otherwise(s).alias("s"),
+            s.str.slice(pl.col("pc_at")).str.strip_chars(" ,").alias("pc_raw"),
         ],
+        pc_src.alias("pc_src"),
         *postcode_stages(pl.col("pc_src"), "pcn"),
         # flat prefix ("FLAT 2, ..."), then the n/m form ("2/14 ...")
         s.str.extract(flat_rx, 1).alias("flat_a"),
-        pl.when(pl.col("flat_a").is_not_null())
-        .then(s.str.replace(flat_rx + r"[ ,/]*", ""))
-        .otherwise(s)
-        .alias("s"),
+        pl.when(pl.col("flat_a").is_not_null()).then(s.str.replace(flat_rx + r"[ ,/]*", "")).otherwise(s).alias("s"),
         s.str.extract(r"^(\d+[A-Z]?)/\d", 1).alias("flat_b"),
         [
             pl.when(pl.col("flat_b").is_not_null()).then(s.str.replace(r"^\d+[A-Z]?/", "")).otherwise(s).alias("s"),
             pl.coalesce("flat_a", "flat_b").alias("flat"),
         ],
         # a bare number component joins the next ("14, Mill Lane"); expand abbreviations
-        _expand(s.str.replace(r"^(\d+[A-Z]?), ", "${1} ")).str.split(", ").alias("comps"),
+        _expand(s.str.replace(r"^(\d+[A-Z]?), ", "${1} "))
+        .str.split(", ")
+        .alias("comps"),
         [
             pl.col("comps").list.len().alias("n"),
             pl.col("comps").list.get(0, null_on_oob=True).replace("", None).alias("c0"),
             pl.col("comps").list.get(1, null_on_oob=True).alias("c1"),
         ],
         [
-            c0.str.extract_groups(_NUM_RX).alias("g0"),
-            c1.str.extract_groups(_NUM_RX).alias("g1"),
+            c0.str.contains(r"^\d").fill_null(False).alias("c0_num"),
+            c1.str.contains(r"^\d").fill_null(False).alias("c1_num"),
             c0.str.contains(_words_rx(BUILDING_WORDS)).fill_null(False).alias("c0_bw"),
             c0.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c0_sw"),
             c1.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c1_sw"),
         ],
-        [g0.field("num").is_not_null().alias("c0_num"), g1.field("num").is_not_null().fill_null(False).alias("c1_num")],
         [
             # "1 OAK LODGE, 30 DICKENS LANE": flat 1 in building OAK LODGE at number 30
-            (pl.col("c0_num") & pl.col("c1_num")).fill_null(False).alias("sub_building"),
+            (pl.col("c0_num") & pl.col("c1_num")).alias("sub_building"),
             # "OAK LODGE, 30 DICKENS LANE" or "ROSE COTTAGE, MILL LANE, TOWN"
             (
                 ~pl.col("c0_num")
@@ -175,23 +176,27 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             .fill_null(False)
             .alias("named_building"),
         ],
+        (sub_building | named_building).alias("street_at_1"),
         [
-            pl.when(sub_building)
-            .then(pl.coalesce(pl.col("flat"), pl.concat_str(g0.field("num"), g0.field("sfx"), ignore_nulls=True)))
-            .otherwise(pl.col("flat"))
-            .alias("flat"),
-            pl.when(sub_building).then(g0.field("text")).when(named_building).then(c0).alias("building"),
+            pl.when(street_at_1).then(c1).otherwise(c0).str.extract_groups(_NUM_RX).alias("g"),
             pl.when(street_at_1).then(c1).otherwise(c0).alias("street_comp"),
-            pl.when(street_at_1).then(pl.col("g1")).otherwise(pl.col("g0")).alias("g"),
+            pl.when(sub_building).then(c0).str.extract_groups(_NUM_RX).alias("b"),  # null unless sub-building
             (pl.coalesce("town_arg", parsed_town) if has_town else parsed_town).alias("town"),
         ],
         [
-            number.alias("number"),
+            pl.coalesce(
+                "flat",
+                pl.when(pl.col("b").struct.field("num").is_not_null()).then(
+                    pl.concat_str(pl.col("b").struct.field("num"), pl.col("b").struct.field("sfx"), ignore_nulls=True)
+                ),
+            ).alias("flat"),
+            pl.when(sub_building).then(pl.col("b").struct.field("text")).when(named_building).then(c0).alias("building"),
+            g.field("num").alias("number"),
             g.field("sfx").alias("number_suffix"),
-            pl.when(number.is_not_null()).then(g.field("text")).otherwise(pl.col("street_comp")).alias("street"),
-            pl.when(number.is_null()).then(pl.col("building")).alias("key_building"),
+            pl.when(g.field("num").is_not_null()).then(g.field("text")).otherwise(pl.col("street_comp")).alias("street"),
         ],
-        pl.concat_str([pl.col(f).fill_null("") for f in fields], separator="|").alias("key"),
+        pl.when(pl.col("number").is_null()).then(pl.col("building")).alias("key_building"),
+        pl.concat_str([pl.col(f).fill_null("") for f in key_fields], separator="|").alias("key"),
         pl.struct(
             "flat",
             "number",
@@ -201,7 +206,7 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             "town",
             pl.col("pcn").struct.field("postcode"),
             pl.col("pcn").struct.field("valid").alias("postcode_valid"),
-            pl.when(pl.col("key").str.contains(r"[^|]")).then(pl.col("key")).alias("key"),
+            pl.when(pl.col("key") != "|||||").then(pl.col("key")).alias("key"),
         ).alias("out"),
     ]
     return stages[:1] + town_arg + stages[1:]

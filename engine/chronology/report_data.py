@@ -1,0 +1,305 @@
+"""Gather everything one child's (or one household's) report shows from the store.
+
+The renderer (reports/) reads only the contract objects built here; this module
+only queries. Names are shown as agencies wrote them; ids are linked ids.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import polars as pl
+
+from reports.model import (
+    AgencyName,
+    ChildReportData,
+    ChildSummary,
+    CurrentPlace,
+    Disposition,
+    Evidence,
+    Flag,
+    HouseholdMember,
+    HouseholdReportData,
+    Identifier,
+    Link,
+    PlaceSummary,
+    Period,
+    ResidentPeriods,
+    WaterfallStep,
+)
+
+_ID_KINDS = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
+
+
+class UnknownPerson(LookupError):
+    """No linked person (or place) with that id in the store."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+
+
+def display_names(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict[str, str]:
+    """The most often written name of each person, as written."""
+    if not person_ids:
+        return {}
+    rows = con.execute("""
+        SELECT person_id, mode(name_raw) FROM person_mentions
+        WHERE person_id IN (SELECT unnest(?)) AND name_raw IS NOT NULL GROUP BY person_id
+    """, [person_ids]).fetchall()
+    names = {pid: _tidy(n) for pid, n in rows}
+    return {pid: names.get(pid, pid) for pid in person_ids}
+
+
+def _tidy(name: str) -> str:
+    """`HART, DANIEL` -> `Daniel Hart`; mixed-case names are left as written."""
+    if "," in name:
+        sur, _, fore = name.partition(",")
+        name = f"{fore.strip()} {sur.strip()}"
+    return name.title() if name.isupper() else name
+
+
+def place_texts(con: duckdb.DuckDBPyConnection, address_ids: list[str]) -> dict[str, str]:
+    """The most often written form of each place."""
+    if not address_ids:
+        return {}
+    rows = con.execute("""
+        SELECT address_id, mode(replace(raw, chr(10), ', ')) FROM address_mentions
+        WHERE address_id IN (SELECT unnest(?)) GROUP BY address_id
+    """, [address_ids]).fetchall()
+    return dict(rows)
+
+
+def risk_markers(con: duckdb.DuckDBPyConnection, person_ids: list[str], as_of: dt.date) -> dict[str, list[str]]:
+    """Risk markers of risk-rules.md held by each person on or before `as_of`."""
+    if not person_ids:
+        return {}
+    rows = con.execute("""
+        WITH r AS (
+          SELECT m.person_id, r.event_type, m.role, r.event_date,
+                 upper(coalesce(json_extract_string(r.attrs, '$.markers'), '')) AS markers,
+                 lower(coalesce(json_extract_string(r.attrs, '$.offence_category'), '')) AS cat
+          FROM person_mentions m JOIN records r USING (record_id)
+          WHERE m.person_id IN (SELECT unnest(?)) AND (r.event_date IS NULL OR r.event_date <= ?)
+        )
+        SELECT person_id, list(DISTINCT marker ORDER BY marker) FROM (
+          SELECT person_id, unnest(list_filter(string_split(markers, ';'),
+                 lambda x: trim(x) IN ('RSO', 'SCHED1', 'DVPERP'))) AS marker FROM r
+          UNION ALL SELECT person_id, 'conviction' FROM r WHERE event_type = 'police.conviction' AND role = 'OFFENDER'
+          UNION ALL SELECT person_id, 'probation: ' || cat FROM r
+            WHERE event_type LIKE 'probation.%' AND cat IN ('sexual', 'violence', 'dv')
+        ) GROUP BY person_id
+    """, [person_ids, as_of]).fetchall()
+    return {pid: [m.strip() for m in ms] for pid, ms in rows}
+
+
+def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> ChildSummary:
+    facts = _rows(con, "SELECT * FROM person_facts WHERE person_id = ?", [person_id])
+    if not facts:
+        raise UnknownPerson(f"no person {person_id} in the store (run chronolink link and flag first)")
+    f = facts[0]
+    names = [AgencyName(agency=r["agency"], name=r["name_raw"], source_file=r["source_file"],
+                        source_row=r["source_row"])
+             for r in _rows(con, """
+                SELECT agency, name_raw, min(source_file) AS source_file, min(source_row) AS source_row
+                FROM person_mentions WHERE person_id = ? AND name_raw IS NOT NULL
+                GROUP BY agency, name_raw ORDER BY agency, count(*) DESC""", [person_id])]
+    ids = []
+    for kind, col, ok in (("NHS number", "nhs_number", "nhs_valid"), ("UPN", "upn", "upn_valid"),
+                          ("PNC id", "pnc", "pnc_valid")):
+        for value, valid in con.execute(
+                f"SELECT DISTINCT {col}, {ok} FROM person_mentions WHERE person_id = ? AND {col} IS NOT NULL "
+                f"ORDER BY 1", [person_id]).fetchall():
+            ids.append(Identifier(kind=kind, value=value, valid=valid))
+    for (local,) in con.execute("SELECT DISTINCT local_id FROM person_mentions WHERE person_id = ? "
+                                "AND local_id IS NOT NULL ORDER BY 1", [person_id]).fetchall():
+        prefix, _, value = local.partition(":")
+        if prefix in _ID_KINDS:
+            ids.append(Identifier(kind=_ID_KINDS[prefix], value=value))
+    places = _rows(con, """SELECT * FROM person_places WHERE person_id = ? AND first_seen <= ?
+                           ORDER BY last_seen DESC, observations DESC LIMIT 1""", [person_id, as_of])
+    current = None
+    if places:
+        p = places[0]
+        current = CurrentPlace(address=place_texts(con, [p["address_id"]]).get(p["address_id"], p["address_id"]),
+                               place_id=p["address_id"], since=p["first_seen"],
+                               seen_by=[a for a in p["agencies"] if a])
+    household = _household(con, person_id, as_of)
+    return ChildSummary(person_id=person_id, display_name=display_names(con, [person_id])[person_id],
+                        dob=f["dob"], sex=f["sex"], names=names, identifiers=ids, current_place=current,
+                        household=household)
+
+
+def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> list[HouseholdMember]:
+    rows = _rows(con, """
+        SELECT CASE WHEN person_a = ? THEN person_b ELSE person_a END AS other, address_id,
+               overlap_from, overlap_to
+        FROM coresidence WHERE (person_a = ? OR person_b = ?) AND overlap_from <= ?
+    """, [person_id, person_id, person_id, as_of])
+    rel = dict(con.execute("""
+        SELECT rel.person_id, any_value(rel.role) FROM person_mentions c
+        JOIN person_mentions rel ON rel.record_id = c.record_id AND rel.slot = 'related'
+        WHERE c.slot = 'child' AND c.person_id = ? AND rel.person_id IS NOT NULL GROUP BY rel.person_id
+    """, [person_id]).fetchall())
+    if not rows and not rel:
+        return []
+    others = sorted({r["other"] for r in rows} | set(rel))
+    names = display_names(con, others)
+    texts = place_texts(con, sorted({r["address_id"] for r in rows}))
+    markers = risk_markers(con, others, as_of)
+    dobs = dict(con.execute("SELECT person_id, dob FROM person_facts WHERE person_id IN (SELECT unnest(?))",
+                            [others]).fetchall())
+    members = []
+    for other in others:
+        mine = [r for r in rows if r["other"] == other]
+        last = max((r["overlap_to"] for r in mine), default=None)
+        members.append(HouseholdMember(
+            person_id=other, name=names[other], role=(rel.get(other) or "seen at the same address").lower(),
+            dob=dobs.get(other), risk_markers=markers.get(other, []),
+            places_shared=sorted({texts.get(r["address_id"], r["address_id"]) for r in mine}),
+            period_from=min((r["overlap_from"] for r in mine), default=None),
+            period_to=None if last is None or last >= as_of else last))
+    return sorted(members, key=lambda m: (not m.risk_markers, m.name))
+
+
+def _events(con: duckdb.DuckDBPyConnection, where: str, params: list, flag_rows: dict[tuple[str, int], str]
+            ) -> pl.DataFrame:
+    frame = con.sql(f"""
+        WITH ev AS (SELECT DISTINCT event_id FROM ({where}))
+        SELECT c.event_id, c.event_date AS date, c.event_time AS time, c.end_date, c.agency, c.event_type,
+               c.event_label AS label, c.summary, c.outcome,
+               (SELECT list(s.source_file || ':' || s.source_row::VARCHAR ORDER BY s.source_file, s.source_row)
+                  FROM event_sources s WHERE s.event_id = c.event_id) AS sources,
+               (SELECT string_agg(DISTINCT replace(a.raw, chr(10), ', '), ' | ')
+                  FROM event_places p JOIN address_mentions a USING (address_mention_id)
+                  WHERE p.event_id = c.event_id) AS place,
+               (SELECT string_agg(coalesce(pm.name_raw, ep.person_id) ||
+                       CASE WHEN ep.role IS NOT NULL THEN ' (' || lower(ep.role) || ')' ELSE '' END, '; '
+                       ORDER BY ep.person_id)
+                  FROM event_people ep LEFT JOIN person_mentions pm ON pm.mention_id = ep.mention_id
+                  WHERE ep.event_id = c.event_id) AS people
+        FROM chronology c JOIN ev USING (event_id)
+    """, params=params).pl()
+    if frame.height and flag_rows:
+        sig = pl.DataFrame({"src": [f"{f}:{r}" for f, r in flag_rows], "sig": list(flag_rows.values())})
+        hits = (frame.select("event_id", "sources").explode("sources").join(sig, left_on="sources", right_on="src")
+                .group_by("event_id").agg(pl.col("sig").unique().sort().str.join("; ").alias("significance")))
+        frame = frame.join(hits, on="event_id", how="left")
+    else:
+        frame = frame.with_columns(significance=pl.lit(None, pl.String))
+    return frame
+
+
+def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str | None = None
+           ) -> tuple[list[Flag], dict[tuple[str, int], str]]:
+    """Flags about these children (and, for a household, at this place), and the rows they cite."""
+    if not _has(con, "flags"):
+        return [], {}
+    from engine.flags import flags_with_dispositions
+
+    frame = flags_with_dispositions(con)
+    keep = pl.col("child_person_id").is_in(children)
+    if address_id is not None:
+        keep = (keep & pl.col("address_id").is_null()) | (pl.col("address_id") == address_id)
+    frame = frame.filter(keep)
+    people = sorted(set(frame["child_person_id"].drop_nulls()) | set(frame["other_person_id"].drop_nulls()))
+    names = display_names(con, people)
+    places = place_texts(con, sorted(set(frame["address_id"].drop_nulls())))
+    flags, rows = [], {}
+    for f in frame.iter_rows(named=True):
+        ev = json.loads(f["evidence"]) if f["evidence"] else {}
+        summaries = _record_summaries(con, ev.get("records", []))
+        evidence = [Evidence(source_file=r["source_file"], source_row=r["source_row"], role=r.get("role") or "",
+                             summary=summaries.get((r["source_file"], r["source_row"]), ""))
+                    for r in ev.get("records", [])]
+        for r in ev.get("records", []):
+            rows[(r["source_file"], r["source_row"])] = f"flag: {f['rule']}"
+        flags.append(Flag(
+            flag_id=f["flag_id"], rule=f["rule"], trigger_date=f["trigger_date"],
+            child=f"{names.get(f['child_person_id'], f['child_person_id'])} ({f['child_person_id']})",
+            other_person=(f"{names.get(f['other_person_id'], f['other_person_id'])} ({f['other_person_id']})"
+                          if f["other_person_id"] else None),
+            place=places.get(f["address_id"]) if f["address_id"] else None,
+            evidence=evidence,
+            disposition=Disposition(status=f["status"], by=f["actor"], at=f["decided_at"], reason=f["reason"]),
+            links=[_link(con, lk) for lk in ev.get("links", [])]))
+    return flags, rows
+
+
+def _record_summaries(con: duckdb.DuckDBPyConnection, recs: list[dict]) -> dict[tuple[str, int], str]:
+    if not recs:
+        return {}
+    keys = pl.DataFrame({"source_file": [r["source_file"] for r in recs],
+                         "source_row": [int(r["source_row"]) for r in recs]})
+    con.register("__keys", keys)
+    try:
+        rows = con.execute("""
+            SELECT r.source_file, r.source_row, coalesce(r.event_label, r.event_type, '') ||
+                   CASE WHEN r.event_date IS NOT NULL THEN ' on ' || r.event_date::VARCHAR ELSE '' END ||
+                   CASE WHEN r.summary IS NOT NULL THEN ': ' || left(r.summary, 200) ELSE '' END
+            FROM records r JOIN __keys k ON k.source_file = r.source_file AND k.source_row = r.source_row
+        """).fetchall()
+    finally:
+        con.unregister("__keys")
+    return {(f, r): s for f, r, s in rows}
+
+
+def _link(con: duckdb.DuckDBPyConnection, lk: dict) -> Link:
+    ends = dict(((m, f"{f}:{r} {s}") for m, f, r, s in con.execute(
+        "SELECT mention_id, source_file, source_row, slot FROM person_mentions WHERE mention_id IN (?, ?)",
+        [lk["mention_id_l"], lk["mention_id_r"]]).fetchall()))
+    steps: list[WaterfallStep] = []
+    try:
+        from engine.link.explain import explain_pair
+
+        for r in explain_pair(con, lk["mention_id_l"], lk["mention_id_r"]):
+            if r["comparison"] != "total":
+                steps.append(WaterfallStep(comparison=r["comparison"], level=str(r["label"]), weight=r["weight"]))
+    except Exception:  # an explanation is a courtesy: a link from an older run still shows its score
+        steps = []
+    return Link(description=f"{ends.get(lk['mention_id_l'], lk['mention_id_l'])} ↔ "
+                            f"{ends.get(lk['mention_id_r'], lk['mention_id_r'])}",
+                match_weight=lk.get("match_weight"), match_probability=lk.get("match_probability"),
+                waterfall=steps)
+
+
+def child_report_data(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> ChildReportData:
+    """Everything one child's report shows."""
+    child = _child_summary(con, person_id, as_of)
+    flags, flag_rows = _flags(con, [person_id])
+    events = _events(con, "SELECT event_id FROM event_people WHERE person_id = $pid", {"pid": person_id}, flag_rows)
+    return ChildReportData(as_of=as_of, child=child, events=events, flags=flags)
+
+
+def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of: dt.date) -> HouseholdReportData:
+    """Everything one place's report shows: who was there when, their events there, the flags."""
+    text = place_texts(con, [address_id])
+    if address_id not in text:
+        raise UnknownPerson(f"no place {address_id} in the store")
+    seen = [a for (a,) in con.execute("SELECT DISTINCT agency FROM observations WHERE address_id = ? ORDER BY 1",
+                                     [address_id]).fetchall()]
+    res = _rows(con, "SELECT person_id, min(date) AS start, max(date) AS last, list(DISTINCT source_file || ':' || "
+                     "source_row::VARCHAR) AS sources FROM observations WHERE address_id = ? GROUP BY person_id "
+                     "ORDER BY start", [address_id])
+    pids = [r["person_id"] for r in res]
+    names = display_names(con, pids)
+    markers = risk_markers(con, pids, as_of)
+    dobs = dict(con.execute("SELECT person_id, dob FROM person_facts WHERE person_id IN (SELECT unnest(?))",
+                            [pids]).fetchall())
+    members = [ResidentPeriods(person_id=r["person_id"], name=names[r["person_id"]], dob=dobs.get(r["person_id"]),
+                               risk_markers=markers.get(r["person_id"], []),
+                               periods=[Period(start=r["start"], end=r["last"], sources=sorted(r["sources"])[:20])])
+               for r in res]
+    flags, flag_rows = _flags(con, pids, address_id)
+    events = _events(con, "SELECT event_id FROM event_places WHERE address_id = $aid", {"aid": address_id},
+                     flag_rows)
+    return HouseholdReportData(as_of=as_of, place=PlaceSummary(place_id=address_id, address=text[address_id],
+                                                               seen_by=seen),
+                               members=members, events=events, flags=flags)

@@ -1,0 +1,42 @@
+"""Normalisers: names, dates, postcodes, addresses and identifiers as bulk polars expressions.
+
+Every function takes and returns a ``pl.Expr`` (except ``nickname_table``,
+which returns the lookup frame for joins). Each pipeline runs as one
+``map_batches`` call per batch over staged ``with_columns`` steps (see
+``_text.py``): no Python runs per row.
+"""
+
+from engine.normalise.addresses import expand_street_abbreviations, parse_address
+from engine.normalise.dates import parse_date, parse_datetime
+from engine.normalise.identifiers import nhs_number, pnc_id, upn
+from engine.normalise.names import (
+    fold_name,
+    name_suffix,
+    nickname_canonicals,
+    nickname_table,
+    split_forenames,
+    split_full_name,
+    strip_titles,
+    surname_parts,
+)
+from engine.normalise.postcodes import extract_postcode, normalise_postcode
+
+__all__ = [
+    "expand_street_abbreviations",
+    "extract_postcode",
+    "fold_name",
+    "name_suffix",
+    "nhs_number",
+    "nickname_canonicals",
+    "nickname_table",
+    "normalise_postcode",
+    "parse_address",
+    "parse_date",
+    "parse_datetime",
+    "pnc_id",
+    "split_forenames",
+    "split_full_name",
+    "strip_titles",
+    "surname_parts",
+    "upn",
+]
