@@ -37,7 +37,8 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
     w = build_world(seed, families, as_of)
     finalize(w)
     t1 = time.perf_counter()
-    flags = compute_flags(w)
+    near: dict = {}
+    flags = compute_flags(w, near)
     t2 = time.perf_counter()
     r = Renderer(w, out_dir, seed)
     r.write_all()
@@ -68,6 +69,7 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
             "keys_per_rule": {k: keys.get(k, 0) for k in RULES},
             "total_rows": len(flags),
         },
+        "near_misses": {k: near[k] for k in RULES if k in near},
         "scenarios": dict(sorted(w.scenarios.items())),
     }
     with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as fh:

@@ -30,8 +30,12 @@ def _d(o: int) -> dt.date:
     return dt.date.fromordinal(o)
 
 
-def compute_flags(w: World) -> list:
-    """Return sorted rows (rule, child_pid, other_pid, address_id, trigger_iso)."""
+def compute_flags(w: World, near: dict | None = None) -> list:
+    """Return sorted rows (rule, child_pid, other_pid, address_id, trigger_iso).
+
+    If ``near`` is a dict it is filled with near-miss counts (cases that
+    almost fired), keyed ``rule -> reason -> count``."""
+    nm = defaultdict(set)
     E = w.E
     Eo = E.toordinal()
     wd = w.wd
@@ -129,6 +133,7 @@ def compute_flags(w: World) -> list:
             if acts is None:
                 acts = bail_action_cache[ci] = starts(ci, BAIL_ACTION)
             if any_in(acts, o, o + 28):
+                nm[("bail_address_child", "csc_acted_within_28d")].add((pi, ci, o))
                 continue
             flags.add(("bail_address_child", persons[ci].pid, persons[pi].pid, w.places.addresses[ai].aid, _d(o).isoformat()))
 
@@ -152,9 +157,16 @@ def compute_flags(w: World) -> list:
                 while k < len(lst) and lst[k][0] <= hi:
                     mi = lst[k][1]
                     k += 1
-                    if mi == ci or first_marker.get(mi, 1 << 30) > s:
+                    if mi == ci or age_on(dob[mi], d) < 18:
                         continue
-                    if age_on(dob[mi], d) < 18 or (ci, mi) in related:
+                    fm = first_marker.get(mi)
+                    if fm is None:
+                        continue
+                    if fm > s:
+                        nm[("unassessed_adult", "marker_recorded_after_start")].add((ci, mi, ai, s))
+                        continue
+                    if (ci, mi) in related:
+                        nm[("unassessed_adult", "named_in_relationships")].add((ci, mi, ai, s))
                         continue
                     flags.add(("unassessed_adult", persons[ci].pid, persons[mi].pid, w.places.addresses[ai].aid, d.isoformat()))
 
@@ -173,6 +185,8 @@ def compute_flags(w: World) -> list:
                 if len(ags) == 3:
                     if not any_in(resp, o1 - 90, o2 + 14):
                         flags.add(("concerns_not_collated", persons[ci].pid, "", "", _d(o2).isoformat()))
+                    else:
+                        nm[("concerns_not_collated", "csc_responded_in_window")].add((ci, o2))
                     break
 
     for ci, eps in csc.items():
@@ -181,8 +195,13 @@ def compute_flags(w: World) -> list:
         refs = sorted((s, out) for ep, s, e, out in eps if ep == "Referral")
         for k in range(len(refs) - 2):
             (s1, o1), (s2, o2), (s3, _) = refs[k], refs[k + 1], refs[k + 2]
-            if o1 == "NFA" and o2 == "NFA" and s3 <= add_months(_d(s1), 12).toordinal():
+            within = s3 <= add_months(_d(s1), 12).toordinal()
+            if o1 == "NFA" and o2 == "NFA" and within:
                 flags.add(("repeat_referrals", pid, "", "", _d(s3).isoformat()))
+            elif within:
+                nm[("repeat_referrals", "earlier_referral_not_nfa")].add((ci, s3))
+            elif o1 == "NFA" and o2 == "NFA" and s3 <= add_months(_d(s1), 15).toordinal():
+                nm[("repeat_referrals", "third_in_12_to_15_months")].add((ci, s3))
         # 5. assessment_overdue
         for ep, s, e, out in eps:
             if ep != "C&F Assessment":
@@ -191,6 +210,8 @@ def compute_flags(w: World) -> list:
             n = wd.between(d, _d(e)) if e is not None else wd.between(d, E)
             if n > 45:
                 flags.add(("assessment_overdue", pid, "", "", wd.nth_after(d, 45).isoformat()))
+            elif n >= 40:
+                nm[("assessment_overdue", "took_40_to_45_working_days")].add((ci, s))
         plans = sorted((s, e) for ep, s, e, out in eps if ep == "CP Plan")
         if not plans:
             continue
@@ -203,6 +224,8 @@ def compute_flags(w: World) -> list:
             d10 = wd.nth_after(d, 10).toordinal()
             if not any_in(cgs, s, d10) and limit > d10:
                 flags.add(("core_group_overdue", pid, "", "", _d(d10).isoformat()))
+            elif any_in(cgs, wd.nth_after(d, 8).toordinal(), d10) and not any_in(cgs, s, wd.nth_after(d, 7).toordinal()):
+                nm[("core_group_overdue", "first_core_group_on_working_day_8_to_10")].add((ci, s))
             # 7. rcpc_overdue
             prev = s
             due = add_months(d, 3).toordinal()
@@ -213,11 +236,15 @@ def compute_flags(w: World) -> list:
                     flags.add(("rcpc_overdue", pid, "", "", _d(due).isoformat()))
                     break
                 prev = rcpcs[j - 1]
+                if due - prev <= 7:
+                    nm[("rcpc_overdue", "rcpc_held_0_to_7_days_before_due")].add((ci, prev))
                 due = add_months(_d(prev), 6).toordinal()
             # 8. long_cp_plan
             two = add_months(d, 24)
             if limit >= two.toordinal():
                 flags.add(("long_cp_plan", pid, "", "", two.isoformat()))
+            elif limit >= add_months(d, 21).toordinal():
+                nm[("long_cp_plan", "plan_lasted_21_to_24_months")].add((ci, s))
         # 9. repeat_cp_plan
         for s1, e1 in plans:
             if e1 is None:
@@ -226,5 +253,10 @@ def compute_flags(w: World) -> list:
             for s2, e2 in plans:
                 if s2 > s1 and e1 <= s2 <= hi:
                     flags.add(("repeat_cp_plan", pid, "", "", _d(s2).isoformat()))
+                elif s2 > hi and s2 <= add_months(_d(e1), 30).toordinal():
+                    nm[("repeat_cp_plan", "later_plan_24_to_30_months_after_end")].add((ci, s2))
+    if near is not None:
+        for (rule, reason), keys in sorted(nm.items()):
+            near.setdefault(rule, {})[reason] = len(keys)
     order = {r: i for i, r in enumerate(RULES)}
     return sorted(flags, key=lambda f: (order[f[0]], f[1], f[2], f[3], f[4]))

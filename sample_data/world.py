@@ -769,7 +769,7 @@ class World:
             if tier == 1:
                 level = rng.choice(("contact", "contact", "referral_nfa"))
             elif tier == 2:
-                level = "assessment" if i == top else rng.choice(("contact", "referral_nfa", "assessment"))
+                level = ("cp" if rng.random() < 0.1 else "assessment") if i == top else rng.choice(("contact", "referral_nfa", "assessment"))
             else:
                 level = "cp" if i == top else rng.choice(("contact", "referral_nfa", "assessment", "cp"))
             t = self.trigger(fam, kids, d)
@@ -1057,7 +1057,7 @@ class World:
         wd = self.wd
         E = self.E
         # review conferences: first due s + 3 months, then every 6 months
-        k_end = rng.choices((1, 2, 3, 4, 5, 6), (14, 34, 24, 12, 10, 6))[0]
+        k_end = rng.choices((1, 2, 3, 4, 5, 6), (14, 32, 22, 12, 12, 8))[0]
         off_schedule = rng.random() < 0.06
         rcpcs = []
         due = add_months(s, 3)

@@ -215,11 +215,11 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
     flags, rows = [], {}
     for f in frame.iter_rows(named=True):
         ev = json.loads(f["evidence"]) if f["evidence"] else {}
-        summaries = _record_summaries(con, ev.get("records", []))
+        summaries = _record_summaries(con, ev.get("records") or [])
         evidence = [Evidence(source_file=r["source_file"], source_row=r["source_row"], role=r.get("role") or "",
                              summary=summaries.get((r["source_file"], r["source_row"]), ""))
-                    for r in ev.get("records", [])]
-        for r in ev.get("records", []):
+                    for r in (ev.get("records") or [])]
+        for r in (ev.get("records") or []):
             rows[(r["source_file"], r["source_row"])] = f"flag: {f['rule']}"
         flags.append(Flag(
             flag_id=f["flag_id"], rule=f["rule"], trigger_date=f["trigger_date"],
@@ -229,7 +229,7 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
             place=places.get(f["address_id"]) if f["address_id"] else None,
             evidence=evidence,
             disposition=Disposition(status=f["status"], by=f["actor"], at=f["decided_at"], reason=f["reason"]),
-            links=[_link(con, lk) for lk in ev.get("links", [])]))
+            links=[_link(con, lk) for lk in (ev.get("links") or [])]))
     return flags, rows
 
 

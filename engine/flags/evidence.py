@@ -24,10 +24,15 @@ def _links(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
         return None
     return con.sql("""
         WITH ev AS (SELECT DISTINCT flag_idx, mention_id FROM __ev WHERE mention_id IS NOT NULL),
+        touching AS (  -- two equi-joins, not one OR join (which DuckDB runs as a nested loop)
+          SELECT ev.flag_idx, ev.mention_id, lp.* FROM ev JOIN link_pairs lp ON lp.mention_id_l = ev.mention_id
+          UNION ALL
+          SELECT ev.flag_idx, ev.mention_id, lp.* FROM ev JOIN link_pairs lp ON lp.mention_id_r = ev.mention_id
+        ),
         cand AS (
-          SELECT ev.flag_idx, ev.mention_id, lp.mention_id_l, lp.mention_id_r, lp.match_weight,
+          SELECT lp.flag_idx, lp.mention_id, lp.mention_id_l, lp.mention_id_r, lp.match_weight,
                  lp.match_probability, lp.comparisons
-          FROM ev JOIN link_pairs lp ON lp.mention_id_l = ev.mention_id OR lp.mention_id_r = ev.mention_id
+          FROM touching lp
           JOIN person_mentions a ON a.mention_id = lp.mention_id_l
           JOIN person_mentions b ON b.mention_id = lp.mention_id_r
           WHERE a.person_id = b.person_id

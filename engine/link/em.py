@@ -58,9 +58,10 @@ def estimate_u(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str
             SELECT pc, arg_min(sid, hash(sid * 7919 + {int(seed * 1e6)})) AS sid FROM _lk_sig GROUP BY pc
         );
         CREATE OR REPLACE TEMP TABLE _lk_upairs AS
-        SELECT a.sid AS sid_l, b.sid AS sid_r
-        FROM _lk_reps a CROSS JOIN range(1, {offsets + 1}) o(k)
-        JOIN _lk_reps b ON b.rn = (a.rn + o.k) % {n};
+        WITH t AS (
+            SELECT a.sid AS sid_l, (a.rn + o.k) % {n} AS trn FROM _lk_reps a CROSS JOIN range(1, {offsets + 1}) o(k)
+        )
+        SELECT t.sid_l, b.sid AS sid_r FROM t JOIN _lk_reps b ON b.rn = t.trn;
     """)
     gamma_table(con, "_lk_upairs", "_lk_ugam")
     counts = _level_counts(con, "_lk_ugam")

@@ -36,7 +36,7 @@ class EmSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     iterations: int = 12
-    u_sample_pairs: int = 2_000_000
+    u_sample_pairs: int = 600_000
     seed: float = 0.42
     m_floor: float = 1e-4
     u_floor: float = 1e-6

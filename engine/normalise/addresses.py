@@ -53,11 +53,15 @@ _CARE_OF = r"(?:C/O|C O|CARE OF)"
 _TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
 _NUM_RX = r"^(?P<num>\d+(?:-\d+)?)(?: ?(?P<sfx>[A-Z]))?(?: +(?P<text>.+))?$"
 _TRAILING_PC = r"[ ,]*\b" + POSTCODE_SHAPE + r"[ ,]*$"
-_CARE_OF_RX = r"^" + _CARE_OF + r" (?:[^,0-9]*, |" + _TITLES + r" [^,0-9]*? (\d)|)"
-_MARKED = {"ST\x01": "SAINT", "SAINT\x01": "SAINT", "DR\x01": "DR"}
+# care-of: a titled person component ("C/O MRS X, ..."), a person component
+# before a numbered one ("C/O JOHN SMITH, 14 ..."), a titled person before the
+# number ("C/O MRS SMITH 14 ..."), else just the prefix
+_CARE_OF_RX = (
+    r"^" + _CARE_OF + r" (?:" + _TITLES + r" [^,0-9]*, |[^,0-9]*, (\d)|" + _TITLES + r" [^,0-9]*? (\d)|)"
+)
+_MARKED = {"ST\x01": "SAINT", "SAINT\x01": "SAINT", "DR\x01": "DR\x01"}  # DR keeps its mark until the end
 _EXPAND_PATTERNS = [f" {k}{end}" for k in [*STREET_ABBREVIATIONS, *_MARKED] for end in (" ", ",")]
 _EXPAND_VALUES = [f" {v}{end}" for v in [*STREET_ABBREVIATIONS.values(), *_MARKED.values()] for end in (" ", ",")]
-_MARK_GATE = r"(?:^|[ ,])(?:ST|SAINT|DR) "
 _MARK_RX = r"(^|, |\d[A-Z]? )(ST|SAINT|DR) "
 
 
@@ -92,12 +96,8 @@ def _fold_address(e: pl.Expr) -> pl.Expr:
 def _expand(s: pl.Expr) -> pl.Expr:
     """Expand street-type abbreviations in folded text whose components are joined by ', '."""
     # The first alphabetic token of a component (after any house number) is
-    # special: ST there is Saint and DR is left alone, so mark them first
-    # (only rows that could hold one are run through the capturing regex).
-    marked = pl.coalesce(
-        pl.when(s.str.contains(_MARK_GATE)).then(s).str.replace_all(_MARK_RX, "${1}${2}\x01 "),
-        s,
-    )
+    # special: ST there is Saint and DR is left alone, so mark them first.
+    marked = s.str.replace_all(_MARK_RX, "${1}${2}\x01 ")
     # Pad, then replace whole tokens (" RD " / " RD,") in one Aho-Corasick
     # pass; a second pass catches a token whose leading space the previous
     # match consumed ("GT NTH RD").
@@ -105,13 +105,16 @@ def _expand(s: pl.Expr) -> pl.Expr:
     return (
         padded.str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
         .str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
+        .str.replace_all("\x01", "", literal=True)
         .str.strip_chars(" ")
     )
 
 
 def expand_street_abbreviations(e: pl.Expr) -> pl.Expr:
     """Fold an address text and expand street-type abbreviations (RD -> ROAD; a leading ST -> SAINT)."""
-    return staged(e, lambda: [_expand(_fold_address(pl.col("x"))).replace("", None).alias("out")], "out", pl.String)
+    return staged(
+        e, lambda: [_fold_address(pl.col("x")).alias("f"), _expand(pl.col("f")).replace("", None).alias("out")], "out", pl.String
+    )
 
 
 def _words_rx(words: tuple[str, ...]) -> str:
@@ -126,13 +129,16 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
     pc_src = pl.col("pc_raw")
     if has_postcode:
         pc_src = pl.coalesce(pc_src, pl.col("postcode").cast(pl.String).str.strip_chars().replace("", None))
-    town_arg = [_expand(_fold_address(pl.col("town"))).replace("", None).alias("town_arg")] if has_town else []
+    town_arg = (
+        [_fold_address(pl.col("town")).alias("town_arg"), _expand(pl.col("town_arg")).replace("", None).alias("town_arg")]
+        if has_town
+        else []
+    )
     parsed_town = pl.when(n > pl.when(street_at_1).then(2).otherwise(1)).then(pl.col("comps").list.last())
     key_fields = ["flat", "number", "number_suffix", "key_building", "street", "town"]
     stages = [
         _fold_address(pl.col("x")).alias("s"),
-        # care-of: drop a person component, a titled person before the number, or just the prefix
-        pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}"), s).alias("s"),
+        pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}${2}"), s).alias("s"),
         # trailing postcode (found by byte offset: the text is ASCII by now)
         s.str.find(_TRAILING_PC).alias("pc_at"),
         [
@@ -150,9 +156,8 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             pl.coalesce("flat_a", "flat_b").alias("flat"),
         ],
         # a bare number component joins the next ("14, Mill Lane"); expand abbreviations
-        _expand(s.str.replace(r"^(\d+[A-Z]?), ", "${1} "))
-        .str.split(", ")
-        .alias("comps"),
+        s.str.replace(r"^(\d+[A-Z]?), ", "${1} ").alias("s"),
+        _expand(s).str.split(", ").alias("comps"),
         [
             pl.col("comps").list.len().alias("n"),
             pl.col("comps").list.get(0, null_on_oob=True).replace("", None).alias("c0"),
@@ -178,10 +183,13 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
         ],
         (sub_building | named_building).alias("street_at_1"),
         [
-            pl.when(street_at_1).then(c1).otherwise(c0).str.extract_groups(_NUM_RX).alias("g"),
             pl.when(street_at_1).then(c1).otherwise(c0).alias("street_comp"),
-            pl.when(sub_building).then(c0).str.extract_groups(_NUM_RX).alias("b"),  # null unless sub-building
+            pl.when(sub_building).then(c0).alias("b"),  # null unless sub-building
             (pl.coalesce("town_arg", parsed_town) if has_town else parsed_town).alias("town"),
+        ],
+        [
+            pl.col("street_comp").str.extract_groups(_NUM_RX).alias("g"),
+            pl.col("b").str.extract_groups(_NUM_RX).alias("b"),
         ],
         [
             pl.coalesce(
@@ -209,7 +217,7 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             pl.when(pl.col("key") != "|||||").then(pl.col("key")).alias("key"),
         ).alias("out"),
     ]
-    return stages[:1] + town_arg + stages[1:]
+    return town_arg + stages
 
 
 def parse_address(line: pl.Expr, postcode: pl.Expr | None = None, town: pl.Expr | None = None) -> pl.Expr:
@@ -219,6 +227,7 @@ def parse_address(line: pl.Expr, postcode: pl.Expr | None = None, town: pl.Expr 
         inputs.append(postcode.cast(pl.String).alias("postcode"))
     if town is not None:
         inputs.append(town.cast(pl.String).alias("town"))
+    name = line.meta.output_name(raise_if_undetermined=False) or "address"
     return staged(
         pl.struct(inputs), lambda: _address_stages(postcode is not None, town is not None), "out", ADDRESS_DTYPE
-    )
+    ).alias(name)

@@ -156,10 +156,12 @@ def test_images(tmp_path):
 def test_render_speed_300_events():
     data = big_child_data(300)
     render_child_html(data)  # bundle and templates warm
-    start = time.perf_counter()
-    html = render_child_html(data)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, elapsed
+    timings = []
+    for _ in range(3):  # best of three: other tests (a browser) may share the CPU
+        start = time.perf_counter()
+        html = render_child_html(data)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 0.5, timings  # about 0.06 s on an idle machine
     assert "Chronology (300 records)" in html
 
 

@@ -1,0 +1,134 @@
+"""The batch run: new extracts and referrals in, one report per referred child and an index out.
+
+Every step is restartable: ingest is per file and skips unchanged files, linkage and
+flagging each commit in one transaction and recompute from the store, reports are
+written to a temporary name and renamed. A run killed at any point and started
+again ends with the same result and nothing duplicated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from engine.chronology.report_data import child_report_data, display_names
+from engine.flags import run_flags
+from engine.ingest import FileReport, ingest_file, ingest_paths
+from engine.link.run import run_link
+from reports import Candidate, IndexRow, write_child_report, write_index
+
+RED_RULES = frozenset({"bail_address_child", "unassessed_adult", "concerns_not_collated"})
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did."""
+
+    ingest: list[FileReport] = field(default_factory=list)
+    referrals: list[IndexRow] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+    index: Path | None = None
+    n_flags: int = 0
+
+
+def rating(flag_rules: list[str]) -> str:
+    """Red when a flag of the most serious kinds is open or three flags are, amber for any open flag."""
+    if any(r in RED_RULES for r in flag_rules) or len(flag_rules) >= 3:
+        return "red"
+    return "amber" if flag_rules else "green"
+
+
+def _referral_children(con: duckdb.DuckDBPyConnection, referrals_file: str) -> pl.DataFrame:
+    """Each referral row of the file: its id, received date, the child's mention and person id."""
+    return con.sql("""
+        SELECT r.ref AS referral_id, r.event_date AS received, r.event_time AS received_time, m.mention_id,
+               m.person_id, m.name_raw,
+               (SELECT count(*) FROM person_mentions o
+                 WHERE o.person_id = m.person_id AND o.agency <> 'mash') AS known_mentions
+        FROM records r JOIN person_mentions m USING (record_id)
+        WHERE r.source_file = $f AND m.slot = 'child'
+        ORDER BY r.event_date DESC NULLS LAST, r.event_time DESC NULLS LAST, r.ref
+    """, params={"f": referrals_file}).pl()
+
+
+def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int = 3) -> list[tuple[str, float]]:
+    """People known to an agency whose records scored closest to this mention (below the link threshold)."""
+    rows = con.execute("""
+        WITH pairs AS (
+          SELECT mention_id_r AS other, match_probability FROM link_pairs WHERE mention_id_l = ?
+          UNION ALL SELECT mention_id_l, match_probability FROM link_pairs WHERE mention_id_r = ?
+        )
+        SELECT m.person_id, max(p.match_probability) AS prob FROM pairs p
+        JOIN person_mentions m ON m.mention_id = p.other
+        WHERE m.agency <> 'mash' AND m.person_id IS NOT NULL
+        GROUP BY m.person_id ORDER BY prob DESC LIMIT ?
+    """, [mention_id, mention_id, limit]).fetchall()
+    if rows:
+        return [(pid, float(p)) for pid, p in rows]
+    # No scored pair at all: people sharing the surname and date of birth, or the full name.
+    rows = con.execute("""
+        SELECT DISTINCT o.person_id FROM person_mentions m JOIN person_mentions o
+          ON o.agency <> 'mash' AND o.person_id IS NOT NULL
+         AND ((o.surname = m.surname AND o.dob = m.dob) OR (o.surname = m.surname AND o.forename = m.forename))
+        WHERE m.mention_id = ? LIMIT ?
+    """, [mention_id, limit]).fetchall()
+    return [(pid, None) for (pid,) in rows]
+
+
+def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, as_of: dt.date, out: Path,
+              progress: Progress | None = None) -> BatchResult:
+    """Ingest what is new, link, flag, and write a report per referred child plus index.html."""
+    step = progress or (lambda *_: None)
+    result = BatchResult()
+    step("ingest", 0, 1)
+    result.ingest = ingest_paths(con, [extracts], max_date=as_of)
+    if referrals.resolve().parent != extracts.resolve() or not (extracts / referrals.name).exists():
+        result.ingest.append(ingest_file(con, referrals, max_date=as_of))
+    failed = [r for r in result.ingest if r.status == "failed" and r.source_file == referrals.name]
+    if failed:
+        raise ValueError(failed[0].message)
+    step("ingest", 1, 1)
+    step("link", 0, 1)
+    run_link(con)
+    step("link", 1, 1)
+    step("flag", 0, 1)
+    flags = run_flags(con, as_of)
+    result.n_flags = flags.height
+    step("flag", 1, 1)
+    open_flags = flags.filter(pl.col("status").is_in(["open", "confirmed"]))
+    by_child = {c: rules for c, rules in open_flags.group_by("child_person_id").agg(pl.col("rule"))
+                .iter_rows()}
+    refs = _referral_children(con, referrals.name)
+    known = refs.filter(pl.col("known_mentions") > 0)
+    names = display_names(con, sorted(set(known["person_id"].drop_nulls())))
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    children = sorted(set(known["person_id"].drop_nulls()))
+    for i, pid in enumerate(children):
+        step("reports", i, len(children))
+        written[pid] = write_child_report(child_report_data(con, pid, as_of), out)
+    step("reports", len(children), len(children))
+    rows = []
+    for r in refs.iter_rows(named=True):
+        if r["known_mentions"] and r["person_id"] in written:
+            rules = by_child.get(r["person_id"], [])
+            rows.append(IndexRow(referral_id=r["referral_id"] or f"row {r['mention_id']}", received=r["received"],
+                                 child_person_id=r["person_id"], child_name=names.get(r["person_id"]),
+                                 flag_count=len(rules), rating=rating(rules)))
+        else:
+            cands = near_candidates(con, r["mention_id"])
+            cand_names = display_names(con, [c for c, _ in cands])
+            rows.append(IndexRow(referral_id=r["referral_id"] or f"row {r['mention_id']}", received=r["received"],
+                                 child_person_id=None, child_name=r["name_raw"],
+                                 candidates=[Candidate(person_id=c, name=cand_names[c], match_probability=p,
+                                                       has_report=c in written) for c, p in cands],
+                                 flag_count=0, rating="green"))
+    result.referrals = rows
+    result.reports = list(written.values())
+    result.index = write_index(rows, out, as_of=as_of)
+    return result

@@ -1,0 +1,78 @@
+"""`chronolink run`: the whole pipeline on new extracts and referrals (the main job)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from engine.batch import run_batch
+from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from engine.cli.ingest_cmd import print_reconciliation
+from engine.store import StoreBusy, open_store
+from engine.store.connection import default_db_path
+
+
+def _open_waiting(db: Path | None, wait: float):
+    """Open the store for writing, waiting up to `wait` seconds for another run to finish."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return open_store(db)
+        except StoreBusy as exc:
+            if time.monotonic() >= deadline:
+                fail(f"{exc} (or pass --wait SECONDS)")
+            time.sleep(1.0)
+        except Exception:
+            return open_db(db)  # reports key and other problems clearly
+
+
+def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts.")],
+        referrals: Annotated[Path, typer.Option("--referrals", help="The MASH referrals file.")],
+        as_of: Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date of the extracts.")],
+        out_dir: Annotated[Path, typer.Option("--out", help="Folder for reports and index.html.")],
+        db: DbOption = None,
+        wait: Annotated[float, typer.Option("--wait", help="Seconds to wait if another run holds the store.")] = 0,
+        analyst: AnalystOption = None) -> None:
+    """Ingest what is new, link with stable ids, flag, and report on every referred child."""
+    if not extracts.is_dir():
+        fail(f"{extracts} is not a folder of extracts")
+    if not referrals.is_file():
+        fail(f"no referrals file at {referrals}")
+    db = db or (out_dir / "chronolink.duckdb" if not default_db_path().exists() else None)
+    con = _open_waiting(db, wait)
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description:<8}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def step(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=max(total, 1))
+            bar.update(tasks[name], completed=done, total=max(total, 1))
+
+        try:
+            result = run_batch(con, extracts, referrals, as_of.date(), out_dir, progress=step)
+        except ValueError as exc:
+            fail(str(exc))
+    print_reconciliation(result.ingest)
+    known = sum(r.child_person_id is not None for r in result.referrals)
+    record_audit(con, "run", "report", analyst=analyst,
+                 person_ids=sorted({r.child_person_id for r in result.referrals if r.child_person_id})[:1000],
+                 detail={"referrals": len(result.referrals), "reports": len(result.reports), "flags": result.n_flags})
+    con.close()
+    out.print(f"{len(result.referrals)} referrals: {known} children known to agencies, "
+              f"{len(result.referrals) - known} not known; {result.n_flags} flags; "
+              f"{len(result.reports)} reports in {escape(str(out_dir))} "
+              f"({time.perf_counter() - started:.1f}s). Index: {escape(str(result.index))}")
+    if any(r.status == "failed" for r in result.ingest):
+        err.print("[yellow]some extracts could not be ingested (see above); the rest were used[/yellow]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add run to the CLI."""
+    app.command("run")(run)
