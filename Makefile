@@ -18,9 +18,11 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	mkdir -p out
-	$(BIN)/chronolink ingest sample_data/world --db $(DEMO_DB)
-	$(BIN)/chronolink export mentions out/mentions.csv --db $(DEMO_DB)
-	$(BIN)/chronolink export address-mentions out/address_mentions.csv --db $(DEMO_DB)
+	$(BIN)/chronolink run sample_data/world --referrals sample_data/world/mash_referrals.csv \
+		--as-of 2026-10-31 --out out/demo --db $(DEMO_DB)
+	$(BIN)/chronolink export mentions out/demo/mentions.csv --db $(DEMO_DB)
+	$(BIN)/chronolink export flags out/demo/flags.csv --db $(DEMO_DB)
+	@echo "Open out/demo/index.html in a browser."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests

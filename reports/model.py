@@ -93,7 +93,7 @@ def events_frame(frame: pl.DataFrame | None = None) -> pl.DataFrame:
                 raise ReportDataError(f"events column {name} must be Date, not {have}")
         elif have == dtype:
             cols.append(pl.col(name))
-        elif name == "sources":
+        elif name == "sources" and not (isinstance(have, pl.List) or have == pl.Null):
             raise ReportDataError("events column sources must be list[str] or str")
         else:
             cols.append(pl.col(name).cast(dtype))

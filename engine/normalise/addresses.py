@@ -59,10 +59,23 @@ _TRAILING_PC = r"[ ,]*\b" + POSTCODE_SHAPE + r"[ ,]*$"
 _CARE_OF_RX = (
     r"^" + _CARE_OF + r" (?:" + _TITLES + r" [^,0-9]*, |[^,0-9]*, (\d)|" + _TITLES + r" [^,0-9]*? (\d)|)"
 )
-_MARKED = {"ST\x01": "SAINT", "SAINT\x01": "SAINT", "DR\x01": "DR\x01"}  # DR keeps its mark until the end
-_EXPAND_PATTERNS = [f" {k}{end}" for k in [*STREET_ABBREVIATIONS, *_MARKED] for end in (" ", ",")]
-_EXPAND_VALUES = [f" {v}{end}" for v in [*STREET_ABBREVIATIONS.values(), *_MARKED.values()] for end in (" ", ",")]
-_MARK_RX = r"(^|, |\d[A-Z]? )(ST|SAINT|DR) "
+_FIRST_TOKEN = {"ST": "SAINT", "SAINT": "SAINT", "DR": "DR"}
+_FIRST_PREFIXES = ["\x02", ", "] + [f"{d}{x} " for d in "0123456789" for x in ["", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"]]
+
+
+def _expansion_table() -> tuple[list[str], list[str]]:
+    pats, vals = [], []
+    for pre in _FIRST_PREFIXES:  # first alphabetic token of a component
+        for k, v in _FIRST_TOKEN.items():
+            pats.append(f"{pre}{k} ")
+            vals.append(f"{pre}{v} ")
+    for k, v in STREET_ABBREVIATIONS.items():
+        pats.append(f" {k} ")
+        vals.append(f" {v} ")
+    return pats, vals
+
+
+_EXPAND_PATTERNS, _EXPAND_VALUES = _expansion_table()
 
 
 ADDRESS_DTYPE = pl.Struct(
@@ -95,17 +108,17 @@ def _fold_address(e: pl.Expr) -> pl.Expr:
 
 def _expand(s: pl.Expr) -> pl.Expr:
     """Expand street-type abbreviations in folded text whose components are joined by ', '."""
-    # The first alphabetic token of a component (after any house number) is
-    # special: ST there is Saint and DR is left alone, so mark them first.
-    marked = s.str.replace_all(_MARK_RX, "${1}${2}\x01 ")
-    # Pad, then replace whole tokens (" RD " / " RD,") in one Aho-Corasick
-    # pass; a second pass catches a token whose leading space the previous
-    # match consumed ("GT NTH RD").
-    padded = pl.concat_str(pl.lit(" "), marked, pl.lit(" "))
+    # Start-of-text marker, trailing space and " , " between components, then
+    # whole tokens (" RD ") are replaced by Aho-Corasick passes (leftmost-first). The first
+    # alphabetic token of a component (after the start, ", " or a house
+    # number) has its own patterns that win by starting earlier: ST there is
+    # Saint, DR stays DR. A second pass catches a token whose leading space
+    # the previous match consumed ("GT NTH RD").
+    padded = pl.concat_str(pl.lit("\x02"), s.str.replace_all(", ", " , ", literal=True), pl.lit(" "))
     return (
-        padded.str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
-        .str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES)
-        .str.replace_all("\x01", "", literal=True)
+        padded.str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES, leftmost=True)
+        .str.replace_many(_EXPAND_PATTERNS, _EXPAND_VALUES, leftmost=True)
+        .str.replace_many(["\x02", " , "], ["", ", "])
         .str.strip_chars(" ")
     )
 

@@ -27,6 +27,8 @@ def test_events_frame_normalises():
     assert out["event_id"].to_list() == ["1", "2", "3"]  # by date, undated last
     assert out["sources"].to_list() == [[], ["a.csv:1"], ["c.csv:3"]]
     assert events_frame(_frame(event_id=[1, 2, 3]))["event_id"].dtype == pl.String
+    assert events_frame(_frame(sources=[[], [], []]))["sources"].dtype == pl.List(pl.String)
+    assert events_frame(_frame(outcome=[None, None, None]))["outcome"].dtype == pl.String
     dt = events_frame(_frame(date=[datetime(2024, 2, 1, 9), datetime(2024, 1, 1), None]))
     assert dt["date"].dtype == pl.Date
 
@@ -67,3 +69,17 @@ def test_models_are_frozen_and_strict():
         c.display_name = "y"
     with pytest.raises(ValidationError):
         ChildSummary(person_id="P1", display_name="x", nickname="z")
+
+
+def test_public_api_does_not_drift():
+    import reports
+
+    assert sorted(reports.__all__) == sorted([
+        "CHRONOLOGY_COLUMNS", "EVENT_SCHEMA", "AgencyName", "Candidate", "ChildReportData", "ChildSummary",
+        "CurrentPlace", "Disposition", "Evidence", "Flag", "HouseholdMember", "HouseholdReportData", "Identifier",
+        "IndexRow", "Link", "Period", "PlaceSummary", "ReportDataError", "ResidentPeriods", "WaterfallStep",
+        "chronology_frame", "events_frame", "household_filename", "render_child_html", "render_household_html",
+        "render_index_html", "report_filename", "timeline_chart", "timeline_image", "write_child_report",
+        "write_chronology_csv", "write_chronology_xlsx", "write_household_report", "write_index",
+    ])
+    assert all(hasattr(reports, name) for name in reports.__all__)
