@@ -86,9 +86,9 @@ def main() -> None:
     if args.oracle:
         apply_oracle(con, args.data / "truth")
     else:
-        from engine.link import link_all
+        from engine.link.run import run_link
 
-        link_all(con)
+        run_link(con)
     t2 = time.perf_counter()
     run_flags(con, dt.date.fromisoformat(args.as_of))
     t3 = time.perf_counter()

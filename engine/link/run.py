@@ -93,11 +93,14 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         WHERE s.match_weight >= {lo!r};
     """)
+    # One review item per pair of persons: their strongest borderline pair.
     band = con.sql(f"""
-        SELECT lp.mention_id_l, lp.mention_id_r, lp.match_weight, lp.match_probability
+        SELECT arg_max(lp.mention_id_l, lp.match_weight) AS mention_id_l, arg_max(lp.mention_id_r, lp.match_weight) AS mention_id_r,
+               max(lp.match_weight) AS match_weight, max(lp.match_probability) AS match_probability
         FROM link_pairs lp JOIN _lk_pid a ON a.mention_id = lp.mention_id_l JOIN _lk_pid b ON b.mention_id = lp.mention_id_r
         WHERE lp.match_weight >= {settings.cluster.review_weight!r} AND lp.match_weight < {settings.cluster.link_weight!r}
           AND a.id <> b.id
+        GROUP BY least(a.id, b.id), greatest(a.id, b.id)
     """).pl()
     queue_pairs(con, band, run_id)
     pending = con.execute("SELECT count(*) FROM link_review WHERE status = 'pending'").fetchall()[0][0]
@@ -119,6 +122,7 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     settings = settings or LinkSettings()
     if settings.threads:
         con.execute(f"SET threads = {int(settings.threads)}")
+    con.execute("SET enable_progress_bar = false")
     ensure_link_tables(con)
     t0 = time.perf_counter()
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]

@@ -16,7 +16,7 @@ class ClusterSettings(BaseModel):
     # `link_weight` may merge two clusters; the band [review_weight, link_weight)
     # goes to the review queue.
     link_weight: float = 6.0
-    review_weight: float = 0.0
+    review_weight: float = 3.0
     # A cluster may not absorb another whose dates of birth are all incompatible
     # (more than a typo, a day/month swap or a one-digit slip apart).
     enforce_dob: bool = True

@@ -30,11 +30,11 @@ from engine.normalise.postcodes import POSTCODE_SHAPE, postcode_stages
 
 STREET_ABBREVIATIONS: dict[str, str] = {
     "RD": "ROAD", "ST": "STREET", "STR": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "AVEN": "AVENUE",
-    "GDNS": "GARDENS", "GDN": "GARDEN", "GRN": "GREEN", "GR": "GROVE", "GRV": "GROVE", "GRO": "GROVE",
+    "GDNS": "GARDENS", "GDN": "GARDENS", "GRN": "GREEN", "GR": "GROVE", "GRV": "GROVE", "GRO": "GROVE",
     "CL": "CLOSE", "CLS": "CLOSE", "CRES": "CRESCENT", "CRESC": "CRESCENT", "CR": "CRESCENT",
-    "DR": "DRIVE", "DRV": "DRIVE", "LN": "LANE", "CT": "COURT", "CRT": "COURT", "PL": "PLACE",
+    "DR": "DRIVE", "DRV": "DRIVE", "LN": "LANE", "LA": "LANE", "CT": "COURT", "CRT": "COURT", "PL": "PLACE",
     "SQ": "SQUARE", "TER": "TERRACE", "TERR": "TERRACE", "TCE": "TERRACE", "PK": "PARK", "WY": "WAY",
-    "HSE": "HOUSE", "APT": "APARTMENT", "APTS": "APARTMENTS", "MWS": "MEWS", "PDE": "PARADE",
+    "HSE": "HOUSE", "HO": "HOUSE", "APT": "APARTMENT", "APTS": "APARTMENTS", "MWS": "MEWS", "PDE": "PARADE",
     "WLK": "WALK", "BLDGS": "BUILDINGS", "HTS": "HEIGHTS", "EST": "ESTATE", "VW": "VIEW",
     "CTGE": "COTTAGE", "COTT": "COTTAGE", "BVD": "BOULEVARD", "BLVD": "BOULEVARD", "HL": "HILL",
     "LWR": "LOWER", "UPR": "UPPER", "GT": "GREAT", "NTH": "NORTH", "STH": "SOUTH",
@@ -48,10 +48,13 @@ BUILDING_WORDS = (
     "HOUSE", "LODGE", "COTTAGE", "COTTAGES", "FARM", "HALL", "MANOR", "BARN", "BUNGALOW", "CHAMBERS",
     "MANSIONS", "TOWER", "BUILDINGS", "VILLA", "FLATS", "BLOCK", "CENTRE", "APARTMENTS", "HOSTEL",
 )
+# words that end the name of a block of flats ("4 MEADOW COURT, CHURCH STREET")
+BLOCK_WORDS = (*BUILDING_WORDS, "COURT", "VIEW", "POINT", "HEIGHTS", "TOWERS")
 _FLAT_WORDS = r"(?:FLAT|FLT|APARTMENT|APT|UNIT|ROOM|STUDIO|MAISONETTE)"
 _CARE_OF = r"(?:C/O|C O|CARE OF)"
 _TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
-_NUM_RX = r"^(?P<num>\d+(?:-\d+)?)(?: ?(?P<sfx>[A-Z]))?(?: +(?P<text>.+))?$"
+# one-pass regex (fast captures); "14 B MILL LANE" is fixed up afterwards
+_NUM_RX = r"^(?P<num>\d+(?:-\d+)?)(?P<sfx>[A-Z]?)(?: (?P<text>.*))?$"
 _TRAILING_PC = r"[ ,]*\b" + POSTCODE_SHAPE + r"[ ,]*$"
 # care-of: a titled person component ("C/O MRS X, ..."), a person component
 # before a numbered one ("C/O JOHN SMITH, 14 ..."), a titled person before the
@@ -59,7 +62,8 @@ _TRAILING_PC = r"[ ,]*\b" + POSTCODE_SHAPE + r"[ ,]*$"
 _CARE_OF_RX = (
     r"^" + _CARE_OF + r" (?:" + _TITLES + r" [^,0-9]*, |[^,0-9]*, (\d)|" + _TITLES + r" [^,0-9]*? (\d)|)"
 )
-_FIRST_TOKEN = {"ST": "SAINT", "SAINT": "SAINT", "DR": "DR"}
+# first alphabetic token of a component: ST is Saint; DR, LA, HO stay as written
+_FIRST_TOKEN = {"ST": "SAINT", "SAINT": "SAINT", "DR": "DR", "LA": "LA", "HO": "HO"}
 _FIRST_PREFIXES = ["\x02", ", "] + [f"{d}{x} " for d in "0123456789" for x in ["", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"]]
 
 
@@ -72,6 +76,9 @@ def _expansion_table() -> tuple[list[str], list[str]]:
     for k, v in STREET_ABBREVIATIONS.items():
         pats.append(f" {k} ")
         vals.append(f" {v} ")
+        if k not in _FIRST_TOKEN:  # other abbreviations also expand at the very start
+            pats.append(f"\x02{k} ")
+            vals.append(f"\x02{v} ")
     return pats, vals
 
 
@@ -93,15 +100,18 @@ ADDRESS_DTYPE = pl.Struct(
 )
 
 
+_FOLD_EXTRA = {"\r": ",", "\n": ",", "\\": "/"}
+_TIGHT = {" / ": "/", " /": "/", "/ ": "/", " - ": "-", " -": "-", "- ": "-"}
+
+
 def _fold_address(e: pl.Expr) -> pl.Expr:
     """Upper-case, fold diacritics, newlines to commas, tidy punctuation and spaces."""
     return (
-        fold_base(e, {"\r": ",", "\n": ","})
-        .str.replace_all(r"[^A-Z0-9,/\\\-? ]+", " ")
-        .str.replace_all(r" *([/\\\-]) *", "${1}")
-        .str.replace_all("\\", "/", literal=True)
-        .str.replace_all(r" *,[ ,]*", ", ")
+        fold_base(e, _FOLD_EXTRA)
+        .str.replace_all(r"[^A-Z0-9,/\-? ]+", " ")
         .str.replace_all(r"  +", " ")
+        .str.replace_many(list(_TIGHT), list(_TIGHT.values()), leftmost=True)
+        .str.replace_all(r" *,[ ,]*", ", ")
         .str.strip_chars(" ,-/")
     )
 
@@ -132,6 +142,17 @@ def expand_street_abbreviations(e: pl.Expr) -> pl.Expr:
 
 def _words_rx(words: tuple[str, ...]) -> str:
     return r"\b(?:" + "|".join(words) + r")$"
+
+
+def _split_suffix(g: pl.Expr) -> pl.Expr:
+    """{num, sfx, text} with "14 B MILL LANE" read as number 14, suffix B; empty parts null."""
+    num, sfx, text = g.struct.field("num"), g.struct.field("sfx"), g.struct.field("text")
+    spaced = (sfx == "") & text.str.contains(r"^[A-Z] ")
+    return pl.struct(
+        num.alias("num"),
+        pl.when(spaced).then(text.str.slice(0, 1)).otherwise(sfx).replace("", None).alias("sfx"),
+        pl.when(spaced).then(text.str.slice(2)).otherwise(text).replace("", None).alias("text"),
+    )
 
 
 def _address_stages(has_postcode: bool, has_town: bool) -> list:
@@ -180,12 +201,14 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             c0.str.contains(r"^\d").fill_null(False).alias("c0_num"),
             c1.str.contains(r"^\d").fill_null(False).alias("c1_num"),
             c0.str.contains(_words_rx(BUILDING_WORDS)).fill_null(False).alias("c0_bw"),
+            c0.str.contains(_words_rx(BLOCK_WORDS)).fill_null(False).alias("c0_blk"),
             c0.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c0_sw"),
             c1.str.contains(_words_rx(STREET_TYPES)).fill_null(False).alias("c1_sw"),
         ],
         [
-            # "1 OAK LODGE, 30 DICKENS LANE": flat 1 in building OAK LODGE at number 30
-            (pl.col("c0_num") & pl.col("c1_num")).alias("sub_building"),
+            # "1 OAK LODGE, 30 DICKENS LANE": flat 1 in building OAK LODGE at number 30;
+            # "4 MEADOW COURT, CHURCH STREET": flat 4 in MEADOW COURT on CHURCH STREET
+            (pl.col("c0_num") & (pl.col("c1_num") | (pl.col("c1_sw") & pl.col("c0_blk")))).alias("sub_building"),
             # "OAK LODGE, 30 DICKENS LANE" or "ROSE COTTAGE, MILL LANE, TOWN"
             (
                 ~pl.col("c0_num")
@@ -204,6 +227,7 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             pl.col("street_comp").str.extract_groups(_NUM_RX).alias("g"),
             pl.col("b").str.extract_groups(_NUM_RX).alias("b"),
         ],
+        [_split_suffix(pl.col("g")).alias("g"), _split_suffix(pl.col("b")).alias("b")],
         [
             pl.coalesce(
                 "flat",

@@ -92,29 +92,39 @@ def split_forenames(e: pl.Expr) -> pl.Expr:
     )
 
 
+def _tidy(e: pl.Expr) -> pl.Expr:
+    # a part of an already folded name: trim, collapse spaces, empty -> null
+    return empty_to_null(e.str.replace_all(r"  +", " ").str.strip_chars(" -"))
+
+
 def _split_full_name_stages() -> list:
-    raw = pl.col("x").cast(pl.String)
-    comma, sur, fore, whole = pl.col("comma"), pl.col("sur"), pl.col("fore"), pl.col("whole")
+    comma, b = pl.col("comma"), pl.col("b")
     return [
-        fold_base(raw.str.replace_all(r"\([^)]*\)?", " ")).alias("raw"),
+        # fold once, keeping commas: the comma decides the layout
+        fold_base(pl.col("x").cast(pl.String).str.replace_all(r"\([^)]*\)?", " "))
+        .str.replace_all(r"[^A-Z?\-, ]+", " ")
+        .str.replace_all(r" *-[ \-]*", "-")
+        .alias("b"),
+        [b.str.contains(",", literal=True).alias("comma"), b.str.splitn(",", 2).alias("parts")],
         [
-            pl.col("raw").str.contains(",", literal=True).alias("comma"),
-            pl.col("raw").str.splitn(",", 2).alias("parts"),
-        ],
-        [
-            _fold_tail(pl.col("parts").struct.field("field_0")).str.replace(_AKA_RE, "").alias("sur"),
-            _fold_tail(pl.col("parts").struct.field("field_1")).str.replace(_AKA_RE, "").alias("fore"),
-            _fold_tail(pl.col("raw")).str.replace(_AKA_RE, "").alias("whole"),
+            _tidy(pl.col("parts").struct.field("field_0")).alias("sur"),
+            _tidy(pl.col("parts").struct.field("field_1").str.replace_all(",", " ", literal=True)).alias("fore"),
         ],
         # comma form: "SURNAME [SUFFIX], [TITLE] FORENAME MIDDLE [SUFFIX]"
-        (comma & fore.is_not_null() & ~fore.str.contains(_ONLY_SUFFIX_RE)).fill_null(False).alias("comma"),
+        (comma & pl.col("fore").is_not_null() & ~pl.col("fore").str.contains(_ONLY_SUFFIX_RE)).fill_null(False).alias("comma"),
         [
-            pl.when(comma).then(pl.coalesce(_suffix(fore), _suffix(sur))).otherwise(_suffix(whole)).alias("suffix"),
-            pl.when(comma).then(_strip(sur)).alias("c_surname"),
-            pl.when(comma).then(_strip(fore)).otherwise(_strip(whole)).alias("core"),
+            pl.when(comma).then(pl.col("fore")).otherwise(_tidy(b.str.replace_all(",", " ", literal=True)))
+            .str.replace(_AKA_RE, "")
+            .alias("core0"),
+            pl.when(comma).then(pl.col("sur")).str.replace(_AKA_RE, "").alias("sur"),
+        ],
+        [
+            pl.coalesce(_suffix(pl.col("core0")), _suffix(pl.col("sur"))).alias("suffix"),
+            _strip(pl.col("core0")).alias("core"),
+            _strip(pl.col("sur")).alias("c_surname"),
         ],
         # plain form: "[TITLE] FORENAME MIDDLE [PARTICLES] SURNAME [SUFFIX]"
-        pl.when(~comma).then(pl.col("core").str.extract_groups(_FULL_RE)).alias("g"),
+        pl.when(~comma).then(pl.col("core")).str.extract_groups(_FULL_RE).alias("g"),
         [
             pl.when(comma).then(pl.col("core")).otherwise(pl.col("g").struct.field("given")).alias("given"),
             pl.when(comma)

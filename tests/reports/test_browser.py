@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from tests.reports.builders import IMG_PAYLOAD, PAYLOAD, SCRIPT_PAYLOAD, child_d
 from tests.reports.htmlcheck import parse
 
 CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists() and os.environ.get("CHRONOLINK_TEST_REQUIRE_BROWSER") == "1":
+    raise RuntimeError("CI requires /usr/bin/chromium for the browser test (apt-get install -y chromium)")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs /usr/bin/chromium for the browser test (Debian: apt-get install -y chromium)"
 )
