@@ -70,12 +70,6 @@ SELECT p.event_id, p.event_type, p.event_label, p.event_date, p.event_time,
        p.end_date, p.agency, p.outcome, p.summary, p.ref, agg.agencies, agg.n_sources
 FROM ranked p JOIN agg USING (event_id) WHERE rk = 1;
 
-CREATE OR REPLACE TABLE event_people AS
-SELECT s.event_id, m.person_id, any_value(m.role) AS role, min(m.mention_id) AS mention_id,
-       list(DISTINCT m.mention_id) AS mention_ids
-FROM event_sources s JOIN person_mentions m USING (record_id)
-WHERE m.person_id IS NOT NULL
-GROUP BY s.event_id, m.person_id;
 
 CREATE OR REPLACE TABLE event_places AS
 SELECT s.event_id, a.address_id, a.field, min(a.address_mention_id) AS address_mention_id
@@ -97,6 +91,19 @@ WITH d AS (
 )
 SELECT n.person_id, b.dob, n.forename, n.surname, n.sex, n.mentions, n.agencies
 FROM names n LEFT JOIN best b USING (person_id);
+
+-- who each event involves, in what role, and how old they were (whole months; a child is under 18)
+CREATE OR REPLACE TABLE event_people AS
+WITH ep AS (
+  SELECT s.event_id, m.person_id, any_value(m.role) AS role, min(m.mention_id) AS mention_id,
+         list(DISTINCT m.mention_id) AS mention_ids
+  FROM event_sources s JOIN person_mentions m USING (record_id)
+  WHERE m.person_id IS NOT NULL
+  GROUP BY s.event_id, m.person_id
+)
+SELECT ep.*, CASE WHEN f.dob <= c.event_date THEN date_sub('month', f.dob, c.event_date) END AS age_months,
+       CASE WHEN f.dob <= c.event_date THEN date_sub('year', f.dob, c.event_date) < 18 END AS is_child
+FROM ep JOIN chronology c USING (event_id) LEFT JOIN person_facts f USING (person_id);
 
 CREATE OR REPLACE TABLE observations AS
 SELECT m.person_id, a.address_id, o.date, o.field, o.source_file, o.source_row, o.mention_id,

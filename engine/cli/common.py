@@ -45,5 +45,9 @@ def record_audit(con: duckdb.DuckDBPyConnection, command: str, action: str, *,
                  person_ids: Iterable[str] = (), detail: Mapping[str, object] | None = None,
                  analyst: str | None = None) -> None:
     """Append to the audit trail: who ran which command on whose records."""
-    audit.record(con, audit.current_actor(analyst), command, action, person_ids=tuple(person_ids),
-                 detail=dict(detail or {}))
+    ids = sorted(set(person_ids))
+    linked = [p for p in ids if audit.PERSON_ID.fullmatch(p)]
+    extra = dict(detail or {})
+    if len(linked) < len(ids):  # ids from outside linkage (e.g. imported truth) are counted, not named
+        extra["unlinked_person_refs"] = len(ids) - len(linked)
+    audit.record(con, audit.current_actor(analyst), command, action, person_ids=tuple(linked), detail=extra)

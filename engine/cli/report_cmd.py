@@ -77,9 +77,48 @@ def export_chronology(out_path: Annotated[Path, typer.Argument(help="OUT.xlsx or
     err.print(f"wrote {out_path}")
 
 
+def chronology(child: Annotated[Optional[str], typer.Option("--child", help="A child's person id.")] = None,
+               household: Annotated[Optional[str], typer.Option("--household", help="A place id.")] = None,
+               csv: Annotated[bool, typer.Option("--csv", help="CSV to stdout instead of a table.")] = False,
+               as_of: AsOfOpt = None, db: DbOption = None, analyst: AnalystOption = None) -> None:
+    """Print the merged chronology of a child (with their age at each event) or of a household."""
+    import sys
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from engine.cli.common import out
+    from engine.export import neutralise
+    from reports import chronology_frame
+
+    if (child is None) == (household is None):
+        fail("give exactly one of --child PERSON_ID or --household PLACE_ID")
+    con = open_db(db)
+    _ensure_chronology(con)
+    when = as_of.date() if as_of else stored_as_of(con)
+    try:
+        data = (child_report_data(con, child, when) if child is not None
+                else household_report_data(con, household, when))
+    except UnknownPerson as exc:
+        fail(str(exc))
+    frame = chronology_frame(data)
+    record_audit(con, "chronology", "read", person_ids=[child] if child else [], analyst=analyst,
+                 detail={"rows": frame.height})
+    if csv:
+        neutralise(frame).write_csv(sys.stdout)
+        return
+    table = Table(show_lines=False)
+    for col in frame.columns:
+        table.add_column(col, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*(escape("" if v is None else str(v)) for v in row))
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add report and export chronology to the CLI."""
+    """Add report, chronology and export chronology to the CLI."""
     app.command("report")(report)
+    app.command("chronology")(chronology)
     from engine.cli.export_cmd import export_app
 
     export_app.command("chronology")(export_chronology)

@@ -185,29 +185,27 @@ PERSON_COLUMNS = [
 ]
 
 
-def _names(df: pl.DataFrame, p: PersonSlot, max_len: int) -> dict[str, pl.Expr]:
-    """Name columns of a slot: folded parts plus the name as written."""
+def _names(df: pl.DataFrame, p: PersonSlot, max_len: int) -> tuple[pl.Expr, pl.Expr]:
+    """The name as written, and one struct of its folded parts (computed once, read field by field)."""
     if p.full_name:
         raw = _col(df, p.full_name)
         parts = split_full_name(raw)
-        fore, mid, sur, suf = (parts.struct.field(f) for f in ("forename", "middle_names", "surname", "suffix"))
     else:
         fn_raw, sn_raw = _col(df, p.forenames), _col(df, p.surname)
         raw = pl.concat_str([fn_raw, sn_raw], separator=" ", ignore_nulls=True).replace("", None)
-        fsplit = split_forenames(fn_raw)
-        fore, mid = fsplit.struct.field("forename"), fsplit.struct.field("middle_names")
-        sur, suf = fold_name(sn_raw), pl.lit(None, pl.String)
-    ok = raw.is_null() | (raw.str.len_chars() <= max_len)
+        parts = pl.struct(split_forenames(fn_raw).alias("__f"), fold_name(sn_raw).alias("surname")).struct.with_fields(
+            forename=pl.field("__f").struct.field("forename"),
+            middle_names=pl.field("__f").struct.field("middle_names"),
+            suffix=pl.lit(None, pl.String))
     pref = fold_name(_col(df, p.preferred_forename)) if p.preferred_forename else pl.lit(None, pl.String)
-    return {
-        "name_raw": raw,
-        "forename": pl.when(ok).then(fore),
-        "middle_names": pl.when(ok).then(mid),
-        "surname": pl.when(ok).then(sur),
-        "preferred_forename": pl.when(ok).then(pref),
-        "name_suffix": pl.when(ok).then(suf),
-        "__name_ok": ok,
-    }
+    return raw, parts.struct.with_fields(preferred_forename=pref)
+
+
+def _name_fields(ok: pl.Expr) -> dict[str, pl.Expr]:
+    """Name columns from the `__nm` struct, left empty when the name was too long to be a name."""
+    return {c: pl.when(ok).then(pl.col("__nm").struct.field(f))
+            for c, f in (("forename", "forename"), ("middle_names", "middle_names"), ("surname", "surname"),
+                         ("preferred_forename", "preferred_forename"), ("name_suffix", "suffix"))}
 
 
 def _slot_present(df: pl.DataFrame, p: PersonSlot) -> pl.Expr:
@@ -217,11 +215,11 @@ def _slot_present(df: pl.DataFrame, p: PersonSlot) -> pl.Expr:
     return pl.any_horizontal(exprs) if exprs else pl.lit(False)
 
 
-def _identifier(expr_fn, df: pl.DataFrame, column: str | None) -> tuple[pl.Expr, pl.Expr]:
+def _identifier(expr_fn, df: pl.DataFrame, column: str | None) -> pl.Expr:
+    """A {value, valid} struct for an identifier column (all-null when the slot has none)."""
     if column is None:
-        return pl.lit(None, pl.String), pl.lit(None, pl.Boolean)
-    s = expr_fn(_col(df, column))
-    return s.struct.field("value"), s.struct.field("valid")
+        return pl.struct(value=pl.lit(None, pl.String), valid=pl.lit(None, pl.Boolean))
+    return expr_fn(_col(df, column))
 
 
 def build_persons(df: pl.DataFrame, m: Mapping, records: pl.DataFrame, addresses: pl.DataFrame,
@@ -288,13 +286,10 @@ def _finish_persons(frame: pl.DataFrame, m: Mapping, primary_field: str | None,
 
 def _slot_frame(base: pl.DataFrame, m: Mapping, p: PersonSlot, slot_idx: int, addr_ids: pl.DataFrame,
                 max_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
-    names = _names(base, p, m.max_name_length)
+    raw, parts = _names(base, p, m.max_name_length)
     dob = (parse_date(_col(base, p.dob.column), p.dob.formats, excel_serial=p.dob.excel_serial, max_date=max_date)
            if p.dob else pl.struct(date=pl.lit(None, pl.Date), status=pl.lit("missing")))
     sex = _translate(base, p.sex) if p.sex else pl.lit(None, pl.String)
-    nhs_v, nhs_ok = _identifier(nhs_number, base, p.nhs_number)
-    upn_v, upn_ok = _identifier(upn, base, p.upn)
-    pnc_v, pnc_ok = _identifier(pnc_id, base, p.pnc)
     if p.local_id:
         lid_raw = _col(base, p.local_id.column).str.strip_chars().str.to_uppercase()
         local = pl.when(lid_raw.is_not_null()).then(pl.lit(p.local_id.prefix + ":") + lid_raw)
@@ -302,17 +297,29 @@ def _slot_frame(base: pl.DataFrame, m: Mapping, p: PersonSlot, slot_idx: int, ad
         local = pl.lit(None, pl.String)
     role = (_col(base, p.role_column).str.strip_chars().str.to_uppercase() if p.role_column
             else pl.lit(p.role, pl.String))
+    ok = pl.col("name_raw").is_null() | (pl.col("name_raw").str.len_chars() <= m.max_name_length)
+    # Each normaliser runs once into a struct column; its fields are read in the next step.
     work = base.filter(_slot_present(base, p)).with_columns(
         mention_id=pl.col("record_id") + slot_idx,
         slot=pl.lit(p.slot),
         role=role,
-        **names,
+        name_raw=raw,
+        __nm=parts,
         __dob=dob,
         sex=sex,
-        nhs_number=nhs_v, nhs_valid=nhs_ok, upn=upn_v, upn_valid=upn_ok, pnc=pnc_v, pnc_valid=pnc_ok,
+        __nhs=_identifier(nhs_number, base, p.nhs_number),
+        __upn=_identifier(upn, base, p.upn),
+        __pnc=_identifier(pnc_id, base, p.pnc),
         local_id=local,
         __sex_raw=_col(base, p.sex.column) if p.sex else pl.lit(None, pl.String),
-    ).with_columns(dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"))
+    ).with_columns(
+        __name_ok=ok,
+        **_name_fields(ok),
+        dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"),
+        nhs_number=pl.col("__nhs").struct.field("value"), nhs_valid=pl.col("__nhs").struct.field("valid"),
+        upn=pl.col("__upn").struct.field("value"), upn_valid=pl.col("__upn").struct.field("valid"),
+        pnc=pl.col("__pnc").struct.field("value"), pnc_valid=pl.col("__pnc").struct.field("valid"),
+    )
     issues = []
     name_field = p.full_name or p.surname or p.forenames or p.slot
     issues.append(_issue(work, ~pl.col("__name_ok"), name_field, "overlong_name"))
@@ -363,27 +370,24 @@ def _list_frame(base: pl.DataFrame, m: Mapping, lst: PersonList, first_idx: int,
         __rel=pl.when(pl.col("__inner").list.len() > 1).then(pl.col("__last"))
         .when(~looks_date.fill_null(False)).then(pl.col("__first")),
     )
-    parts = split_full_name(pl.col("__name"))
-    dob = parse_date(pl.col("__dob_raw"), lst.dob_formats, max_date=max_date)
     ok = pl.col("__name").is_null() | (pl.col("__name").str.len_chars() <= m.max_name_length)
     work = items.with_columns(
+        __nm=split_full_name(pl.col("__name")).struct.with_fields(preferred_forename=pl.lit(None, pl.String)),
+        __dob=parse_date(pl.col("__dob_raw"), lst.dob_formats, max_date=max_date),
+    ).with_columns(
         mention_id=pl.col("record_id") + first_idx - 1 + pl.col("__pos"),
         slot=pl.lit(lst.slot_prefix) + pl.col("__pos").cast(pl.String),
         role=pl.col("__rel").str.strip_chars().str.to_uppercase(),
         name_raw=pl.col("__name"),
-        forename=pl.when(ok).then(parts.struct.field("forename")),
-        middle_names=pl.when(ok).then(parts.struct.field("middle_names")),
-        surname=pl.when(ok).then(parts.struct.field("surname")),
-        preferred_forename=pl.lit(None, pl.String),
-        name_suffix=pl.when(ok).then(parts.struct.field("suffix")),
-        __dob=dob,
+        **_name_fields(ok),
         sex=pl.lit(None, pl.String),
         nhs_number=pl.lit(None, pl.String), nhs_valid=pl.lit(None, pl.Boolean),
         upn=pl.lit(None, pl.String), upn_valid=pl.lit(None, pl.Boolean),
         pnc=pl.lit(None, pl.String), pnc_valid=pl.lit(None, pl.Boolean),
         local_id=pl.lit(None, pl.String),
         __name_ok=ok,
-    ).with_columns(dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"))
+        dob=pl.col("__dob").struct.field("date"), dob_status=pl.col("__dob").struct.field("status"),
+    )
     issues = [
         _issue(work, ~pl.col("__name_ok"), lst.column, "overlong_name"),
         _issue(work, pl.col("dob_status") == "invalid", lst.column, "unparseable_date"),

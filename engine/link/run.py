@@ -87,21 +87,29 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
     lo = min(settings.cluster.review_weight, settings.cluster.link_weight)
     con.execute(f"""
-        DELETE FROM link_pairs;
-        INSERT INTO link_pairs
-        SELECT l.rep_mention, r.rep_mention, s.match_weight, s.match_probability, {_comparisons_json_sql()}, {rule_case}
+        CREATE OR REPLACE TEMP TABLE _lk_pairs_out AS
+        SELECT l.rep_mention AS mention_id_l, r.rep_mention AS mention_id_r, s.match_weight, s.match_probability,
+               {_comparisons_json_sql()} AS comparisons, {rule_case} AS blocking_rule
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         WHERE s.match_weight >= {lo!r};
+        DELETE FROM link_pairs;
+        INSERT INTO link_pairs SELECT * FROM _lk_pairs_out;
     """)
-    # One review item per pair of persons: their strongest borderline pair.
-    band = con.sql(f"""
-        SELECT arg_max(lp.mention_id_l, lp.match_weight) AS mention_id_l, arg_max(lp.mention_id_r, lp.match_weight) AS mention_id_r,
-               max(lp.match_weight) AS match_weight, max(lp.match_probability) AS match_probability
-        FROM link_pairs lp JOIN _lk_pid a ON a.mention_id = lp.mention_id_l JOIN _lk_pid b ON b.mention_id = lp.mention_id_r
-        WHERE lp.match_weight >= {settings.cluster.review_weight!r} AND lp.match_weight < {settings.cluster.link_weight!r}
-          AND a.id <> b.id
-        GROUP BY least(a.id, b.id), greatest(a.id, b.id)
-    """).pl()
+    # One review item per pair of persons: their strongest borderline pair (joined in polars: the
+    # DuckDB planner picked a nested loop for this join inside the transaction).
+    cw = settings.cluster
+    cand = con.sql(f"""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
+                      WHERE match_weight >= {cw.review_weight!r} AND match_weight < {cw.link_weight!r}""").pl()
+    pid = con.sql("SELECT mention_id, id FROM _lk_pid").pl()
+    band = (
+        cand.join(pid.rename({"mention_id": "mention_id_l", "id": "a"}), on="mention_id_l")
+        .join(pid.rename({"mention_id": "mention_id_r", "id": "b"}), on="mention_id_r")
+        .filter(pl.col("a") != pl.col("b"))
+        .with_columns(pl.min_horizontal("a", "b").alias("x"), pl.max_horizontal("a", "b").alias("y"))
+        .sort("match_weight", descending=True)
+        .group_by("x", "y", maintain_order=True).first()
+        .select("mention_id_l", "mention_id_r", "match_weight", "match_probability")
+    )
     queue_pairs(con, band, run_id)
     pending = con.execute("SELECT count(*) FROM link_review WHERE status = 'pending'").fetchall()[0][0]
     return n_persons, changes, pending

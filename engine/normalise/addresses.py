@@ -7,14 +7,18 @@ postcode_valid, key}, all upper case with diacritics folded and street-type
 abbreviations expanded.
 
 Rules, in order: newlines separate components like commas; a C/O prefix is
-removed (with the care-of person when that component has no number); a
-trailing postcode is split off (else the ``postcode`` argument is used);
-"FLAT|APARTMENT|APT|UNIT|ROOM|STUDIO n" at the start gives the flat, as does
-"n/m" (flat n at number m); "n NAME, m STREET" gives flat n in building NAME
-at number m; "NAME, m STREET" gives building NAME; "14b"/"14 B" gives number
-14, suffix B. The town is the last component after the street component (or
-the ``town`` argument); without a comma or newline it is left null rather
-than guessed.
+removed (with a care-of person: "C/O MRS X, ...", "C/O JOHN SMITH, 14 ...",
+"C/O MRS SMITH 14 ..."); a trailing postcode is split off (else the
+``postcode`` argument is used); "FLAT|APARTMENT|APT|UNIT|ROOM|STUDIO n" at the
+start gives the flat, as does "n/m" (flat n at number m); "n NAME, m STREET"
+gives flat n in building NAME at number m, and so does "n NAME HOUSE|COURT|
+LODGE|..., STREET" (no number); "NAME, m STREET" gives building NAME;
+"14b"/"14 B" gives number 14, suffix B (kept as written: whether it is an
+infill house or the second flat of 14 is for linkage to weigh). The town is
+the last component after the street component (or the ``town`` argument);
+without a comma or newline it is left null rather than guessed. A leading ST
+of a street or town is Saint (ST JOHNS ROAD -> SAINT JOHNS ROAD; ST IVES ->
+SAINT IVES); elsewhere ST is STREET.
 
 ``key`` is ``flat|number|suffix|building|street|town`` with the building left
 empty when there is a number (so "1 Oak Lodge, 30 Dickens Lane" and "Flat 1,
@@ -122,7 +126,7 @@ def _expand(s: pl.Expr) -> pl.Expr:
     # whole tokens (" RD ") are replaced by Aho-Corasick passes (leftmost-first). The first
     # alphabetic token of a component (after the start, ", " or a house
     # number) has its own patterns that win by starting earlier: ST there is
-    # Saint, DR stays DR. A second pass catches a token whose leading space
+    # Saint; DR, LA, HO stay. A second pass catches a token whose leading space
     # the previous match consumed ("GT NTH RD").
     padded = pl.concat_str(pl.lit("\x02"), s.str.replace_all(", ", " , ", literal=True), pl.lit(" "))
     return (
@@ -212,7 +216,10 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             # "OAK LODGE, 30 DICKENS LANE" or "ROSE COTTAGE, MILL LANE, TOWN"
             (
                 ~pl.col("c0_num")
-                & (pl.col("c1_num") | ((n >= 3) & (pl.col("c0_bw") | (pl.col("c1_sw") & ~pl.col("c0_sw")))))
+                & (
+                    pl.col("c1_num")
+                    | ((n >= 3) & (pl.col("c0_bw") | (pl.col("c1_sw") & (~pl.col("c0_sw") | pl.col("c0_blk")))))
+                )
             )
             .fill_null(False)
             .alias("named_building"),

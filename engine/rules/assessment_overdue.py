@@ -13,7 +13,7 @@ import polars as pl
 
 from engine.rules import vocabulary as v
 from engine.rules.calendar import nth_working_day_after, working_days_between
-from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
 
@@ -26,7 +26,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
     assessments = with_dob(
         events_of(inputs.events, [v.CSC_CF_ASSESSMENT]).rename({"person_id": "child_person_id"}),
         inputs.persons, "child_person_id", "dob",
-    ).filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+    ).filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
     assessments = assessments.with_columns(measured=effective_end(pl.col("end_date"), as_of))
     flags = assessments.with_columns(
         working_days=working_days_between(assessments["start_date"], assessments["measured"])

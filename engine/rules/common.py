@@ -48,6 +48,12 @@ def is_child(dob: pl.Expr, on: pl.Expr, age: int = 18) -> pl.Expr:
     return (age_on(dob, on) < age).fill_null(False)
 
 
+def is_csc_child(dob: pl.Expr, on: pl.Expr, age: int = 18) -> pl.Expr:
+    """The subject of a CSC episode: a child unless a known date of birth says 18 or over on ``on``
+    (children's social care works with children; a missing date of birth must not hide its drift)."""
+    return (age_on(dob, on) < age).fill_null(True)
+
+
 def is_adult(dob: pl.Expr, on: pl.Expr, age: int = 18) -> pl.Expr:
     """``age`` or over on ``on``; an unknown date of birth is never judged an adult."""
     return (age_on(dob, on) >= age).fill_null(False)

@@ -13,7 +13,7 @@ import polars as pl
 
 from engine.rules import vocabulary as v
 from engine.rules.calendar import nth_working_day_after
-from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
 
@@ -28,7 +28,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
             events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
             inputs.persons, "child_person_id", "dob",
         )
-        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
         .with_row_index("plan_key")
     )
     plans = plans.with_columns(trigger_date=nth_working_day_after(plans["start_date"], n))

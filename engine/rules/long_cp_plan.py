@@ -12,7 +12,7 @@ import polars as pl
 
 from engine.rules import vocabulary as v
 from engine.rules.calendar import add_months
-from engine.rules.common import assemble, effective_end, events_of, evidence, is_child, with_dob
+from engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
 
@@ -27,7 +27,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
             events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
             inputs.persons, "child_person_id", "dob",
         )
-        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
         .with_columns(trigger_date=add_months("start_date", months))
         .filter(effective_end(pl.col("end_date"), as_of) >= pl.col("trigger_date"))
     )

@@ -19,7 +19,7 @@ import polars as pl
 from engine.rules import vocabulary as v
 from engine.rules.calendar import add_months
 from engine.rules.common import (
-    assemble, effective_end, empty_flags, events_of, evidence, is_child, with_dob,
+    assemble, effective_end, empty_flags, events_of, evidence, is_csc_child, with_dob,
 )
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
@@ -35,7 +35,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
             events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
             inputs.persons, "child_person_id", "dob",
         )
-        .filter(is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
         .with_row_index("plan_key")
         .with_columns(plan_end=effective_end(pl.col("end_date"), as_of))
     )

@@ -13,7 +13,7 @@ import polars as pl
 
 from engine.rules import vocabulary as v
 from engine.rules.calendar import add_months
-from engine.rules.common import assemble, events_of, evidence, is_child, with_dob
+from engine.rules.common import assemble, events_of, evidence, is_csc_child, with_dob
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
 
@@ -40,7 +40,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
         pl.col("end_date").is_not_null() & (pl.col("end_date") <= pl.lit(as_of, dtype=pl.Date))
     )
     later = with_dob(plans, inputs.persons, "child_person_id", "dob").filter(
-        is_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years)
+        is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years)
     )
     pairs = later.join(ended, on="child_person_id", suffix="_earlier").filter(
         (pl.col("plan_key") != pl.col("plan_key_earlier"))

@@ -13,7 +13,7 @@ import polars as pl
 
 from engine.rules import vocabulary as v
 from engine.rules.calendar import add_months
-from engine.rules.common import assemble, events_of, evidence, is_child, with_dob
+from engine.rules.common import assemble, events_of, evidence, is_csc_child, with_dob
 from engine.rules.inputs import RuleInputs
 from engine.rules.settings import RuleSettings
 
@@ -53,7 +53,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
         .select("child_person_id", "trigger_date", first_seq="seq")
     )
     starts = with_dob(starts, inputs.persons, "child_person_id", "dob").filter(
-        is_child(pl.col("dob"), pl.col("trigger_date"), settings.child_age_years)
+        is_csc_child(pl.col("dob"), pl.col("trigger_date"), settings.child_age_years)
     )
     flags = starts.sort(_KEYS + ["first_seq"]).unique(_KEYS, keep="first", maintain_order=True)
     rows = (

@@ -41,3 +41,8 @@ def test_weekend_after_day_45_is_not_more_than_45():
 
 def test_not_a_child_at_start():
     assert _run(plus(DUE, 10), dob=D("2006-12-01")).is_empty()
+
+
+def test_unknown_dob_is_still_a_csc_child():
+    """A CSC episode is about a child: a missing date of birth must not hide an overdue assessment."""
+    assert keys(_run(plus(DUE, 10), dob=None)) == [("C", None, None, DUE)]
