@@ -44,6 +44,7 @@ BLOCK_NAMES = (
     "Foundry House", "Meadow Court", "Swallow House", "Tannery Court", "St Johns Court", "Linden House",
 )
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+QUALIFIERS = ("Upper", "Lower", "North", "South", "East", "West", "Old", "New", "Little", "Great", "Far", "Middle")
 
 
 class Address:
@@ -74,11 +75,14 @@ class Places:
                         ("Victoria Road", 2), ("Park Avenue", 2)):
             for town in rng.sample(self.town_names, k):
                 shared.setdefault(town, []).append(name)
+        self.used_districts = {d for _, ds, _ in TOWNS for d in ds}
         for town, districts, w in TOWNS:
+            districts = list(districts)
             target = max(60, n_addresses * w // total_w)
             made = 0
             used_names: set = set()
             fixed = list(shared.get(town, ()))
+            misses = 0
             while made < target:
                 if fixed:
                     name = fixed.pop(0)
@@ -86,8 +90,11 @@ class Places:
                 else:
                     base = rng.choice(STREET_BASES)
                     stype = rng.choices(types, type_w)[0]
+                    if misses > 20:  # a big town runs out of plain names
+                        base = rng.choice(QUALIFIERS) + " " + base
                     name = base + " " + stype
                     if name in used_names:
+                        misses += 1
                         continue
                 used_names.add(name)
                 made += self._make_street(town, districts, base, stype, uprns, used_pc)
@@ -106,6 +113,7 @@ class Places:
         pc = None
         count = 0
         n = 1
+        misses = 0
         while n <= length:
             if pc is None or rng.random() < 0.08:
                 while True:
@@ -113,6 +121,11 @@ class Places:
                     if pc not in used_pc:
                         used_pc.add(pc)
                         break
+                    misses += 1
+                    if misses > 40:  # district full: open a new one
+                        district = self._new_district(district)
+                        districts.append(district)
+                        misses = 0
             r = rng.random()
             here = []
             if r < 0.07:  # house converted into flats
@@ -130,6 +143,15 @@ class Places:
             count += len(here)
             n += 1
         return count
+
+    def _new_district(self, district: str) -> str:
+        area = district.rstrip("0123456789")
+        for n in range(20, 100):
+            d = f"{area}{n}"
+            if d not in self.used_districts:
+                self.used_districts.add(d)
+                return d
+        raise RuntimeError("postcode area full")
 
     def _add(self, town, street, stype, key, number, suffix, flat, building, pc, kind, uprns) -> Address:
         a = Address()

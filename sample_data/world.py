@@ -24,7 +24,7 @@ from collections import Counter
 
 from . import ids, names, texts
 from .dates import WorkingDays, add_months
-from .places import Address, Places
+from .places import Places
 
 P0 = dt.date(2015, 1, 1)
 DAY = dt.timedelta(days=1)

@@ -268,3 +268,6 @@ def test_cli(tmp_path):
     assert m["as_of"] == "2025-06-30" and m["families"] == 5
     gp = read_rows(tmp_path / "w", "gp_consultations.csv")
     assert all(r[6][-4:] <= "2025" for r in gp)
+    assert main(["--out", str(tmp_path / "r"), "--rows", "470", "--seed", "9", "--quiet"]) == 0
+    m = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert m["families"] == 20 and 200 < m["counts"]["total_rows"] < 900
