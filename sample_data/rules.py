@@ -196,7 +196,7 @@ def compute_flags(w: World, near: dict | None = None) -> list:
         for k in range(len(refs) - 2):
             (s1, o1), (s2, o2), (s3, _) = refs[k], refs[k + 1], refs[k + 2]
             within = s3 <= add_months(_d(s1), 12).toordinal()
-            if o1 == "NFA" and o2 == "NFA" and within:
+            if o1 == "NFA" and o2 == "NFA" and within and age_on(dob[ci], _d(s3)) < 18:
                 flags.add(("repeat_referrals", pid, "", "", _d(s3).isoformat()))
             elif within:
                 nm[("repeat_referrals", "earlier_referral_not_nfa")].add((ci, s3))
@@ -208,7 +208,7 @@ def compute_flags(w: World, near: dict | None = None) -> list:
                 continue
             d = _d(s)
             n = wd.between(d, _d(e)) if e is not None else wd.between(d, E)
-            if n > 45:
+            if n > 45 and age_on(dob[ci], d) < 18:
                 flags.add(("assessment_overdue", pid, "", "", wd.nth_after(d, 45).isoformat()))
             elif n >= 40:
                 nm[("assessment_overdue", "took_40_to_45_working_days")].add((ci, s))
@@ -220,6 +220,8 @@ def compute_flags(w: World, near: dict | None = None) -> list:
         for s, e in plans:
             d = _d(s)
             limit = e if e is not None else Eo
+            if age_on(dob[ci], d) >= 18:  # a plan's subject is judged a child on its start date
+                continue
             # 6. core_group_overdue
             d10 = wd.nth_after(d, 10).toordinal()
             if not any_in(cgs, s, d10) and limit > d10:
@@ -251,7 +253,7 @@ def compute_flags(w: World, near: dict | None = None) -> list:
                 continue
             hi = add_months(_d(e1), 24).toordinal()
             for s2, e2 in plans:
-                if s2 > s1 and e1 <= s2 <= hi:
+                if s2 > s1 and e1 <= s2 <= hi and age_on(dob[ci], _d(s2)) < 18:
                     flags.add(("repeat_cp_plan", pid, "", "", _d(s2).isoformat()))
                 elif s2 > hi and s2 <= add_months(_d(e1), 30).toordinal():
                     nm[("repeat_cp_plan", "later_plan_24_to_30_months_after_end")].add((ci, s2))
