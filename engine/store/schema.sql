@@ -1,4 +1,6 @@
 -- The Chronolink store. Every table keeps provenance: (source_file, source_row[, slot|field]).
+-- No primary keys on the big tables: ids are unique by construction (file_seq, row, slot), and index
+-- upkeep would dominate bulk loads. Uniqueness is checked by tests.
 CREATE TABLE IF NOT EXISTS source_files (
     file_seq INTEGER PRIMARY KEY,
     source_file VARCHAR NOT NULL,
@@ -12,7 +14,7 @@ CREATE TABLE IF NOT EXISTS source_files (
     superseded BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE IF NOT EXISTS records (
-    record_id BIGINT PRIMARY KEY,
+    record_id BIGINT NOT NULL,
     file_seq INTEGER NOT NULL,
     source_file VARCHAR NOT NULL,
     source_row INTEGER NOT NULL,
@@ -27,10 +29,10 @@ CREATE TABLE IF NOT EXISTS records (
     outcome VARCHAR,
     ref VARCHAR,
     summary VARCHAR,
-    attrs JSON
+    attrs VARCHAR  -- JSON text (json_extract works on it; a JSON column would re-validate on every load)
 );
 CREATE TABLE IF NOT EXISTS person_mentions (
-    mention_id BIGINT PRIMARY KEY,
+    mention_id BIGINT NOT NULL,
     record_id BIGINT NOT NULL,
     file_seq INTEGER NOT NULL,
     source_file VARCHAR NOT NULL,
@@ -59,7 +61,7 @@ CREATE TABLE IF NOT EXISTS person_mentions (
     person_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS address_mentions (
-    address_mention_id BIGINT PRIMARY KEY,
+    address_mention_id BIGINT NOT NULL,
     record_id BIGINT NOT NULL,
     file_seq INTEGER NOT NULL,
     source_file VARCHAR NOT NULL,
