@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from engine.cli import export_cmd, flag_cmd, ingest_cmd, report_cmd, run_cmd, security_cmd
+from engine.cli import export_cmd, flag_cmd, ingest_cmd, link_cmd, report_cmd, run_cmd, security_cmd
 
 app = typer.Typer(
     name="chronolink",
@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (ingest_cmd, export_cmd, flag_cmd, report_cmd, run_cmd, security_cmd):
+for module in (ingest_cmd, link_cmd, export_cmd, flag_cmd, report_cmd, run_cmd, security_cmd):
     module.register(app)
 
 

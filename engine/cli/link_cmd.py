@@ -82,7 +82,8 @@ def _decide(review_id: int, accept: bool, db: Path | None, analyst: str | None, 
     except Exception:
         ok = False
     if ok:
-        record_audit(con, "review", "accept" if accept else "reject", analyst=analyst, detail={"review_id": review_id})
+        record_audit(con, "review", "review", analyst=analyst,
+                     detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
     con.close()
     if not ok:
         fail(f"no review item {review_id}")

@@ -22,6 +22,14 @@ from engine.store import default_db_path
 DateOpt = dict(formats=["%Y-%m-%d"])
 
 
+def _existing(db: Path | None) -> Path:
+    """The store path, or exit if there is no store there (these commands never create one)."""
+    path = db if db is not None else default_db_path()
+    if not path.exists() or path.stat().st_size == 0:
+        fail(f"no store at {path}: ingest extracts first (chronolink ingest ... --db {path})")
+    return path
+
+
 def _has_audit(con: duckdb.DuckDBPyConnection) -> bool:
     rows = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                        "AND table_name IN ('audit_log', 'audit_head')").fetchall()
@@ -68,10 +76,7 @@ def audit_cmd(
         fail(f"unknown action {action!r}; expected one of {', '.join(sorted(audit.ACTIONS))}")
     # audit.verify/entries create the audit tables if missing, which a read-only connection refuses,
     # so the store is opened for writing (nothing is written when the tables exist) but never created.
-    path = db if db is not None else default_db_path()
-    if not path.exists() or path.stat().st_size == 0:
-        fail(f"no store at {path}: ingest extracts first (chronolink ingest ... --db {path})")
-    con = open_db(db)
+    con = open_db(_existing(db))
     try:
         if verify or anchor is not None or write_anchor is not None:
             result = _verify(con, anchor)
@@ -119,8 +124,7 @@ def purge(
 ) -> None:
     """Delete records dated before a day and everything derived from them, in one transaction.
 
-    Undated rows (e.g. CSC relationships) go when every dated record of their subject goes;
-    see engine/retention/purge.py for the full policy.
+    Undated rows (e.g. CSC relationships) go when every dated record of their subject goes, and stay when their subject has no dated record. The store file is then rewritten so purged bytes do not linger. Full policy: engine/retention/purge.py.
     """
     cutoff = before.date()
     if cutoff > dt.date.today():
@@ -129,7 +133,8 @@ def purge(
         if not typer.confirm(f"Permanently delete every record dated before {cutoff} and all derived data?",
                              default=False, err=True):
             fail("nothing purged", code=1)
-    con = open_db(db)
+    path = _existing(db)
+    con = open_db(path)
     try:
         actor = audit.current_actor(analyst)
         counts = purge_before(con, cutoff, actor=actor)
@@ -145,7 +150,7 @@ def purge(
     out.print(table)
     if compact:
         try:
-            compact_store(db if db is not None else default_db_path())
+            compact_store(path)
         except (SecurityError, OSError, duckdb.Error) as exc:
             detail = str(exc) if isinstance(exc, SecurityError) else type(exc).__name__
             fail(f"purged, but the store file could not be compacted ({detail}); run the purge again with "
@@ -171,7 +176,7 @@ def export_pseudonymised(
         key = load_pseudonym_key()
     except SecurityError as exc:
         fail(str(exc))
-    con = open_db(db)
+    con = open_db(_existing(db))
     frame = pseudonymised_mentions(con, key, with_free_text=with_free_text)
     write_csv_safe(frame, out_path)
     record_audit(con, "export-pseudonymised", "export", analyst=analyst,

@@ -3,9 +3,11 @@
 Columns: ``person_id, record_id, agency, event_type, event_date, slot, role, dob, sex,
 postcode_district, place_id`` and, only on request, ``free_text``.
 
-* Ids (person, record, place) become keyed pseudonyms (HMAC-SHA256 under a secret key,
-  :func:`engine.security.pseudonymise.keyed_pseudonym`): the same key gives the same
-  pseudonyms, so two exports join; without the key they cannot be recomputed.
+* Ids (person, record, place) become keyed pseudonyms (HMAC-SHA256 under a secret key of
+  ``person:P00000012``, ``record:<record_id>``, ``place:A00000034``, prefixed ``p_``, ``r_``,
+  ``a_``; :func:`engine.security.pseudonymise.keyed_pseudonym`): the same key gives the same
+  pseudonyms, so two exports join; without the key they cannot be recomputed. A mention not
+  yet linked stands for itself (``M`` + its mention id), as in ``export mentions``.
 * Names, NHS numbers, UPNs, PNC ids, local ids, address lines and source row numbers are
   not exported at all. Dates of birth become ``YYYY-MM``; the observed address becomes its
   postcode district (``NN16``).

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 ROW = "__row"
 _QUARANTINE_SCHEMA = {"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
@@ -64,28 +66,40 @@ def _check_header(header: list[str], name: str) -> list[str]:
     header = [h.strip() for h in header]
     if not any(header):
         raise ExtractError(f"{name}: the first line holds no column names")
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    if dupes:
-        raise ExtractError(f"{name}: duplicate column names in the header: {', '.join(dupes)}")
+    dupes = [i + 1 for i, h in enumerate(header) if h and header.count(h) > 1]
+    if dupes:  # positions, not names: a file without a header would put a person's data here
+        raise ExtractError(f"{name}: duplicate column names in the header (columns {', '.join(map(str, dupes))})")
     return [h if h else f"__blank{i}" for i, h in enumerate(header)]
 
 
 def read_csv_text(text: str, name: str) -> RawTable:
-    """Parse CSV text; a fast polars path, and a tolerant path that quarantines ragged rows."""
+    """Parse CSV text: a fast Arrow path when every record has the header's width, else a tolerant
+    record-by-record path that quarantines the ragged rows (too short or too long) with their row numbers."""
     first = next(csv.reader(io.StringIO(text[: 1 << 16])), None)
     if first is None:
         raise ExtractError(f"{name}: the file is empty")
     header = _check_header(first, name)
+    ragged: list[int] = []
+
+    def on_ragged(row: object) -> str:
+        ragged.append(1)
+        return "skip"
+
     try:
-        frame = pl.read_csv(
-            text.encode("utf-8"), infer_schema=False, has_header=True, new_columns=header,
-            truncate_ragged_lines=False, raise_if_empty=False,
-        )
-    except Exception:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_ragged),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in first}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError):
         return _read_csv_tolerant(text, name, header)
-    if frame.width != len(header):
+    if ragged or table.num_columns != len(header):
         return _read_csv_tolerant(text, name, header)
-    frame = frame.with_columns(pl.all().str.strip_chars().replace("", None))
+    frame = pl.from_arrow(table.rename_columns(header))
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars().replace("", None))
     return RawTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), header)
 
 
@@ -231,6 +245,8 @@ def peek_header(path: Path) -> list[str]:
             raise ExtractError(f"{path.name}: not a readable XLSX workbook") from None
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
+        if suffix in (".jsonl", ".ndjson", ".json") and b"\n" not in head:
+            head += fh.readline()  # a first object longer than the sample still gives its keys
     text, _, _ = decode_text(head, path.name) if head else ("", "", [])
     if suffix in (".jsonl", ".ndjson", ".json"):
         for line in text.split("\n"):

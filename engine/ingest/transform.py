@@ -35,9 +35,17 @@ class CanonicalFrames:
     issues: pl.DataFrame
 
 
+# Columns the person builder joins onto the source rows; a source column of the same name is renamed.
+_JOINED = ("record_id", "file_seq", "source_file", "event_date", "event_type")
+
+
 def _col(df: pl.DataFrame, name: str | None) -> pl.Expr:
     """A source column, or null when the file lacks it (optional columns may be absent)."""
-    if name is None or name not in df.columns:
+    if name is None:
+        return pl.lit(None, dtype=pl.String)
+    if f"__src_{name}" in df.columns:
+        return pl.col(f"__src_{name}")
+    if name not in df.columns:
         return pl.lit(None, dtype=pl.String)
     return pl.col(name)
 
@@ -227,7 +235,7 @@ def build_persons(df: pl.DataFrame, m: Mapping, records: pl.DataFrame, addresses
     """Person mentions of every slot, the observations they make, and value issues."""
     rec = records.select(pl.col("source_row").cast(pl.Int64).alias(ROW), "record_id", "file_seq", "source_file",
                          "event_date", "event_type")
-    base = df.join(rec, on=ROW, how="left")
+    base = df.rename({c: f"__src_{c}" for c in df.columns if c in _JOINED}).join(rec, on=ROW, how="left")
     addr_ids = addresses.select(pl.col("source_row").cast(pl.Int64).alias(ROW), "field", "address_mention_id")
     persons, observations, issues = [], [], []
     for slot_idx, p in enumerate(m.persons, start=1):

@@ -26,9 +26,10 @@ STREET_TYPES = {
     "VW": "VIEW", "VIEW": "VIEW", "PDE": "PARADE", "PARADE": "PARADE", "BVD": "BOULEVARD",
     "BLVD": "BOULEVARD", "CLS": "CLOSE", "HWY": "HIGHWAY", "WHARF": "WHARF", "YARD": "YARD",
     "DRIVEWAY": "DRIVEWAY", "CIRCLE": "CIRCLE", "END": "END", "FIELDS": "FIELDS", "MEAD": "MEAD",
-    "CHASE": "CHASE", "GATE": "GATE", "LEA": "LEA", "VALE": "VALE", "BANK": "BANK",
+    "CHASE": "CHASE", "GATE": "GATE", "LEA": "LEA", "VALE": "VALE", "BANK": "BANK", "LA": "LANE",
+    "HO": "HOUSE", "HSE": "HOUSE", "HOUSE": "HOUSE", "LODGE": "LODGE", "MANSIONS": "MANSIONS",
 }
-BUILDING_WORDS = {"HOUSE", "LODGE", "MANSIONS", "COURT", "CT", "TOWER", "HALL", "BUILDINGS", "BLOCK",
+BUILDING_WORDS = {"HOUSE", "HO", "HSE", "LODGE", "MANSIONS", "COURT", "CT", "TOWER", "HALL", "BUILDINGS", "BLOCK",
                   "APARTMENTS", "FLATS", "POINT", "CENTRE", "HOSTEL", "PREMISES", "COTTAGES", "HEIGHTS"}
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})\b")
 _POSTCODE_ONLY = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})$")
@@ -81,7 +82,7 @@ def squash_street(s: str) -> str:
 
 def _is_streetish(comp: str) -> bool:
     words = comp.split()
-    return bool(words) and words[-1] in STREET_TYPES
+    return bool(words) and words[-1] in STREET_TYPES and words[-1] not in BUILDING_WORDS
 
 
 def _letter_flat(letter: str | None) -> str | None:
@@ -95,13 +96,20 @@ def _flat_token(tok: str) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def parse_address(raw: str | None, postcode: str | None = None) -> tuple[str | None, ...]:
-    """(flat, number, building, street, town, postcode) of one address string, all upper case."""
+def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset[str] = frozenset()) -> tuple[str | None, ...]:
+    """(flat, number, building, street, town, postcode) of one address string, all upper case.
+
+    `towns` are town names known from other addresses: a final component equal to one is the
+    town even when it looks like a street (OCKLEY GREEN)."""
     text = (raw or "").upper().replace("\r", "\n")
     text = re.sub(r"\s*\n\s*", ", ", text)
     text = re.sub(r"[\"\.;]", " ", text)
     comps = [re.sub(r"\s+", " ", c).strip(" -") for c in text.split(",")]
-    comps = [c for c in comps if c and not _CO.match(c)]
+    # "C/O 14 ASH GROVE" keeps the address; "C/O JANE SMITH" (a name) is dropped.
+    comps = [_CO.sub("", c).strip() if _CO.match(c) else c for c in comps if c]
+    comps = [c for c in comps if c]
+    if raw and _CO.match((raw or "").upper().strip()) and comps and not re.match(r"^[0-9]", comps[0]) and len(comps) > 1:
+        comps = comps[1:]
     pc = norm_postcode(postcode)
     # Postcodes written inside the address string (as a component or at its end).
     keep: list[str] = []
@@ -118,9 +126,15 @@ def parse_address(raw: str | None, postcode: str | None = None) -> tuple[str | N
             keep.append(c)
     comps = keep
     flat = number = building = street = town = None
-    # Town: a trailing component with no digits and no street-type word.
-    if len(comps) >= 2 and not re.search(r"[0-9]", comps[-1]) and not _is_streetish(comps[-1]) \
+    # Town: a known town, or a trailing component with no digits and no street-type word.
+    if len(comps) >= 2 and re.sub(r"[^A-Z ]", "", comps[-1]).strip() in towns:
+        town = comps.pop()
+    elif len(comps) >= 2 and not re.search(r"[0-9]", comps[-1]) and not _is_streetish(comps[-1]) \
             and not _FLAT_PREFIX.match(comps[-1]):
+        town = comps.pop()
+    # "5 HIGH ST, OCKLEY GREEN": a full numbered street line followed by a street-like name is a town.
+    if town is None and len(comps) >= 2 and re.match(r"^[0-9]+[A-Z]? +\S", comps[-2]) and _is_streetish(comps[-2]) \
+            and not re.search(r"[0-9]", comps[-1]):
         town = comps.pop()
     # The flat prefix may share a component with the rest ("FLAT 2 OAK LODGE").
     if comps:
@@ -129,21 +143,17 @@ def parse_address(raw: str | None, postcode: str | None = None) -> tuple[str | N
             flat = _flat_token(m.group(1))
             rest = comps[0][m.end():].strip()
             comps = ([rest] if rest else []) + comps[1:]
-    # The street line is the last component that starts with a number, else the last one.
-    idx = None
-    for i in range(len(comps) - 1, -1, -1):
-        if re.match(r"^[0-9]", comps[i]):
-            idx = i
-            break
-    if idx is None and comps:
-        streetish = [i for i, c in enumerate(comps) if _is_streetish(c) and c.split()[-1] not in BUILDING_WORDS]
-        idx = streetish[-1] if streetish else len(comps) - 1
+    # The street line is the last component (the town is already off): anything before it is
+    # flat and building ("1 OAK LODGE, 30 DICKENS LANE", "18 VICTORIA MANSIONS, PACKINGTON ROAD").
+    idx = len(comps) - 1 if comps else None
+    if idx is not None and idx > 0 and not re.match(r"^[0-9]", comps[idx]) and not _is_streetish(comps[idx]) \
+            and _is_streetish(comps[idx - 1]) and town is None:
+        town = comps[idx]  # a town written without being recognised (e.g. it ends in GREEN)
+        idx -= 1
     before: list[str] = []
     if idx is not None:
         line = comps[idx]
         before = comps[:idx]
-        if idx + 1 < len(comps) and town is None:
-            town = comps[idx + 1]
         m = _SLASH_NUM.match(line)
         if m:  # 2/14 Mill Lane
             flat = flat or _flat_token(m.group(1))
@@ -188,7 +198,15 @@ def parse_address(raw: str | None, postcode: str | None = None) -> tuple[str | N
 def parse_frame(df: pl.DataFrame, raw: str = "raw", postcode: str = "postcode") -> pl.DataFrame:
     """Add the parsed parts (columns `p_flat` ... `p_postcode`) to `df`, parsing each distinct input once."""
     distinct = df.select(raw, postcode).unique()
-    rows = [parse_address(r, p) for r, p in zip(distinct[raw].to_list(), distinct[postcode].to_list())]
+    pairs = list(zip(distinct[raw].to_list(), distinct[postcode].to_list()))
+    first = [parse_address(r, p) for r, p in pairs]
+    # Second pass with the towns the first pass found at least three times.
+    counts: dict[str, int] = {}
+    for row in first:
+        if row[4]:
+            counts[row[4]] = counts.get(row[4], 0) + 1
+    towns = frozenset(t for t, n in counts.items() if n >= 3)
+    rows = [parse_address(r, p, towns) for r, p in pairs]
     parsed = pl.DataFrame(rows, schema={f"p_{k}": pl.String for k in PARTS}, orient="row")
     distinct = pl.concat([distinct, parsed], how="horizontal")
     return df.join(distinct, on=[raw, postcode], how="left", nulls_equal=True)

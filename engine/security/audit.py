@@ -226,8 +226,12 @@ def _entry_hash(
 
 
 def init(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``audit_log`` and ``audit_head`` in ``con``'s current database if missing."""
-    con.execute(_DDL)
+    """Create ``audit_log`` and ``audit_head`` in ``con``'s current database if missing
+    (a read-only connection to a store that has them is left alone)."""
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('audit_log', 'audit_head') "
+                       "AND database_name = current_database()").fetchall()[0][0]
+    if have < 2:
+        con.execute(_DDL)
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:

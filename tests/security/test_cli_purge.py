@@ -268,3 +268,9 @@ def test_encrypted_store_is_purged_and_stays_encrypted(tmp_path, run, monkeypatc
     res = run("audit", "--db", db, "--action", "purge")
     assert res.exit_code == 0 and "1 entries" in res.stderr
     assert run("audit", "--db", db, "--verify").exit_code == 0
+
+
+def test_missing_store_is_not_created(tmp_path, run):
+    missing = tmp_path / "none.duckdb"
+    res = run("purge", "--before", "2015-01-01", "--yes", "--db", missing)
+    assert res.exit_code == 2 and "no store at" in flat(res.stderr) and not missing.exists()

@@ -1,0 +1,82 @@
+"""Linkage speed: wall time per stage (median of repeats) and peak memory of `link` on a store.
+
+    python bench/link_speed.py --db FILE [--repeat 3] [--threads 2]
+    python bench/link_speed.py --data DIR ...      # ingests DIR into a temporary store first
+
+Each repeat runs in a fresh process on a fresh copy of the store, so peak RSS is per run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from engine.link.run import run_link
+from engine.link.settings import LinkSettings
+from engine.store import open_store
+con = open_store({db!r})
+t = time.perf_counter()
+rep = run_link(con, LinkSettings(threads={threads}))
+total = time.perf_counter() - t
+con.close()
+print(json.dumps({{"total": total, "stages": rep.timings, "person_mentions": rep.n_person_mentions,
+                  "persons": rep.n_persons, "places": rep.n_places, "candidates": rep.n_candidates,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    src = args.db
+    if src is None:
+        if args.data is None:
+            ap.error("give --db or --data")
+        src = Path(tmp.name) / "src.duckdb"
+        subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "ingest", str(args.data),
+                        "--db", str(src)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    runs = []
+    for i in range(args.repeat):
+        db = Path(tmp.name) / f"run{i}.duckdb"
+        shutil.copy(src, db)
+        wal = Path(str(src) + ".wal")
+        if wal.exists():
+            shutil.copy(wal, Path(str(db) + ".wal"))
+        t = time.perf_counter()
+        res = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(ROOT), db=str(db), threads=args.threads)],
+                             check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ})
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        r["process"] = time.perf_counter() - t
+        runs.append(r)
+        print(f"run {i + 1}: link {r['total']:.1f}s (process {r['process']:.1f}s), peak RSS {r['peak_rss_mb']:.0f} MB",
+              file=sys.stderr)
+        db.unlink()
+    first = runs[0]
+    print(f"person mentions {first['person_mentions']}, persons {first['persons']}, places {first['places']}, "
+          f"candidate pairs {first['candidates']}")
+    print(f"median link time {statistics.median(r['total'] for r in runs):.1f}s over {len(runs)} runs; "
+          f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB")
+    for stage in first["stages"]:
+        print(f"  {stage:<12} {statistics.median(r['stages'][stage] for r in runs):6.1f}s")
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Linkage quality against truth: pairwise precision, recall and F1 for persons and places.
+
+    python bench/linkage_quality.py --data DIR [--db FILE] [--splink] [--relink] [--errors N]
+
+Without --db the extracts in DIR are ingested into a temporary store. The store is linked
+(unless it is already linked and --relink is not given). Scores come from cluster
+contingency counts: true-positive pairs = sum over (true, predicted) cells of n(n-1)/2,
+never by listing pairs. --splink runs Splink 5 (DuckDB) on the same mentions with a
+standard recipe and prints both side by side.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.link.run import run_link  # noqa: E402
+from engine.link.settings import LinkSettings  # noqa: E402
+from engine.store import open_store  # noqa: E402
+
+
+def pairwise_scores(df: pl.DataFrame, truth: str, pred: str) -> dict[str, float]:
+    """Pairwise precision/recall/F1 of clustering `pred` against `truth` from contingency counts."""
+    def c2(frame: pl.DataFrame) -> float:
+        return float((frame["len"] * (frame["len"] - 1) / 2).sum())
+
+    tp = c2(df.group_by(truth, pred).len())
+    pp = c2(df.group_by(pred).len())
+    tt = c2(df.group_by(truth).len())
+    p = tp / pp if pp else 1.0
+    r = tp / tt if tt else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "n": df.height,
+            "true_clusters": df[truth].n_unique(), "pred_clusters": df[pred].n_unique()}
+
+
+def load_truth(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mention truth, address truth) frames keyed like the store."""
+    m = pl.read_csv(data / "truth" / "mentions.csv", infer_schema=False).with_columns(pl.col("source_row").cast(pl.Int32))
+    a = pl.read_csv(data / "truth" / "addresses.csv", infer_schema=False).with_columns(pl.col("source_row").cast(pl.Int32))
+    return m, a
+
+
+def score_store(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[dict, dict, pl.DataFrame]:
+    """Person and place scores of the linked store; also the joined person frame for error listing."""
+    tm, ta = load_truth(data)
+    pm = con.sql("""SELECT mention_id, source_file, source_row::INTEGER AS source_row, slot, person_id,
+                           forename, surname, dob, agency FROM person_mentions""").pl()
+    am = con.sql("SELECT source_file, source_row::INTEGER AS source_row, field, address_id, raw FROM address_mentions").pl()
+    pj = pm.join(tm.rename({"person_id": "true_id"}), on=["source_file", "source_row", "slot"])
+    aj = am.join(ta.rename({"address_id": "true_id"}), on=["source_file", "source_row", "field"])
+    return pairwise_scores(pj, "true_id", "person_id"), pairwise_scores(aj, "true_id", "address_id"), pj
+
+
+def print_errors(pj: pl.DataFrame, n: int) -> None:
+    """The largest false merges and splits (for development)."""
+    merges = pj.group_by("person_id").agg(pl.col("true_id").n_unique().alias("k"), pl.len()).filter(pl.col("k") > 1)
+    print(f"clusters holding >1 true person: {merges.height}")
+    for pid in merges.sort("len", descending=True).head(n)["person_id"]:
+        sub = pj.filter(pl.col("person_id") == pid).group_by("true_id", "forename", "surname", "dob").len()
+        print("  MERGE", pid, sub.sort("true_id").rows()[:8])
+    splits = pj.group_by("true_id").agg(pl.col("person_id").n_unique().alias("k"), pl.len()).filter(pl.col("k") > 1)
+    print(f"true persons split over >1 cluster: {splits.height}")
+    for tid in splits.sort("len", descending=True).head(n)["true_id"]:
+        sub = pj.filter(pl.col("true_id") == tid).group_by("person_id", "agency", "forename", "surname", "dob").len()
+        print("  SPLIT", tid, sub.sort("person_id").rows()[:10])
+
+
+def run_splink(con: duckdb.DuckDBPyConnection, data: Path) -> dict:
+    """Splink 5 (DuckDB) with a standard recipe on the same person mentions; returns person scores."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    df = con.sql("""
+        SELECT mention_id AS unique_id, source_file, source_row::INTEGER AS source_row, slot,
+               forename AS first_name, surname, CAST(dob AS VARCHAR) AS dob, sex,
+               CASE WHEN nhs_valid THEN nhs_number END AS nhs_number,
+               a.postcode, a.raw AS address
+        FROM person_mentions p LEFT JOIN address_mentions a USING (address_mention_id)
+    """).pl()
+    sdb = duckdb.connect()
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("surname", "dob"), block_on("first_name", "dob"), block_on("first_name", "surname"),
+            block_on("postcode", "first_name"), block_on("nhs_number"),
+        ],
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.ExactMatch("sex"),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("nhs_number"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(df.to_arrow(), settings, db_api=DuckDBAPI(connection=sdb))
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number"), block_on("first_name", "surname", "dob")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname", "dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "surname"))
+    preds = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(preds, threshold_match_probability=0.95)
+    cdf = pl.from_arrow(clusters.as_duckdbpyrelation().arrow())
+    tm, _ = load_truth(data)
+    j = cdf.select("source_file", pl.col("source_row").cast(pl.Int32), "slot", pl.col("cluster_id").cast(pl.String)).join(
+        tm, on=["source_file", "source_row", "slot"])
+    return pairwise_scores(j, "person_id", "cluster_id")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--splink", action="store_true")
+    ap.add_argument("--relink", action="store_true", help="link even when the store already is")
+    ap.add_argument("--settings", type=Path)
+    ap.add_argument("--errors", type=int, default=0, help="print the N largest false merges and splits")
+    args = ap.parse_args()
+    tmp = None
+    db = args.db
+    if db is None:
+        tmp = tempfile.TemporaryDirectory()
+        db = Path(tmp.name) / "bench.duckdb"
+    if not db.exists():
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "ingest", str(args.data), "--db", str(db)],
+                       check=True, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+        print(f"ingested in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    con = open_store(db)
+    linked = con.execute("SELECT count(person_id) FROM person_mentions").fetchall()[0][0]
+    if args.relink or not linked:
+        t = time.perf_counter()
+        rep = run_link(con, LinkSettings.load(args.settings))
+        print(f"linked in {time.perf_counter() - t:.1f}s: {rep.n_persons} persons, {rep.n_places} places, "
+              f"{rep.n_candidates} candidate pairs, {rep.n_review_pending} awaiting review", file=sys.stderr)
+    ps, ls, pj = score_store(con, args.data)
+    rows = [("persons (chronolink)", ps), ("places (chronolink)", ls)]
+    if args.splink:
+        t = time.perf_counter()
+        rows.append(("persons (splink)", run_splink(con, args.data)))
+        print(f"splink in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    print(f"{'':22} {'precision':>9} {'recall':>9} {'F1':>9} {'mentions':>9} {'true':>7} {'pred':>7}")
+    for name, s in rows:
+        print(f"{name:22} {s['precision']:9.4f} {s['recall']:9.4f} {s['f1']:9.4f} {s['n']:9d} "
+              f"{s['true_clusters']:7d} {s['pred_clusters']:7d}")
+    if args.errors:
+        print_errors(pj, args.errors)
+    con.close()
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

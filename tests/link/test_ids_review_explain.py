@@ -1,0 +1,122 @@
+"""Stable ids across runs, analyst decisions over the model, explanations, settings, link-files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engine.link.clustering import Cluster, conflict, greedy_cluster
+from engine.link.explain import explain_pair, format_waterfall
+from engine.link.link_files import FileMapping, link_files
+from engine.link.review import add_decision
+from engine.link.run import run_link
+from engine.link.settings import LinkSettings
+from engine.link.stable_ids import assign_ids
+from tests.link.conftest import StoreBuilder, background, nhs
+
+
+def test_assign_ids_merge_keeps_older_and_split_reported():
+    prev = pl.DataFrame({"mention_key": ["a", "b", "c", "d", "e"], "id": ["P00000003", "P00000003", "P00000001", "P00000002", "P00000002"]})
+    # a,b,c now one cluster (merge of P3 and P1); d and e split apart; f is new.
+    cur = pl.DataFrame({"mention_key": ["a", "b", "c", "d", "e", "f"], "cluster": [1, 1, 1, 2, 3, 4]})
+    out, changes, last = assign_ids(cur, prev, "P", 3)
+    ids = dict(zip(out["mention_key"], out["id"]))
+    assert ids["a"] == ids["c"] == "P00000001"
+    assert ids["d"] == "P00000002" and ids["e"] not in ("P00000001", "P00000002", "P00000003")
+    assert ids["f"].startswith("P") and last == 5
+    assert changes.merges["other_ids"].to_list() == [["P00000003"]]
+    assert changes.splits["kept_id"].to_list() == ["P00000002"]
+
+
+@pytest.fixture(scope="module")
+def linked_store() -> tuple[StoreBuilder, dict]:
+    s = StoreBuilder()
+    background(s, 60)
+    m = {
+        "x1": s.add("HANNAH", "OKORO", "2001-02-03", address="4 Birch Way, Town0", nhs_number=nhs(5001)),
+        "x2": s.add("HANNAH", "OKORO", "2001-02-03", address="4 Birch Way, Town0", file="police_occurrences.csv",
+                    slot="nominal", agency="police", local_id="police:N7777777"),
+        "y1": s.add("PETER", "QUINN", "1970-10-10", address="5 Birch Way, Town0"),
+        "y2": s.add("PETE", "QUINNE", None, address="99 Other Road, Town2", file="school.csv", slot="carer1"),
+    }
+    run_link(s.con)
+    return s, m
+
+
+def test_ids_survive_rerun_with_extra_data(linked_store):
+    s, m = linked_store
+    before = {k: s.person_of(v) for k, v in m.items()}
+    places_before = s.place_of(m["x1"])
+    extra = s.add("HANNAH", "OKORO", "2001-02-03", address="4 Birch Way, Town0", file="new.csv")
+    new = s.add("ZED", "NEWCOMER", "1999-09-09", address="1 New Street, Town1", file="new.csv")
+    run_link(s.con)
+    after = {k: s.person_of(v) for k, v in m.items()}
+    assert before == after
+    assert s.person_of(extra) == before["x1"]
+    assert s.person_of(new) not in set(before.values())
+    assert s.place_of(m["x1"]) == places_before
+
+
+def test_review_decisions_win(linked_store):
+    s, m = linked_store
+    key = lambda mid: "%s:%s:%s" % s.con.execute(  # noqa: E731
+        "SELECT source_file, source_row, slot FROM person_mentions WHERE mention_id = ?", [mid]).fetchall()[0]
+    assert s.person_of(m["x1"]) == s.person_of(m["x2"])
+    add_decision(s.con, key(m["x1"]), key(m["x2"]), accept=False)
+    add_decision(s.con, key(m["y1"]), key(m["y2"]), accept=True)
+    run_link(s.con)
+    assert s.person_of(m["x1"]) != s.person_of(m["x2"])
+    assert s.person_of(m["y1"]) == s.person_of(m["y2"])
+    run_link(s.con)  # and again on the next run
+    assert s.person_of(m["x1"]) != s.person_of(m["x2"])
+
+
+def test_explain_waterfall(linked_store):
+    s, m = linked_store
+    rows = explain_pair(s.con, m["y1"], m["y2"])
+    assert rows[0]["comparison"] == "prior" and rows[-1]["comparison"] == "total"
+    names = {r["comparison"] for r in rows}
+    assert {"forename", "surname", "dob", "location", "nhs_number"} <= names
+    assert abs(sum(r["weight"] for r in rows[:-1]) - rows[-1]["weight"]) < 0.01
+    assert 0 <= rows[-1]["probability"] <= 1
+    key = "%s:%s:%s" % s.con.execute("SELECT source_file, source_row, slot FROM person_mentions WHERE mention_id = ?",
+                                     [m["y1"]]).fetchall()[0]
+    assert explain_pair(s.con, key, m["y2"])[-1]["weight"] == rows[-1]["weight"]
+    assert "forename" in format_waterfall(rows)
+
+
+def test_cluster_constraints():
+    a = Cluster(ids={"nhs": {"1"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
+    b = Cluster(ids={"nhs": {"2"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
+    assert conflict(a, b) == "different nhs"
+    twin = Cluster(dobs={"20120504"}, forenames={"ISABELLA"}, canon={"ISABELLA"})
+    assert "twin" in conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"}), twin)
+    typo = Cluster(dobs={"20120405"}, forenames={"AMELIA"}, canon={"AMELIA"})
+    assert conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}), typo) is None
+    # Chaining: A-x strong, x-B strong, but A and B conflict: B must not join.
+    clusters = {1: Cluster(ids={"nhs": {"1"}}), 2: Cluster(), 3: Cluster(ids={"nhs": {"2"}})}
+    roots, refused = greedy_cluster(clusters, [(1, 2, 20.0), (2, 3, 19.0)])
+    assert roots[1] == roots[2] != roots[3] and refused[0][3] == "different nhs"
+
+
+def test_settings_round_trip():
+    s = LinkSettings()
+    s.cluster.link_weight = 7.5
+    assert LinkSettings.from_json(s.to_json()) == s
+    assert LinkSettings.from_toml(s.to_toml()) == s
+
+
+def test_link_files_dedupe_and_link(tmp_path: Path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("ref,name,born,pc\n1,Sarah Jones,03/04/1990,NN1 1AA\n2,Sarah Jones,03/04/1990,NN1 1AA\n"
+                 "3,Tom Baker,01/01/1960,NN2 2BB\n", encoding="utf-8")
+    b.write_text("ref,name,born,pc\n9,S Jones,03/04/1990,NN1 1AA\n8,Ann Other,05/05/1975,NN3 3CC\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\nfull_name = "name"\ndob = "born"\ndob_format = "%d/%m/%Y"\npostcode = "pc"\nid = "ref"\n')
+    fm = FileMapping.load(mapping)
+    dd = link_files([a], fm)
+    assert dd.filter(pl.col("same_person")).select("id_l", "id_r").rows() == [("1", "2")]
+    lk = link_files([a, b], fm)
+    assert set(lk.filter(pl.col("same_person")).select("id_l", "id_r").rows()) == {("1", "9"), ("2", "9")}

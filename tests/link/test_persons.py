@@ -1,0 +1,135 @@
+"""Person linkage behaviour on small synthetic stores (background people give the model non-matches)."""
+from __future__ import annotations
+
+import pytest
+
+from engine.link.run import run_link
+from tests.link.conftest import StoreBuilder, background, nhs
+
+# One store holds every case (each in its own street) and is linked once: the cases share the
+# background population the model learns from, and the suite stays fast.
+CASES: dict[str, object] = {}
+
+
+@pytest.fixture(scope="module")
+def world() -> StoreBuilder:
+    s = StoreBuilder()
+    background(s)
+    for build in BUILDERS:
+        build(s)
+    run_link(s.con)
+    return s
+
+
+def _build_twins_stay_apart(store: StoreBuilder) -> None:
+    a = [store.add("AMELIA", "WOJCIK", "2012-05-04", address="7 Ash Grove, Town0", sex="F", file=f) for f in ("a.csv", "b.csv")]
+    b = [store.add("ISABELLA", "WOJCIK", "2012-05-04", address="7 Ash Grove, Town0", sex="F", file=f) for f in ("a.csv", "b.csv")]
+    CASES['twins_stay_apart'] = dict(locals())
+
+
+
+def _build_father_and_son_same_name_stay_apart(store: StoreBuilder) -> None:
+    dad = store.add("DANIEL", "HART", "1980-03-02", address="9 Mill Lane, Town1", sex="M", suffix="SR")
+    son = store.add("DANIEL", "HART", "2008-03-02", address="9 Mill Lane, Town1", sex="M", suffix="JR")
+    son2 = store.add("DANIEL", "HART", "2008-03-02", address="9 Mill Lane, Town1", sex="M", file="school.csv")
+    CASES['father_and_son_same_name_stay_apart'] = dict(locals())
+
+
+
+def _build_variants_link(store: StoreBuilder) -> None:
+    cases = [
+        (("OLIVIA", "MARSH", "2010-02-03"), ("LIV", "MARSH", "2010-02-03")),          # nickname (contained)
+        (("SARAH", "KOWALSKA", "1985-07-09"), ("S", "KOWALSKA", "1985-07-09")),        # initial
+        (("MOHAMMED", "RAHMAN", "1987-08-14"), ("MUHAMMAD", "RAHMAN", "1987-08-14")),  # spelling variant
+        (("TOMASZ", "WIERZBA", "1990-01-20"), ("WIERZBA", "TOMASZ", "1990-01-20")),    # swapped names
+        (("EMMA", "CLARKSON", "1992-11-05"), ("EMMA", "BRADLEY", "1992-11-05")),       # changed surname, same place
+        (("KRZYSZTOF", "LEWANDOWSKI", "2001-04-07"), ("KRZYSZTOF", "LEWANDOWSK?", "2001-04-07")),  # '?' letter
+        (("JADE", "PRICE", "2005-03-11"), ("JADE", "PRICE", "2005-11-03")),            # day/month swapped
+        (("RUBY", "HUNT-MARSHALL", "2011-09-30"), ("RUBY", "MARSHALL", "2011-09-30")),  # double-barrelled part
+    ]
+    pairs = []
+    for i, (x, y) in enumerate(cases):
+        addr = f"{i + 1} Linden Close, Town2"
+        m1 = store.add(*x, address=addr, file="a.csv")
+        m2 = store.add(*y, address=addr, file="b.csv")
+        pairs.append((x, m1, m2))
+    CASES['variants_link'] = dict(locals())
+
+
+
+def _build_one_bad_pair_does_not_merge_two_families(store: StoreBuilder) -> None:
+    # Two different John Smiths with their own NHS numbers, and a name-only mention that fits both.
+    a = store.add("JOHN", "SMITH", "1979-06-01", address="3 Birch Road, Town0", nhs_number=nhs(9001))
+    b = store.add("JOHN", "SMITH", "1995-02-11", address="8 Cedar Road, Town1", nhs_number=nhs(9002))
+    store.add("JOHN", "SMITH", None, address="3 Birch Road, Town0", file="school.csv", slot="carer1", role="FATHER")
+    store.add("JOHN", "SMITH", None, address="8 Cedar Road, Town1", file="school.csv", slot="carer1", role="FATHER")
+    CASES['one_bad_pair_does_not_merge_two_families'] = dict(locals())
+
+
+
+def _build_carer_known_only_by_name_links_at_the_pupils_address(store: StoreBuilder) -> None:
+    mum = store.add("KEISHA", "CLARKE", "1984-02-02", address="71 Elm Road, Hollowmere", nhs_number=nhs(7001))
+    pupil = store.add("TYRESE", "SAMUELS", "2008-05-21", address="71 Elm Road\nHollowmere", file="school.csv",
+                      slot="pupil", agency="education", upn="K881295412311", record_row=500)
+    carer = store.add("KEISHA", "CLARKE", None, address="71 Elm Road\nHollowmere", file="school.csv", slot="carer1",
+                      agency="education", role="MOTHER", record_row=500, slot_index=1)
+    CASES['carer_known_only_by_name_links_at_the_pupils_address'] = dict(locals())
+
+
+
+def _build_every_mention_gets_a_person_and_place(store: StoreBuilder) -> None:
+    store.add(None, None, None, local_id="csc:LA9999999", file="csc_relationships.csv", slot="child", agency="csc")
+    CASES['every_mention_gets_a_person_and_place'] = dict(locals())
+
+
+BUILDERS = (_build_twins_stay_apart, _build_father_and_son_same_name_stay_apart, _build_variants_link, _build_one_bad_pair_does_not_merge_two_families, _build_carer_known_only_by_name_links_at_the_pupils_address, _build_every_mention_gets_a_person_and_place,)
+
+
+def linked(s: StoreBuilder) -> None:
+    """Cases are linked once by the module fixture."""
+
+
+def test_twins_stay_apart(world: StoreBuilder) -> None:
+    v = CASES['twins_stay_apart']
+    store = world
+    assert store.person_of(v['a'][0]) == store.person_of(v['a'][1])
+    assert store.person_of(v['b'][0]) == store.person_of(v['b'][1])
+    assert store.person_of(v['a'][0]) != store.person_of(v['b'][0])
+
+
+def test_father_and_son_same_name_stay_apart(world: StoreBuilder) -> None:
+    v = CASES['father_and_son_same_name_stay_apart']
+    store = world
+    assert store.person_of(v['dad']) != store.person_of(v['son'])
+    assert store.person_of(v['son']) == store.person_of(v['son2'])
+
+
+def test_variants_link(world: StoreBuilder) -> None:
+    v = CASES['variants_link']
+    store = world
+    missed = [x for x, m1, m2 in v['pairs'] if store.person_of(m1) != store.person_of(m2)]
+    assert not missed
+
+
+def test_one_bad_pair_does_not_merge_two_families(world: StoreBuilder) -> None:
+    v = CASES['one_bad_pair_does_not_merge_two_families']
+    store = world
+    assert store.person_of(v['a']) != store.person_of(v['b'])
+
+
+def test_carer_known_only_by_name_links_at_the_pupils_address(world: StoreBuilder) -> None:
+    v = CASES['carer_known_only_by_name_links_at_the_pupils_address']
+    store = world
+    assert store.person_of(v['carer']) == store.person_of(v['mum'])
+    assert store.person_of(v['pupil']) != store.person_of(v['mum'])
+
+
+def test_every_mention_gets_a_person_and_place(world: StoreBuilder) -> None:
+    v = CASES['every_mention_gets_a_person_and_place']
+    store = world
+    n, with_id = store.con.execute("SELECT count(*), count(person_id) FROM person_mentions").fetchall()[0]
+    assert n == with_id
+    n, with_id = store.con.execute("SELECT count(*), count(address_id) FROM address_mentions").fetchall()[0]
+    assert n == with_id
+    ids = [r[0] for r in store.con.execute("SELECT DISTINCT person_id FROM person_mentions").fetchall()]
+    assert all(len(i) == 9 and i.startswith("P") for i in ids)
