@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,45 +71,120 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class _Job:
+    """One file on its way into the store: checked, then prepared (read + mapped), then written."""
+
+    path: Path
+    mapping: Mapping | None = None
+    digest: str = ""
+    supersedes: int | None = None
+    seq: int = 0
+    raw: RawTable | None = None
+    frames: CanonicalFrames | None = None
+    report: FileReport | None = None
+
+
+def _failure(job: _Job, exc: BaseException) -> FileReport:
+    """A failed file's report: the message names the file and never echoes its data."""
+    name, layout = job.path.name, job.mapping.layout if job.mapping else None
+    if isinstance(exc, ExtractError):
+        return FileReport(name, layout, "failed", message=str(exc))
+    if isinstance(exc, (OSError, duckdb.Error)):
+        return FileReport(name, layout, "failed",
+                          message=f"{name}: {type(exc).__name__} while ingesting; the store is unchanged")
+    # The engine never crashes on an agency's data; an exception's text may echo data, so it is not shown.
+    return FileReport(name, layout, "failed",
+                      message=f"{name}: cannot be ingested ({type(exc).__name__}); the store is unchanged")
+
+
+def _check(con: duckdb.DuckDBPyConnection, job: _Job) -> None:
+    """Recognise the layout and skip a file already ingested with the same content."""
+    name = job.path.name
+    if not job.path.is_file():
+        raise ExtractError(f"{name}: no such file")
+    if job.path.stat().st_size == 0:
+        raise ExtractError(f"{name}: the file is empty")
+    job.mapping = job.mapping or detect_layout(job.path)
+    job.digest = _sha256(job.path)
+    prev = previous_version(con, name)
+    if prev is not None and prev[1] == job.digest:
+        job.report = FileReport(name, job.mapping.layout, "unchanged", message="already ingested (same content)")
+    job.supersedes = prev[0] if prev else None
+
+
+def _prepare(job: _Job, max_date: dt.date | None) -> _Job:
+    """Read and map one file (no store access, so files can be prepared side by side)."""
+    try:
+        assert job.mapping is not None
+        job.raw = read_extract(job.path, job.mapping)
+        missing = [c for c in job.mapping.required_columns if c not in job.raw.header]
+        if missing:
+            raise ExtractError(f"{job.path.name}: missing columns {', '.join(missing)}")
+        job.frames = apply_mapping(job.raw, job.mapping, job.seq, job.path.name, max_date)
+    except Exception as exc:
+        job.report = _failure(job, exc)
+    return job
+
+
+def _write(con: duckdb.DuckDBPyConnection, job: _Job) -> FileReport:
+    """Store a prepared file in one transaction and report its reconciliation."""
+    if job.report is not None:
+        return job.report
+    assert job.mapping and job.raw and job.frames
+    try:
+        write_file(con, file_seq=job.seq, source_file=job.path.name, path=str(job.path.resolve()),
+                   layout=job.mapping.layout, sha256=job.digest, frames=job.frames, quarantined=job.raw.quarantined,
+                   rows_read=job.raw.rows_read, supersedes=job.supersedes)
+    except Exception as exc:
+        return _failure(job, exc)
+    f, raw = job.frames, job.raw
+    return FileReport(job.path.name, job.mapping.layout, "replaced" if job.supersedes else "ingested",
+                      raw.rows_read, f.records.height, raw.quarantined.height, f.issues.height, f.persons.height,
+                      f.addresses.height, "; ".join(raw.notes))
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, *, mapping: Mapping | None = None,
                 max_date: dt.date | None = None) -> FileReport:
     """Ingest one extract in one transaction; a bad file leaves the store as it was."""
-    path = Path(path)
-    name = path.name
+    return ingest_paths(con, [Path(path)], max_date=max_date, mapping=mapping, workers=1)[0]
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date: dt.date | None = None,
+                 mapping: Mapping | None = None, workers: int = 2) -> list[FileReport]:
+    """Ingest every extract under the given paths, each file in its own transaction.
+
+    Files are read and mapped two at a time (polars and the readers release the GIL) and written
+    one at a time, in name order, by this thread: the store has one writer.
+    """
+    jobs = [_Job(p, mapping) for p in discover_files(paths)]
+    seq = next_file_seq(con)
+    for job in jobs:
+        try:
+            _check(con, job)
+        except Exception as exc:
+            job.report = _failure(job, exc)
+        if job.report is None:
+            job.seq, seq = seq, seq + 1
+    todo = [j for j in jobs if j.report is None]
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    if workers > 1:  # the other core is preparing the next file; a parallel insert would only contend
+        con.execute("SET threads = 1")
     try:
-        if not path.is_file():
-            raise ExtractError(f"{name}: no such file")
-        if path.stat().st_size == 0:
-            raise ExtractError(f"{name}: the file is empty")
-        mapping = mapping or detect_layout(path)
-        digest = _sha256(path)
-        prev = previous_version(con, name)
-        if prev is not None and prev[1] == digest:
-            return FileReport(name, mapping.layout, "unchanged", message="already ingested (same content)")
-        raw = read_extract(path, mapping)
-        missing = [c for c in mapping.required_columns if c not in raw.header]
-        if missing:
-            raise ExtractError(f"{name}: missing columns {', '.join(missing)}")
-        seq = next_file_seq(con)
-        frames: CanonicalFrames = apply_mapping(raw, mapping, seq, name, max_date)
-        write_file(con, file_seq=seq, source_file=name, path=str(path.resolve()), layout=mapping.layout,
-                   sha256=digest, frames=frames, quarantined=raw.quarantined, rows_read=raw.rows_read,
-                   supersedes=prev[0] if prev else None)
-    except ExtractError as exc:
-        return FileReport(name, mapping.layout if mapping else None, "failed", message=str(exc))
-    except (OSError, duckdb.Error) as exc:
-        return FileReport(name, mapping.layout if mapping else None, "failed",
-                          message=f"{name}: {type(exc).__name__} while ingesting; the store is unchanged")
-    except Exception as exc:  # the engine never crashes on an agency's data; the text may echo data, so not shown
-        return FileReport(name, mapping.layout if mapping else None, "failed",
-                          message=f"{name}: cannot be ingested ({type(exc).__name__}); the store is unchanged")
-    return FileReport(
-        name, mapping.layout, "replaced" if prev else "ingested", raw.rows_read, frames.records.height,
-        raw.quarantined.height, frames.issues.height, frames.persons.height, frames.addresses.height,
-        "; ".join(raw.notes))
+        _pipeline(con, todo, max_date, workers)
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+    return [j.report for j in jobs if j.report is not None]
 
 
-def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *,
-                 max_date: dt.date | None = None) -> list[FileReport]:
-    """Ingest every extract under the given paths, each file in its own transaction."""
-    return [ingest_file(con, p, max_date=max_date) for p in discover_files(paths)]
+def _pipeline(con: duckdb.DuckDBPyConnection, todo: list[_Job], max_date: dt.date | None, workers: int) -> None:
+    """Prepare files on worker threads while this thread writes them, in order, one at a time."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        window = max(1, workers)  # at most this many prepared files wait in memory
+        futures = [pool.submit(_prepare, j, max_date) for j in todo[:window]]
+        for i, _ in enumerate(todo):
+            job = futures[i].result()
+            if i + window < len(todo):
+                futures.append(pool.submit(_prepare, todo[i + window], max_date))
+            job.report = _write(con, job)
+            job.raw = job.frames = None  # free the frames as soon as they are stored
