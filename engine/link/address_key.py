@@ -7,6 +7,8 @@ per distinct address string, so its cost does not grow with repeated addresses.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from functools import lru_cache
 
@@ -39,14 +41,25 @@ _NUM = re.compile(r"^([0-9]+)(?: ?([A-Z]))?\b[ ,]*(.*)$")
 _RANGE = re.compile(r"^([0-9]+)-[0-9]+\b *(.*)$")
 _CO = re.compile(r"^(?:C/O|C\\O|CARE OF)\b")
 
+_R0 = re.compile(r"[^A-Z0-9]")
+_R1 = re.compile(r"[^A-Z0-9' ]")
+_R2 = re.compile(r"\s*\n\s*")
+_R3 = re.compile(r"\s+")
+_R4 = re.compile(r"^[0-9]")
+_R5 = re.compile(r"[^A-Z ]")
+_R6 = re.compile(r"[0-9]")
+_R7 = re.compile(r"^[0-9]+[A-Z]? +\S")
+_R8 = re.compile(r"[0-9]+[A-Z]?")
+
 PARTS = ("flat", "number", "building", "street", "town", "postcode")
 
 
+@lru_cache(maxsize=200_000)
 def norm_postcode(pc: str | None) -> str | None:
     """Canonical `AA9 9AA` form of a postcode-looking string, else None."""
     if not pc:
         return None
-    s = re.sub(r"[^A-Z0-9]", "", pc.upper())
+    s = _R0.sub("", pc.upper())
     m = _POSTCODE_ONLY.match(s[:-3] + " " + s[-3:]) if len(s) >= 5 else None
     return f"{m.group(1)} {m.group(2)}" if m else None
 
@@ -55,7 +68,7 @@ def expand_street(s: str | None) -> str | None:
     """Upper-case street or building name with its final type word expanded (RD -> ROAD)."""
     if not s:
         return None
-    words = re.sub(r"[^A-Z0-9' ]", " ", s.upper()).replace("'", "").split()
+    words = _R1.sub(" ", s.upper()).replace("'", "").split()
     if not words:
         return None
     if words[-1] in STREET_TYPES:
@@ -102,13 +115,13 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
     `towns` are town names known from other addresses: a final component equal to one is the
     town even when it looks like a street (OCKLEY GREEN)."""
     text = (raw or "").upper().replace("\r", "\n")
-    text = re.sub(r"\s*\n\s*", ", ", text)
+    text = _R2.sub(", ", text)
     text = re.sub(r"[\"\.;]", " ", text)
-    comps = [re.sub(r"\s+", " ", c).strip(" -") for c in text.split(",")]
+    comps = [_R3.sub(" ", c).strip(" -") for c in text.split(",")]
     # "C/O 14 ASH GROVE" keeps the address; "C/O JANE SMITH" (a name) is dropped.
     comps = [_CO.sub("", c).strip() if _CO.match(c) else c for c in comps if c]
     comps = [c for c in comps if c]
-    if raw and _CO.match((raw or "").upper().strip()) and comps and not re.match(r"^[0-9]", comps[0]) and len(comps) > 1:
+    if raw and _CO.match((raw or "").upper().strip()) and comps and not _R4.match(comps[0]) and len(comps) > 1:
         comps = comps[1:]
     pc = norm_postcode(postcode)
     # Postcodes written inside the address string (as a component or at its end).
@@ -119,7 +132,7 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
             pc = pc or only
             continue
         m = _POSTCODE.search(c)
-        if m and m.end() == len(c) and m.start() > 0 and not re.match(r"^[0-9]", c[m.start():]):
+        if m and m.end() == len(c) and m.start() > 0 and not _R4.match(c[m.start():]):
             pc = pc or f"{m.group(1)} {m.group(2)}"
             c = c[: m.start()].strip()
         if c:
@@ -127,14 +140,14 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
     comps = keep
     flat = number = building = street = town = None
     # Town: a known town, or a trailing component with no digits and no street-type word.
-    if len(comps) >= 2 and re.sub(r"[^A-Z ]", "", comps[-1]).strip() in towns:
+    if len(comps) >= 2 and _R5.sub("", comps[-1]).strip() in towns:
         town = comps.pop()
-    elif len(comps) >= 2 and not re.search(r"[0-9]", comps[-1]) and not _is_streetish(comps[-1]) \
+    elif len(comps) >= 2 and not _R6.search(comps[-1]) and not _is_streetish(comps[-1]) \
             and not _FLAT_PREFIX.match(comps[-1]):
         town = comps.pop()
     # "5 HIGH ST, OCKLEY GREEN": a full numbered street line followed by a street-like name is a town.
-    if town is None and len(comps) >= 2 and re.match(r"^[0-9]+[A-Z]? +\S", comps[-2]) and _is_streetish(comps[-2]) \
-            and not re.search(r"[0-9]", comps[-1]):
+    if town is None and len(comps) >= 2 and _R7.match(comps[-2]) and _is_streetish(comps[-2]) \
+            and not _R6.search(comps[-1]):
         town = comps.pop()
     # The flat prefix may share a component with the rest ("FLAT 2 OAK LODGE").
     if comps:
@@ -146,7 +159,7 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
     # The street line is the last component (the town is already off): anything before it is
     # flat and building ("1 OAK LODGE, 30 DICKENS LANE", "18 VICTORIA MANSIONS, PACKINGTON ROAD").
     idx = len(comps) - 1 if comps else None
-    if idx is not None and idx > 0 and not re.match(r"^[0-9]", comps[idx]) and not _is_streetish(comps[idx]) \
+    if idx is not None and idx > 0 and not _R4.match(comps[idx]) and not _is_streetish(comps[idx]) \
             and _is_streetish(comps[idx - 1]) and town is None:
         town = comps[idx]  # a town written without being recognised (e.g. it ends in GREEN)
         idx -= 1
@@ -176,7 +189,7 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
         if m and m.group(3):  # "1 OAK LODGE" before "30 DICKENS LANE": flat 1, building OAK LODGE
             flat = flat or _flat_token(m.group(1) + (m.group(2) or ""))
             building = m.group(3)
-        elif re.fullmatch(r"[0-9]+[A-Z]?", b):
+        elif _R8.fullmatch(b):
             flat = flat or b
         else:
             mf = _FLAT_PREFIX.match(b)
@@ -190,23 +203,46 @@ def parse_address(raw: str | None, postcode: str | None = None, towns: frozenset
         number,
         expand_street(building),
         expand_street(street),
-        re.sub(r"[^A-Z ]", "", town).strip() or None if town else None,
+        _R5.sub("", town).strip() or None if town else None,
         pc,
     )
 
 
+def _parse_chunk(chunk: list[tuple[str | None, str | None]]) -> list[tuple[str | None, ...]]:
+    return [parse_address(r, p) for r, p in chunk]
+
+
+def _parse_many(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str | None, ...]]:
+    """Parse many distinct inputs, on every core when there are enough to pay for the processes."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pairs) < 100_000 or workers < 2:
+        return _parse_chunk(pairs)
+    size = -(-len(pairs) // workers)
+    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        parts = pool.map(_parse_chunk, chunks)
+    return [row for part in parts for row in part]
+
+
 def parse_frame(df: pl.DataFrame, raw: str = "raw", postcode: str = "postcode") -> pl.DataFrame:
     """Add the parsed parts (columns `p_flat` ... `p_postcode`) to `df`, parsing each distinct input once."""
+    # Case and spacing never change the parse: fold them before taking distinct inputs.
+    df = df.with_columns(
+        pl.col(raw).str.to_uppercase().str.replace_all(r"[ \t]+", " ").str.strip_chars().alias("_raw_u"),
+        pl.col(postcode).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "").alias("_pc_u"),
+    )
+    raw, postcode = "_raw_u", "_pc_u"
     distinct = df.select(raw, postcode).unique()
     pairs = list(zip(distinct[raw].to_list(), distinct[postcode].to_list()))
-    first = [parse_address(r, p) for r, p in pairs]
-    # Second pass with the towns the first pass found at least three times.
+    first = _parse_many(pairs)
+    # Second pass, only where no town was found, with the towns the first pass found 3+ times.
     counts: dict[str, int] = {}
     for row in first:
         if row[4]:
             counts[row[4]] = counts.get(row[4], 0) + 1
     towns = frozenset(t for t, n in counts.items() if n >= 3)
-    rows = [parse_address(r, p, towns) for r, p in pairs]
+    rows = [parse_address(r, p, towns) if f[4] is None else f for (r, p), f in zip(pairs, first)]
     parsed = pl.DataFrame(rows, schema={f"p_{k}": pl.String for k in PARTS}, orient="row")
     distinct = pl.concat([distinct, parsed], how="horizontal")
-    return df.join(distinct, on=[raw, postcode], how="left", nulls_equal=True)
+    return df.join(distinct, on=[raw, postcode], how="left", nulls_equal=True).drop(raw, postcode)

@@ -18,27 +18,41 @@ from engine.link.settings import BlockingSettings
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """A named blocking key (SQL over `_lk_sig` columns); `explode` unnests a list key."""
+    """A named blocking key (SQL over `_lk_sig` columns); `explode` unnests a list key.
+
+    `one_side` (SQL condition) restricts the rule to pairs where at least one signature meets it:
+    name-only keys are only needed when a date of birth is missing, so they pair the dob-less
+    signatures with everyone sharing the key instead of enumerating every same-name pair.
+    """
 
     name: str
     key: str
     weak: bool = False  # weak keys use the smaller block-size cap
     explode: bool = False
+    one_side: str | None = None
 
 
+_SN, _FI, _FN = "sn IS NOT NULL", "fi IS NOT NULL", "fn IS NOT NULL"
 RULES: tuple[BlockingRule, ...] = (
-    BlockingRule("surname+dob", "CASE WHEN sn IS NOT NULL AND dob IS NOT NULL THEN sn || '|' || dob END"),
-    BlockingRule("initial+dob", "CASE WHEN fi IS NOT NULL AND dob IS NOT NULL THEN fi || '|' || dob END"),
-    BlockingRule("names any order", "CASE WHEN fn IS NOT NULL AND sn IS NOT NULL THEN array_to_string(list_sort([fn, sn]), '|') END"),
-    BlockingRule("surname+initial+year", "CASE WHEN sn IS NOT NULL AND fi IS NOT NULL AND dob_y IS NOT NULL THEN sn || '|' || fi || '|' || dob_y END"),
+    BlockingRule("surname+dob", f"CASE WHEN {_SN} AND dob IS NOT NULL THEN sn || '|' || dob END"),
+    BlockingRule("initial+dob", f"CASE WHEN {_FI} AND dob IS NOT NULL THEN fi || '|' || dob END", weak=True),
+    BlockingRule("names any order+year",
+                 f"CASE WHEN {_FN} AND {_SN} AND dob IS NOT NULL THEN array_to_string(list_sort([fn, sn]), '|') || '|' || dob_y END"),
+    # One wrong digit anywhere in the dob leaves two of year, month, day intact.
+    BlockingRule("surname+initial+year+month", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_y || '|' || dob_m END", weak=True),
+    BlockingRule("surname+initial+year+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_y || '|' || dob_d END", weak=True),
+    BlockingRule("surname+initial+month+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_m || '|' || dob_d END", weak=True),
     BlockingRule("day-month any order+year",
                  "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END"),
-    BlockingRule("place+initial", "CASE WHEN place_id IS NOT NULL AND fi IS NOT NULL THEN place_id || '|' || fi END"),
-    BlockingRule("place+surname", "CASE WHEN place_id IS NOT NULL AND sn IS NOT NULL THEN place_id || '|' || sn END"),
+    BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True),
+    BlockingRule("place+surname", f"CASE WHEN {_SN} THEN list_transform(places, lambda x: x || '|' || sn) END", explode=True),
     BlockingRule("surname part+dob", "CASE WHEN len(sn_parts) > 1 AND dob IS NOT NULL THEN list_transform(sn_parts, lambda x: x || '|' || dob) END", explode=True),
-    BlockingRule("nickname+surname", "CASE WHEN sn IS NOT NULL THEN list_transform(fcanon, lambda x: x || '|' || sn) END", explode=True),
-    BlockingRule("dob+district", "CASE WHEN dob IS NOT NULL AND pc_district IS NOT NULL THEN dob || '|' || pc_district END", weak=True),
-    BlockingRule("dob", "CAST(dob AS VARCHAR)", weak=True),
+    # Name-only mentions (carers, relatives): nickname-aware name key against everyone; the place
+    # rules catch the common names whose blocks are too big to carry signal.
+    BlockingRule("nickname+surname", f"CASE WHEN {_SN} THEN list_transform(fcanon, lambda x: x || '|' || sn) END",
+                 explode=True, one_side="dob IS NULL", weak=True),
+    BlockingRule("dob+district", "CASE WHEN dob IS NOT NULL THEN list_transform(districts, lambda x: x || '|' || dob) END",
+                 weak=True, explode=True),
 )
 
 
@@ -48,14 +62,19 @@ def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tup
     for i, rule in enumerate(rules):
         cap = settings.max_block_weak if rule.weak else settings.max_block
         key = f"unnest({rule.key})" if rule.explode else rule.key
+        side = rule.one_side or "TRUE"
         con.execute(f"""
             INSERT INTO _lk_cand_all
             WITH k AS (
-                SELECT sid, pc, key FROM (SELECT sid, pc, {key} AS key FROM _lk_sig) WHERE key IS NOT NULL
+                SELECT sid, pc, key, side FROM (SELECT sid, pc, {key} AS key, ({side}) AS side FROM _lk_sig)
+                WHERE key IS NOT NULL
             ), ok AS (
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
-            ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key))
-            SELECT l.sid, r.sid, {i} FROM kk l JOIN kk r ON l.key = r.key AND l.sid < r.sid AND l.pc <> r.pc
+            ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),
+            ks AS (SELECT * FROM kk WHERE side)
+            SELECT least(l.sid, r.sid), greatest(l.sid, r.sid), {i}
+            FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
+            WHERE NOT r.side OR l.sid < r.sid
         """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_cand AS

@@ -19,7 +19,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 STRICT_IDS = ("nhs", "upn", "pnc", "police", "probation")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cluster:
     """What a cluster knows about its person, as sets (merged on union)."""
 
@@ -134,19 +134,20 @@ def greedy_cluster(
 ) -> tuple[dict[int, int], list[tuple[int, int, float, str]]]:
     """Cluster pre-clusters; returns (pre-cluster -> root, refused edges with reasons).
 
-    `edges` must already be filtered to the link threshold; they are sorted here by weight
-    (descending), ties broken by ids so runs are reproducible.
+    `edges` must already be filtered to the link threshold and sorted by weight (descending),
+    ties broken by ids, so runs are reproducible.
     """
     uf = UnionFind(clusters)
     for a, b in accepted:
         if a in uf.parent and b in uf.parent:
             uf.union(a, b)
     refused: list[tuple[int, int, float, str]] = []
-    for a, b, w in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
-        ra, rb = uf.find(a), uf.find(b)
+    find, data = uf.find, uf.data
+    for a, b, w in edges:
+        ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        why = conflict(uf.data[ra], uf.data[rb], enforce_dob, enforce_twins)
+        why = conflict(data[ra], data[rb], enforce_dob, enforce_twins)
         if why:
             refused.append((a, b, w, why))
             continue

@@ -99,12 +99,12 @@ SUFFIX = Comparison("suffix", (
 ))
 
 LOCATION = Comparison("location", (
-    Level("null", "(l.place_id IS NULL AND l.postcode IS NULL) OR (r.place_id IS NULL AND r.postcode IS NULL)", null=True),
-    Level("same place", "l.place_id = r.place_id"),
-    Level("same postcode", "l.postcode = r.postcode"),
-    Level("same street", "l.street_key = r.street_key"),
-    Level("same postcode sector", "l.pc_sector = r.pc_sector"),
-    Level("same postcode district", "l.pc_district = r.pc_district"),
+    Level("null", "(len(l.places) = 0 AND len(l.pcs) = 0) OR (len(r.places) = 0 AND len(r.pcs) = 0)", null=True),
+    Level("same place", "list_has_any(l.places, r.places)"),
+    Level("same postcode", "list_has_any(l.pcs, r.pcs)"),
+    Level("same street", "list_has_any(l.streets, r.streets)"),
+    Level("same postcode sector", "list_has_any(l.sectors, r.sectors)"),
+    Level("same postcode district", "list_has_any(l.districts, r.districts)"),
     Level("different", "TRUE"),
 ))
 

@@ -124,9 +124,10 @@ def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list
 # Training sessions (Splink's approach): each runs EM on the candidates of one blocking rule and
 # learns only the comparisons that rule did not constrain, which the blocking would have biased.
 SESSIONS: tuple[tuple[int, frozenset[str]], ...] = (
-    (0, frozenset({"surname", "dob"})),          # surname+dob: learns forename, location, sex, ids
-    (2, frozenset({"forename", "surname", "dob"})),  # names any order: learns location, sex
+    (0, frozenset({"surname", "dob"})),  # surname+dob: learns forename, location, sex
 )
+# Surname and dob keep the m measured on id-linked pairs: every rule that leaves them free blocks
+# on place or names, where family members (same surname, same address) pose as matches.
 
 
 def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0) -> LinkModel:

@@ -159,8 +159,10 @@ def _parent_ages(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-SIG_COLS = ("pc", "fn", "mid", "sn", "pref", "sfx", "dob", "sex", "place_id", "postcode", "street_key",
-            "max_birth_year")
+# A signature is one way of writing one pre-cluster's person: the addresses it was seen at are
+# aggregated as sets (people move; sharing any address is the evidence), which keeps the number
+# of signatures, hence of candidate pairs, close to the number of name/dob variants.
+SIG_COLS = ("pc", "fn", "mid", "sn", "pref", "sfx", "dob", "sex")
 
 
 def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
@@ -173,7 +175,13 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_sig AS
         WITH s AS (
-            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n
+            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
+                   min(m.max_birth_year) AS max_birth_year,
+                   coalesce(list(DISTINCT m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
+                   coalesce(list(DISTINCT m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
+                   coalesce(list(DISTINCT m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets,
+                   coalesce(list(DISTINCT left(m.postcode, length(m.postcode) - 2)) FILTER (WHERE m.postcode IS NOT NULL), []) AS sectors,
+                   coalesce(list(DISTINCT split_part(m.postcode, ' ', 1)) FILTER (WHERE m.postcode IS NOT NULL), []) AS districts
             FROM _lk_m m JOIN _lk_mh h USING (mention_id) GROUP BY h.h
         )
         SELECT row_number() OVER (ORDER BY rep_mention) AS sid, s.*,
@@ -182,8 +190,6 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                left(s.fn, 1) AS fi,
                year(s.dob) AS dob_y, month(s.dob) AS dob_m, day(s.dob) AS dob_d,
                strftime(s.dob, '%Y%m%d') AS dob_s,
-               left(s.postcode, length(s.postcode) - 2) AS pc_sector,
-               split_part(s.postcode, ' ', 1) AS pc_district,
                CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
                CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
                p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set

@@ -114,7 +114,8 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         if a in clusters and b in clusters:
             clusters[a].reject_tags.add((i, 0))
             clusters[b].reject_tags.add((i, 1))
-    edges = con.execute(f"SELECT pc_a, pc_b, w FROM _lk_pcedge WHERE w >= {cs.link_weight!r}").fetchall()
+    edges = con.execute(
+        f"SELECT pc_a, pc_b, w FROM _lk_pcedge WHERE w >= {cs.link_weight!r} ORDER BY w DESC, pc_a, pc_b").fetchall()
     roots, refused = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
     root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                            schema={"pc": pl.Int64, "cluster": pl.Int64})

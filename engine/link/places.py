@@ -36,42 +36,64 @@ def _canonical_towns(df: pl.DataFrame) -> dict[str, str]:
 
 
 def _street_map(df: pl.DataFrame, max_edits: int) -> dict[tuple[str, str], str]:
-    """(town, street) -> canonical street: a rare spelling joins a commoner one a few edits away
-    when both were written with the same postcode, or the rare one never with a postcode and
-    the common one has the same house number."""
+    """(town, street) -> canonical street within a town.
+
+    Spellings that differ only in spacing or abbreviation (same squashed form) are one street.
+    A rare spelling (a typo is rarely repeated) then joins a commoner one a few edits away when
+    both were written with the same postcode, or with no postcode conflict at a house number the
+    common one has. Only rare spellings are tried, against common ones, so cost stays linear-ish.
+    """
     g = (
         df.filter(pl.col("town").is_not_null() & pl.col("p_street").is_not_null())
         .group_by("town", "p_street")
         .agg(pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"),
              pl.col("p_number").drop_nulls().unique().alias("nums"))
+        .with_columns(pl.col("p_street").map_elements(squash_street, return_dtype=pl.String).alias("sq"))
         .sort(["town", "n", "p_street"], descending=[False, True, False])
     )
+    # Same squashed form: the commonest spelling wins.
+    first = g.group_by("town", "sq", maintain_order=True).agg(
+        pl.col("p_street").first().alias("canon"), pl.col("n").sum(), pl.col("pcs").list.explode(keep_nulls=False, empty_as_null=False).unique(),
+        pl.col("nums").list.explode(keep_nulls=False, empty_as_null=False).unique(), pl.col("p_street").alias("members"))
     out: dict[tuple[str, str], str] = {}
-    for town, part in g.partition_by("town", as_dict=True).items():
-        streets = part["p_street"].to_list()
-        squashed = [squash_street(x) for x in streets]
+    for town, canon, members in first.select("town", "canon", "members").iter_rows():
+        for m in members:
+            out[(town, m)] = canon
+    remaps: dict[str, dict[str, str]] = {}
+    for town_key, part in first.sort(["town", "n"], descending=[False, True]).partition_by("town", as_dict=True).items():
+        town = town_key[0]
+        streets, sq = part["canon"].to_list(), part["sq"].to_list()
         ns, pcs, nums = part["n"].to_list(), part["pcs"].to_list(), part["nums"].to_list()
-        for i, s in enumerate(streets):
-            out[(town[0], s)] = s
-            if i == 0:
+        common = [j for j in range(len(streets)) if ns[j] >= 4]
+        if not common:
+            continue
+        c_sq = [sq[j] for j in common]
+        c_st = [streets[j] for j in common]
+        remap: dict[str, str] = {}
+        for i in range(len(streets)):
+            if ns[i] > 3:
                 continue
-            q = squashed[i]
-            cands = process.extract(q, squashed[:i], scorer=DamerauLevenshtein.distance,
-                                    score_cutoff=max_edits if len(q) >= 8 else 1, limit=5)
-            cands += process.extract(s, streets[:i], scorer=DamerauLevenshtein.distance,
-                                     score_cutoff=max_edits if len(s) >= 8 else 1, limit=5)
-            for _c, _d, j in sorted(cands, key=lambda c: (c[1], -ns[c[2]])):
-                cand = streets[j]
-                if ns[j] < ns[i]:
+            # Squashed forms make abbreviation and spacing typos one edit; full forms catch the rest.
+            cands = process.extract(sq[i], c_sq, scorer=DamerauLevenshtein.distance,
+                                    score_cutoff=max_edits if len(sq[i]) >= 8 else 1, limit=3)
+            if not cands:
+                cands = process.extract(streets[i], c_st, scorer=DamerauLevenshtein.distance,
+                                        score_cutoff=max_edits if len(streets[i]) >= 8 else 1, limit=3)
+            for _c, _d, k in sorted(cands, key=lambda c: (c[1], -ns[common[c[2]]])):
+                j = common[k]
+                if j == i or ns[j] < 2 * ns[i]:
                     continue
                 shared_pc = bool(set(pcs[i]) & set(pcs[j]))
-                sectors_i = {p[:-2] for p in pcs[i]}
-                near_pc = not pcs[i] or bool(sectors_i & {p[:-2] for p in pcs[j]})
-                # A rare spelling (a typo is rarely repeated) at a number the common one has.
-                rare_typo = ns[i] <= 3 and ns[j] >= 2 * ns[i] and near_pc and bool(set(nums[i]) & set(nums[j]))
-                if shared_pc or rare_typo or squashed[i] == squashed[j]:
-                    out[(town[0], s)] = out[(town[0], cand)]
+                near_pc = not pcs[i] or bool({p[:-2] for p in pcs[i]} & {p[:-2] for p in pcs[j]})
+                if shared_pc or (near_pc and bool(set(nums[i]) & set(nums[j]))):
+                    remap[streets[i]] = streets[j]
                     break
+        if remap:
+            remaps[town] = remap
+    for (t, m), c in out.items():
+        r = remaps.get(t)
+        if r and c in r:
+            out[(t, m)] = r[c]
     return out
 
 
@@ -82,7 +104,7 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
     """
     df = parse_frame(addresses.select("address_mention_id", "raw", "postcode", "uprn"))
     towns = _canonical_towns(df)
-    df = df.with_columns(pl.col("p_town").replace_strict(towns, default=None).alias("town"))
+    df = df.with_columns(pl.col("p_town").replace_strict(towns, default=None, return_dtype=pl.String).alias("town"))
     pc_known = df.filter(pl.col("town").is_not_null() & pl.col("p_postcode").is_not_null())
     by_pc = pc_known.group_by("p_postcode").agg(_mode("town").alias("town_pc"))
     by_district = (
@@ -97,13 +119,9 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
         .with_columns(pl.coalesce("town", "town_pc", pl.when(pl.col("nt") == 1).then("town_d")).alias("town"))
     )
     smap = _street_map(df, max_edits)
-    df = df.with_columns(
-        pl.struct("town", "p_street").map_elements(
-            lambda r: smap.get((r["town"], r["p_street"]), r["p_street"]), return_dtype=pl.String
-        ).alias("street")
-        if smap
-        else pl.col("p_street").alias("street")
-    )
+    sm = pl.DataFrame([(t, s, c) for (t, s), c in smap.items()], schema={"town": pl.String, "p_street": pl.String,
+                      "street": pl.String}, orient="row")
+    df = df.join(sm, on=["town", "p_street"], how="left").with_columns(pl.coalesce("street", "p_street").alias("street"))
     # No town and no usable postcode: the street (and number) tells the town when only one town has it.
     streets_towns = df.filter(pl.col("town").is_not_null() & pl.col("street").is_not_null())
     st_unique = streets_towns.group_by("street").agg(pl.col("town").unique()).filter(pl.col("town").list.len() == 1)

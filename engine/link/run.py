@@ -60,11 +60,6 @@ def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: 
     return addr.height, keyed["id"].n_unique(), changes
 
 
-def _comparisons_json_sql() -> str:
-    parts = ", ".join(f"'{c.name}', json_object('level', g_{c.name}, 'weight', round(w_{c.name}, 3))" for c in COMPARISONS)
-    return f"json_object({parts})"
-
-
 def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, IdChanges, int]:
     cur = con.sql(f"""
         SELECT {MENTION_KEY_SQL} AS mention_key, c.cluster FROM _lk_cluster c JOIN _lk_m m USING (mention_id)
@@ -86,12 +81,21 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
     names = rule_names()
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
     lo = min(settings.cluster.review_weight, settings.cluster.link_weight)
+    # One stored pair per pair of pre-clusters: its best-scoring signature pair (the evidence the
+    # clustering used), with every comparison's level and weight.
+    # JSON built by string concatenation (json_object() was slow at millions of rows); the best
+    # pair per pre-cluster pair picked with a window so DuckDB can spill instead of Python holding it.
+    parts = " || ',' || ".join(
+        f"'\"{c.name}\":{{\"level\":' || s.g_{c.name} || ',\"weight\":' || CAST(round(s.w_{c.name}, 3) AS VARCHAR) || '}}'"
+        for c in COMPARISONS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pairs_out AS
         SELECT l.rep_mention AS mention_id_l, r.rep_mention AS mention_id_r, s.match_weight, s.match_probability,
-               {_comparisons_json_sql()} AS comparisons, {rule_case} AS blocking_rule
+               CAST('{{' || {parts} || '}}' AS JSON) AS comparisons, {rule_case} AS blocking_rule
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
-        WHERE s.match_weight >= {lo!r};
+        WHERE s.match_weight >= {lo!r}
+        QUALIFY row_number() OVER (PARTITION BY least(l.pc, r.pc), greatest(l.pc, r.pc)
+                                   ORDER BY s.match_weight DESC, s.sid_l, s.sid_r) = 1;
         DELETE FROM link_pairs;
         INSERT INTO link_pairs SELECT * FROM _lk_pairs_out;
     """)
@@ -131,6 +135,8 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     if settings.threads:
         con.execute(f"SET threads = {int(settings.threads)}")
     con.execute("SET enable_progress_bar = false")
+    # Leave room for the Python side (clustering, ids) inside the 4 GB budget.
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory}'")
     ensure_link_tables(con)
     t0 = time.perf_counter()
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]

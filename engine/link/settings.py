@@ -27,8 +27,8 @@ class BlockingSettings(BaseModel):
     """Candidate-pair generation limits: blocks above these sizes are skipped (they carry no signal)."""
 
     model_config = ConfigDict(extra="forbid")
-    max_block: int = 400
-    max_block_weak: int = 60
+    max_block: int = 150
+    max_block_weak: int = 40
 
 
 class EmSettings(BaseModel):
@@ -54,6 +54,7 @@ class LinkSettings(BaseModel):
     # Street-name typo tolerance within one town (Damerau-Levenshtein edits).
     street_max_edits: int = 2
     threads: int | None = None
+    duckdb_memory: str = "2GB"
 
     def to_json(self) -> str:
         """Serialise to JSON text."""
