@@ -29,12 +29,35 @@ WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL AND r.event_type IS N
 """
 
 _RELATIONSHIPS = """
-SELECT c.person_id AS child_person_id, rel.person_id AS related_person_id, c.source_file,
-       c.source_row::BIGINT AS source_row
-FROM person_mentions c JOIN person_mentions rel
-  ON c.record_id = rel.record_id AND c.slot = 'child' AND rel.slot = 'related'
-JOIN records r ON r.record_id = c.record_id
-WHERE r.layout = 'csc_relationships' AND c.person_id IS NOT NULL AND rel.person_id IS NOT NULL
+WITH rel AS (
+  SELECT c.person_id AS child_person_id, rel.person_id AS related_person_id, c.source_file,
+         c.source_row::BIGINT AS source_row, rel.forename, rel.surname, rel.dob
+  FROM person_mentions c JOIN person_mentions rel
+    ON c.record_id = rel.record_id AND c.slot = 'child' AND rel.slot = 'related'
+  JOIN records r ON r.record_id = c.record_id
+  WHERE r.layout = 'csc_relationships' AND c.person_id IS NOT NULL AND rel.person_id IS NOT NULL
+),
+-- People seen where the child was seen: the household a relationship row is about.
+household AS (
+  SELECT DISTINCT a.person_id AS child_person_id, b.person_id AS member
+  FROM person_places a JOIN person_places b ON a.address_id = b.address_id AND a.person_id <> b.person_id
+),
+-- A relationship row names its person by name and date of birth only, so linkage may leave it apart
+-- from the household member it names. Within the child's household, the one member with the same date
+-- of birth and a close surname (or, without a date, a close full name) is that person.
+resolved AS (
+  SELECT rel.child_person_id, h.member AS related_person_id, rel.source_file, rel.source_row,
+         count(*) OVER (PARTITION BY rel.child_person_id, rel.source_row, rel.source_file) AS n
+  FROM rel JOIN household h ON h.child_person_id = rel.child_person_id
+  JOIN person_facts f ON f.person_id = h.member
+  WHERE h.member <> rel.related_person_id AND rel.surname IS NOT NULL AND f.surname IS NOT NULL
+    AND ((rel.dob IS NOT NULL AND f.dob = rel.dob AND jaro_winkler_similarity(rel.surname, f.surname) >= 0.9)
+      OR (rel.dob IS NULL AND jaro_winkler_similarity(rel.surname, f.surname) >= 0.9
+          AND jaro_winkler_similarity(coalesce(rel.forename, ''), coalesce(f.forename, '')) >= 0.9))
+)
+SELECT child_person_id, related_person_id, source_file, source_row FROM rel
+UNION
+SELECT child_person_id, related_person_id, source_file, source_row FROM resolved WHERE n = 1
 """
 
 

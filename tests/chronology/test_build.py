@@ -103,3 +103,34 @@ def test_bailed_nominal_is_observed_at_the_bail_address(tmp_path):
                          "USING (mention_id) ORDER BY 1, 2").fetchall()
     # the BAIL row observes at home and bail address; the ARREST row only at home
     assert fields == [(1, "BailAddress"), (1, "HomeAddress"), (2, "HomeAddress")]
+
+
+def test_relationship_row_resolves_to_the_household_member_it_names(tmp_path):
+    """`Mo Hart` born 12/04/1985 on the child's relationships row is the household's Mohammed Hart born
+    that day, even when linkage left the row's mention apart."""
+    from engine.chronology import load_rule_inputs
+
+    d = tmp_path / "x"
+    d.mkdir()
+    write_police(d / "police_occurrences.csv", [
+        police_row(ref="OCC/1", nominal="N1", surname="HART", forenames="MOHAMMED", dob="12/04/1985"),
+        police_row(ref="OCC/1", nominal="N2", role="VICTIM", surname="HART", forenames="LILY", dob="03/03/2015",
+                   gender="F"),
+        police_row(ref="OCC/2", nominal="N3", surname="HART", forenames="MARK", dob="01/01/1990")])
+    write_csc(d / "csc_episodes.xlsx", [
+        {"Person ID": "LA1", "Forename": "Lily", "Surname": "Hart", "DOB": dt.date(2015, 3, 3),
+         "Address": "14 Ash Grove, Ketterby", "Episode": "Referral", "Start Date": dt.date(2024, 3, 6)}])
+    (d / "csc_relationships.csv").write_text(
+        "Person ID,Related Name,Relationship,Related DOB,Related Address\n"
+        "LA1,Mo Hart,Mother's partner,12/04/1985,\n")
+    con = open_store(tmp_path / "s.duckdb")
+    ingest_paths(con, [d])
+    _link_by_name(con)
+    build_chronology(con)
+    ids = dict(con.execute("SELECT DISTINCT forename, person_id FROM person_mentions "
+                           "WHERE forename IS NOT NULL").fetchall())
+    rel = load_rule_inputs(con).relationships
+    pairs = set(zip(rel["child_person_id"], rel["related_person_id"]))
+    assert (ids["LILY"], ids["MO"]) in pairs  # the row as linked
+    assert (ids["LILY"], ids["MOHAMMED"]) in pairs  # and the household member it names
+    assert (ids["LILY"], ids["MARK"]) not in pairs  # another Hart at the address, born another day
