@@ -5,7 +5,6 @@ layout and go through exactly the same place and person linkage as agency extrac
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
@@ -160,4 +159,4 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     return pairs
 
 
-__all__ = ["FileMapping", "link_files", "re"]
+__all__ = ["FileMapping", "link_files"]

@@ -9,6 +9,7 @@ import polars as pl
 
 from engine.link.blocking import block
 from engine.link.clustering import Cluster, greedy_cluster
+from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
 from engine.link.em import gamma_table, train
 from engine.link.features import build_mentions, build_signatures
 from engine.link.model import LinkModel
@@ -79,7 +80,11 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     t["blocking"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if model is None:
-        model = train(con, "_lk_gam", settings.em, settings.tf_weight)
+        n_pc = con.execute("SELECT count(DISTINCT pc) FROM _lk_sig").fetchall()[0][0]
+        if n_pc < MIN_PRECLUSTERS:  # too few people to estimate from: bundled parameters
+            model = DEFAULT_MODEL.model_copy(update={"tf_weight": settings.tf_weight})
+        else:
+            model = train(con, "_lk_gam", settings.em, settings.tf_weight)
     t["training"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_tf_tables(con)
@@ -89,7 +94,9 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     cs = settings.cluster
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pcedge AS
-        SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w
+        SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w,
+               -- the best signature pair of each pre-cluster pair (max of a struct orders by weight first)
+               max({{'w': s.match_weight, 'sid_l': s.sid_l, 'sid_r': s.sid_r}}) AS best
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         WHERE s.match_weight >= {min(cs.review_weight, cs.link_weight)!r}
         GROUP BY ALL;

@@ -1,7 +1,6 @@
 """`link` over a store: places first, then persons; writes ids, pairs, review queue and run record."""
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,11 +79,10 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
     # Pairs worth keeping: everything at or above the review band, as representative mentions.
     names = rule_names()
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
-    lo = min(settings.cluster.review_weight, settings.cluster.link_weight)
     # One stored pair per pair of pre-clusters: its best-scoring signature pair (the evidence the
     # clustering used), with every comparison's level and weight.
-    # JSON built by string concatenation (json_object() was slow at millions of rows); the best
-    # pair per pre-cluster pair picked with a window so DuckDB can spill instead of Python holding it.
+    # One stored pair per pre-cluster pair at or above the review weight: its best signature pair
+    # (picked with the edges in persons.py). JSON by string concatenation: json_object() was slow.
     parts = " || ',' || ".join(
         f"'\"{c.name}\":{{\"level\":' || s.g_{c.name} || ',\"weight\":' || CAST(round(s.w_{c.name}, 3) AS VARCHAR) || '}}'"
         for c in COMPARISONS)
@@ -92,10 +90,8 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
         CREATE OR REPLACE TEMP TABLE _lk_pairs_out AS
         SELECT l.rep_mention AS mention_id_l, r.rep_mention AS mention_id_r, s.match_weight, s.match_probability,
                CAST('{{' || {parts} || '}}' AS JSON) AS comparisons, {rule_case} AS blocking_rule
-        FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
-        WHERE s.match_weight >= {lo!r}
-        QUALIFY row_number() OVER (PARTITION BY least(l.pc, r.pc), greatest(l.pc, r.pc)
-                                   ORDER BY s.match_weight DESC, s.sid_l, s.sid_r) = 1;
+        FROM _lk_pcedge e JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
+        JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r;
         DELETE FROM link_pairs;
         INSERT INTO link_pairs SELECT * FROM _lk_pairs_out;
     """)
@@ -170,4 +166,4 @@ def latest_model_json(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     return (row[0][0], row[0][1]) if row else None
 
 
-__all__ = ["LinkReport", "run_link", "link_places", "latest_model_json", "json"]
+__all__ = ["LinkReport", "run_link", "link_places", "latest_model_json"]

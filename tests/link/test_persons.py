@@ -85,10 +85,6 @@ def _build_every_mention_gets_a_person_and_place(store: StoreBuilder) -> None:
 BUILDERS = (_build_twins_stay_apart, _build_father_and_son_same_name_stay_apart, _build_variants_link, _build_one_bad_pair_does_not_merge_two_families, _build_carer_known_only_by_name_links_at_the_pupils_address, _build_every_mention_gets_a_person_and_place,)
 
 
-def linked(s: StoreBuilder) -> None:
-    """Cases are linked once by the module fixture."""
-
-
 def test_twins_stay_apart(world: StoreBuilder) -> None:
     v = CASES['twins_stay_apart']
     store = world
