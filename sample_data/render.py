@@ -265,7 +265,7 @@ class Renderer:
     # ------------------------------------------------------------------ housing
     def housing(self):
         fn = "housing_tenancies.csv"
-        n, rng = self.noise, self.rng
+        n = self.noise
         rows = []
         for i, (tref, addr, event, d, lead, hh, show_uprn) in enumerate(self.w.housing, 1):
             lines, town, pc = n.addr(addr)

@@ -139,7 +139,6 @@ def compute_flags(w: World, near: dict | None = None) -> list:
 
     # 2. unassessed_adult
     for ci, eps in csc.items():
-        named = None
         for ep, s, e, out in eps:
             if ep not in ("C&F Assessment", "CP Plan"):
                 continue

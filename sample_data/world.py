@@ -248,7 +248,6 @@ class World:
 
     # ---------------------------------------------------------------- people
     def build_people(self):
-        rng = self.rng
         for f in range(self.n_families):
             self.make_family("F%06d" % (f + 1))
         n_lone = int(self.n_families * 0.35) + 3
@@ -1030,7 +1029,6 @@ class World:
     def cp_flow(self, add, d: dt.date) -> dt.date:
         rng = self.rng
         wd = self.wd
-        E = self.E
         add("Contact", d, None, "Progress to Referral")
         r = d + days(rng.randint(0, 2))
         add("Referral", r, None, "Strategy Discussion")
@@ -1293,7 +1291,6 @@ class World:
     # ---------------------------------------------------------------- CSC relationships
     def make_relationships(self):
         rng = self.rng
-        seen: dict = {}
         first_last: dict = {}
         for child, la, ep, s, e, out, team, notes, addr in self.csc:
             fl = first_last.get(child.idx)

@@ -121,7 +121,6 @@ def test_carer_known_only_by_name_links_at_the_pupils_address(world: StoreBuilde
 
 
 def test_every_mention_gets_a_person_and_place(world: StoreBuilder) -> None:
-    v = CASES['every_mention_gets_a_person_and_place']
     store = world
     n, with_id = store.con.execute("SELECT count(*), count(person_id) FROM person_mentions").fetchall()[0]
     assert n == with_id

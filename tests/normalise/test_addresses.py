@@ -5,7 +5,6 @@ import random
 import time
 
 import polars as pl
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
