@@ -4,9 +4,10 @@ Edges (pre-cluster pairs, best pair weight) are merged in descending weight. A
 merge is refused when the two clusters, taken whole, cannot be one person:
 different valid NHS numbers / UPNs / PNC ids / police NominalRefs / probation
 CRNs; no compatible date of birth (equal, day-month swap or one digit off);
-the twin pattern (a shared date of birth with forenames that cannot be the same
-name); a JR/SR clash; a parent-role mention too young for the other's dob; or an
-analyst's rejection. So one bad pair cannot merge two families: the first
+forenames that cannot be one person's (twins share a surname, a date of birth and
+an address, a couple a surname and an address: only the forename tells them apart);
+a JR/SR clash; a parent-role mention too young for the other's dob; or an analyst's
+rejection. So one bad pair cannot merge two families: the first
 conflicting member stops it. Analyst acceptances merge first, unconditionally.
 """
 from __future__ import annotations
@@ -89,8 +90,8 @@ def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bo
         return "rejected by analyst"
     if enforce_dob and a.dobs and b.dobs and not any(dob_compatible(x, y) for x in a.dobs for y in b.dobs):
         return "incompatible dates of birth"
-    if enforce_twins and a.dobs & b.dobs and not names_compatible(a, b):
-        return "twin pattern (same dob, different forename)"
+    if enforce_twins and not names_compatible(a, b):
+        return "twin or relative pattern (forenames that cannot be one person's)"
     if ("JR" in a.suffixes and "SR" in b.suffixes) or ("SR" in a.suffixes and "JR" in b.suffixes):
         return "junior/senior"
     for p, q in ((a, b), (b, a)):

@@ -70,10 +70,13 @@ def estimate_u(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str
 
 
 def initial_m(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str, list[float]]:
-    """m per level from signature pairs inside the same pre-cluster (matches known through ids)."""
+    """m per level from signature pairs inside the same pre-cluster (matches known through ids).
+
+    Only signatures written on rows that carried the id count: mentions folded in by identical
+    names and date of birth would teach the model that true matches always agree exactly."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_mpairs AS
-        WITH s AS (SELECT sid, pc, row_number() OVER (PARTITION BY pc ORDER BY sid) AS k FROM _lk_sig)
+        WITH s AS (SELECT sid, pc, row_number() OVER (PARTITION BY pc ORDER BY sid) AS k FROM _lk_sig WHERE from_ids)
         SELECT a.sid AS sid_l, b.sid AS sid_r FROM s a JOIN s b ON a.pc = b.pc AND b.k = a.k + 1
     """)
     gamma_table(con, "_lk_mpairs", "_lk_mgam")
@@ -150,6 +153,7 @@ def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_
     # (father and son) then look like matches with a wrong dob. Error levels get a floor for
     # cross-agency typos, which id-linked (mostly same-agency) pairs under-represent.
     m["dob"] = [max(v, 0.005) if i > 2 else v for i, v in enumerate(m0["dob"])]
+    m["forename"] = list(m0["forename"])
     for (name, i), v in FIXED_M.items():
         m[name][i] = v
     # The prior: EM over every candidate with m and u fixed.

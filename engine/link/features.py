@@ -38,9 +38,11 @@ def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_lk_nick_df")
 
 
-def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr") -> None:
+def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr",
+                   keep_apart: list[int] | None = None) -> None:
     """Create `_lk_m` from the mention table `source` and the place table `places`
-    (address_mention_id, place_id, postcode, street_key)."""
+    (address_mention_id, place_id, postcode, street_key). Mentions in `keep_apart` (those an
+    analyst decided on) are never folded into another mention's pre-cluster."""
     _nickname_sql_table(con)
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
                        for roles in (FEMALE_ROLES, MALE_ROLES, ADULT_ROLES))
@@ -91,12 +93,13 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
         LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0
         LEFT JOIN _lk_wild w3 ON w3.wild = r.pref0
     """)
-    _pre_clusters(con)
+    _pre_clusters(con, keep_apart or [])
 
 
-def _pre_clusters(con: duckdb.DuckDBPyConnection) -> None:
+def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None:
     """Deterministic pre-clusters: mentions sharing a valid NHS number, UPN, PNC id or an
-    agency's own person id are one person (the ids were checked clean on every extract we have)."""
+    agency's own person id are one person (the ids were checked clean on every extract we have);
+    then mentions without ids are folded in by identity (see `_identity_groups`)."""
     edges = con.sql("""
         WITH ids AS (
             SELECT mention_id, 'N' || nhs AS k FROM _lk_m0 WHERE nhs IS NOT NULL
@@ -113,10 +116,12 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection) -> None:
         comp.group_by("component").agg(pl.col("node").min().alias("pc")), on="component"
     ).select(pl.col("node").alias("mention_id"), "pc")
     con.register("_lk_pc_df", comp)
+    _identity_groups(con, "_lk_pc_df", keep_apart)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_m AS
-        SELECT m.*, p.pc
-        FROM _lk_m0 m JOIN _lk_pc_df p USING (mention_id);
+        SELECT m.*, p.pc,
+               (m.nhs IS NOT NULL OR m.upn IS NOT NULL OR m.pnc IS NOT NULL OR m.local_id IS NOT NULL) AS has_id
+        FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id);
         CREATE OR REPLACE TEMP TABLE _lk_pc AS
         SELECT pc,
                coalesce(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL)), []) AS nhs_set,
@@ -127,10 +132,44 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection) -> None:
                coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'csc:%')), []) AS csc_set,
                count(*) AS n_mentions
         FROM _lk_m GROUP BY pc;
+        DROP TABLE _lk_pc1;
     """)
     con.unregister("_lk_pc_df")
     con.execute("DROP TABLE IF EXISTS _lk_m0; DROP TABLE IF EXISTS _lk_raw")
     _parent_ages(con)
+
+
+def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[int]) -> None:
+    """`_lk_pc1(mention_id, pc)`: id pre-clusters `pc0` plus identity folding of id-less mentions.
+
+    An id-less mention (a carer on a school roll, a tenant, a relative) repeats the same person's
+    name, date of birth and often address on row after row; scoring every such copy against every
+    other is most of the pairwise work. Mentions that agree exactly on forename, surname, suffix
+    and date of birth (or, with no date of birth, on the same place) are one group, and the group
+    joins the id pre-cluster written identically when exactly one such pre-cluster exists. Each
+    id-less mention carries one key, so groups never chain two id pre-clusters together.
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_pc1 AS
+        WITH m AS (
+            SELECT m.mention_id, p.pc AS pc0,
+                   (m.nhs IS NOT NULL OR m.upn IS NOT NULL OR m.pnc IS NOT NULL OR m.local_id IS NOT NULL) AS has_id,
+                   CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
+                        THEN 'D|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || CAST(m.dob AS VARCHAR)
+                        END AS ik
+            FROM _lk_m0 m JOIN {pc0} p USING (mention_id)
+        ), eligible AS (
+            SELECT * FROM m WHERE NOT has_id AND ik IS NOT NULL AND mention_id NOT IN (SELECT unnest($1::BIGINT[]))
+        ), keys AS (
+            SELECT ik, min(mention_id) AS own FROM eligible GROUP BY ik
+        ), idkeys AS (  -- the one id pre-cluster written this way, if exactly one
+            SELECT ik, min(pc0) AS idpc FROM m WHERE has_id AND ik LIKE 'D|%' GROUP BY ik HAVING count(DISTINCT pc0) = 1
+        )
+        SELECT m.mention_id, coalesce(i.idpc, k.own, m.pc0) AS pc
+        FROM m LEFT JOIN eligible e USING (mention_id)
+        LEFT JOIN keys k ON k.ik = e.ik
+        LEFT JOIN idkeys i ON i.ik = e.ik
+    """, [keep_apart])
 
 
 CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")
@@ -175,7 +214,7 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_sig AS
         WITH s AS (
-            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
+            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n, bool_or(m.has_id) AS from_ids,
                    min(m.max_birth_year) AS max_birth_year,
                    coalesce(list(DISTINCT m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
                    coalesce(list(DISTINCT m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,

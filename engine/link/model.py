@@ -51,8 +51,9 @@ class LinkModel(BaseModel):
                     f"WHEN {i} THEN {w!r} + {tfw!r} * (log2({lp.u!r}) - log2(greatest(coalesce({tf_join}, {lp.u!r}), 1e-9)))"
                 )
             else:
-                parts.append(f"WHEN {i} THEN {w!r}")
-        return f"(CASE g_{name} {' '.join(parts)} ELSE 0 END)"
+                parts.append(f"WHEN {i} THEN {w!r}::DOUBLE")
+        # DOUBLE, not the DECIMAL SQL gives bare literals: arithmetic over millions of pairs.
+        return f"(CASE g_{name} {' '.join(parts)} ELSE 0::DOUBLE END)"
 
 
 def empty_model() -> LinkModel:

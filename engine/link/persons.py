@@ -71,7 +71,9 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    build_mentions(con, source)
+    keep_apart = [] if decisions is None else [
+        int(x) for x in decisions["mention_id_l"].to_list() + decisions["mention_id_r"].to_list()]
+    build_mentions(con, source, keep_apart=keep_apart)
     build_signatures(con)
     t["features"] = time.perf_counter() - t0
     t0 = time.perf_counter()

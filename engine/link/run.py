@@ -76,40 +76,51 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
     """)
     con.unregister("_lk_pid_df")
     n_persons = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
-    # Pairs worth keeping: everything at or above the review band, as representative mentions.
+    cw = settings.cluster
     names = rule_names()
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
-    # One stored pair per pair of pre-clusters: its best-scoring signature pair (the evidence the
-    # clustering used), with every comparison's level and weight.
-    # One stored pair per pre-cluster pair at or above the review weight: its best signature pair
-    # (picked with the edges in persons.py). JSON by string concatenation: json_object() was slow.
+    # The links kept as evidence: for every pre-cluster of a person, the strongest scored pair tying it
+    # to the rest of that person (so every mention's link into its person is explained), plus the
+    # strongest borderline pair of every two persons, for the review queue.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_pcl AS SELECT DISTINCT m.pc, c.cluster FROM _lk_m m JOIN _lk_cluster c USING (mention_id);
+        CREATE OR REPLACE TEMP TABLE _lk_keep AS
+        WITH e AS (
+            SELECT e.pc_a, e.pc_b, e.w, e.best, a.cluster AS ca, b.cluster AS cb
+            FROM _lk_pcedge e JOIN _lk_pcl a ON a.pc = e.pc_a JOIN _lk_pcl b ON b.pc = e.pc_b
+        ), inside AS (
+            SELECT pc_a AS pc, w, best FROM e WHERE ca = cb UNION ALL SELECT pc_b, w, best FROM e WHERE ca = cb
+        )
+        SELECT DISTINCT best.sid_l, best.sid_r, FALSE AS band FROM (SELECT arg_max(best, w) AS best FROM inside GROUP BY pc)
+        UNION ALL
+        SELECT best.sid_l, best.sid_r, TRUE FROM (
+            SELECT arg_max(best, w) AS best FROM e
+            WHERE ca <> cb AND w >= {cw.review_weight!r} AND w < {cw.link_weight!r}
+            GROUP BY least(ca, cb), greatest(ca, cb)
+        );
+    """)
+    # Comparisons as JSON built once per distinct pattern of levels and weights, not per pair.
+    gw = [f"g_{c.name}" for c in COMPARISONS] + [f"w_{c.name}" for c in COMPARISONS]
     parts = " || ',' || ".join(
-        f"'\"{c.name}\":{{\"level\":' || s.g_{c.name} || ',\"weight\":' || CAST(round(s.w_{c.name}, 3) AS VARCHAR) || '}}'"
+        f"'\"{c.name}\":{{\"level\":' || g_{c.name} || ',\"weight\":' || CAST(round(w_{c.name}, 3) AS VARCHAR) || '}}'"
         for c in COMPARISONS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pairs_out AS
+        WITH s AS (
+            SELECT k.band, s.* FROM _lk_keep k JOIN _lk_scored s ON s.sid_l = k.sid_l AND s.sid_r = k.sid_r
+        ), pat AS (
+            SELECT {", ".join(gw)}, CAST('{{' || {parts} || '}}' AS JSON) AS comparisons
+            FROM (SELECT DISTINCT {", ".join(gw)} FROM s)
+        )
         SELECT l.rep_mention AS mention_id_l, r.rep_mention AS mention_id_r, s.match_weight, s.match_probability,
-               CAST('{{' || {parts} || '}}' AS JSON) AS comparisons, {rule_case} AS blocking_rule
-        FROM _lk_pcedge e JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
+               pat.comparisons, {rule_case} AS blocking_rule, s.band
+        FROM s JOIN pat USING ({", ".join(gw)})
         JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r;
         DELETE FROM link_pairs;
-        INSERT INTO link_pairs SELECT * FROM _lk_pairs_out;
+        INSERT INTO link_pairs SELECT * EXCLUDE (band) FROM _lk_pairs_out;
     """)
-    # One review item per pair of persons: their strongest borderline pair (joined in polars: the
-    # DuckDB planner picked a nested loop for this join inside the transaction).
-    cw = settings.cluster
-    cand = con.sql(f"""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
-                      WHERE match_weight >= {cw.review_weight!r} AND match_weight < {cw.link_weight!r}""").pl()
-    pid = con.sql("SELECT mention_id, id FROM _lk_pid").pl()
-    band = (
-        cand.join(pid.rename({"mention_id": "mention_id_l", "id": "a"}), on="mention_id_l")
-        .join(pid.rename({"mention_id": "mention_id_r", "id": "b"}), on="mention_id_r")
-        .filter(pl.col("a") != pl.col("b"))
-        .with_columns(pl.min_horizontal("a", "b").alias("x"), pl.max_horizontal("a", "b").alias("y"))
-        .sort("match_weight", descending=True)
-        .group_by("x", "y", maintain_order=True).first()
-        .select("mention_id_l", "mention_id_r", "match_weight", "match_probability")
-    )
+    band = con.sql("""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
+                      WHERE band ORDER BY match_weight DESC, mention_id_l, mention_id_r""").pl()
     queue_pairs(con, band, run_id)
     pending = con.execute("SELECT count(*) FROM link_review WHERE status = 'pending'").fetchall()[0][0]
     return n_persons, changes, pending

@@ -30,18 +30,18 @@ def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: st
         tf_col = next((lv.tf for lv in c.levels if lv.tf), None)
         weights.append(f"{model.weight_case_sql(c.name, f'tf_{tf_col}.tf' if tf_col else None)} AS w_{c.name}")
     joins = " ".join(
-        f"LEFT JOIN _lk_tf_{col} tf_{col} ON tf_{col}.value = s_{col}.{col}" for col in TF_COLUMNS
+        f"LEFT JOIN _lk_tf_{col} tf_{col} ON tf_{col}.value = s.{col}" for col in TF_COLUMNS
     )
     total = " + ".join(f"w_{c.name}" for c in COMPARISONS)
+    prior = f"{model.prior_weight!r}::DOUBLE"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH w AS (
             SELECT g.*, {", ".join(weights)}
-            FROM {gammas} g
-            {" ".join(f"JOIN (SELECT sid, {col} FROM _lk_sig) s_{col} ON s_{col}.sid = g.sid_l" for col in TF_COLUMNS)}
+            FROM {gammas} g JOIN (SELECT sid, {", ".join(TF_COLUMNS)} FROM _lk_sig) s ON s.sid = g.sid_l
             {joins}
         )
-        SELECT w.* , {model.prior_weight!r} + {total} AS match_weight,
-               1.0 / (1.0 + pow(2.0, -({model.prior_weight!r} + {total}))) AS match_probability
+        SELECT w.* , {prior} + {total} AS match_weight,
+               1.0 / (1.0 + pow(2.0, -({prior} + {total}))) AS match_probability
         FROM w
     """)

@@ -20,6 +20,7 @@ class ClusterSettings(BaseModel):
     # A cluster may not absorb another whose dates of birth are all incompatible
     # (more than a typo, a day/month swap or a one-digit slip apart).
     enforce_dob: bool = True
+    # Nor one whose forenames can never be the same person's (twins, couples, siblings).
     enforce_twins: bool = True
 
 

@@ -72,6 +72,22 @@ def test_review_decisions_win(linked_store):
     assert s.person_of(m["x1"]) != s.person_of(m["x2"])
 
 
+def test_rejection_keeps_identical_name_only_mentions_apart():
+    # Identical id-less mentions are folded into one pre-cluster, unless an analyst said otherwise.
+    s = StoreBuilder()
+    background(s, 40)
+    a = s.add("LOWRI", "PRYCE", "1988-01-05", address="3 Fern Bank, Town1", file="housing.csv", slot="lead_tenant")
+    b = s.add("LOWRI", "PRYCE", "1988-01-05", address="3 Fern Bank, Town1", file="school.csv", slot="carer1")
+    run_link(s.con)
+    assert s.person_of(a) == s.person_of(b)
+    add_decision(s.con, "housing.csv:%d:lead_tenant" % s.con.execute(
+        "SELECT source_row FROM person_mentions WHERE mention_id = ?", [a]).fetchall()[0][0],
+        "school.csv:%d:carer1" % s.con.execute(
+        "SELECT source_row FROM person_mentions WHERE mention_id = ?", [b]).fetchall()[0][0], accept=False)
+    run_link(s.con)
+    assert s.person_of(a) != s.person_of(b)
+
+
 def test_explain_waterfall(linked_store):
     s, m = linked_store
     rows = explain_pair(s.con, m["y1"], m["y2"])
