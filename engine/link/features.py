@@ -130,7 +130,11 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None
                coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'police:%')), []) AS police_set,
                coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'probation:%')), []) AS probation_set,
                coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'csc:%')), []) AS csc_set,
-               count(*) AS n_mentions
+               count(*) AS n_mentions,
+               -- How many ways the pre-cluster writes a dob and names: with one each, a pair's levels
+               -- are the pre-clusters' own (see persons._plausible_edges).
+               count(DISTINCT dob) AS n_dob, count(DISTINCT fn) AS n_fn, count(pref) AS n_pref,
+               count(mid) AS n_mid, count(DISTINCT sn) AS n_sn
         FROM _lk_m GROUP BY pc;
         DROP TABLE _lk_pc1;
     """)
@@ -156,7 +160,8 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
                    (m.nhs IS NOT NULL OR m.upn IS NOT NULL OR m.pnc IS NOT NULL OR m.local_id IS NOT NULL) AS has_id,
                    CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
                         THEN 'D|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || CAST(m.dob AS VARCHAR)
-                        END AS ik
+                        WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.place_id IS NOT NULL
+                        THEN 'A|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || m.place_id END AS ik
             FROM _lk_m0 m JOIN {pc0} p USING (mention_id)
         ), eligible AS (
             SELECT * FROM m WHERE NOT has_id AND ik IS NOT NULL AND mention_id NOT IN (SELECT unnest($1::BIGINT[]))

@@ -14,7 +14,7 @@ from engine.link.em import gamma_table, train
 from engine.link.features import build_mentions, build_signatures
 from engine.link.model import LinkModel
 from engine.link.scoring import build_tf_tables, score
-from engine.link.settings import LinkSettings
+from engine.link.settings import ClusterSettings, LinkSettings
 
 
 @dataclass
@@ -30,35 +30,52 @@ class PersonResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+_STRICT_ID_LEVELS = ("nhs_number", "upn", "pnc", "police_id", "probation_id")
+
+
 def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, Cluster]:
+    """What each pre-cluster in `pcs_table` knows about its person (ids, dobs, names), for clustering."""
     rows = con.execute(f"""
+        WITH m AS (SELECT m.* FROM _lk_m m SEMI JOIN {pcs_table} t ON t.pc = m.pc),
+        f AS (SELECT pc, fn AS name FROM m WHERE fn IS NOT NULL UNION SELECT pc, pref FROM m WHERE pref IS NOT NULL),
+        fc AS (SELECT f.pc, list(f.name) AS names, list_distinct(flatten(list(coalesce(k.canon, [f.name])))) AS canon
+               FROM f LEFT JOIN _lk_nickl k ON k.name = f.name GROUP BY f.pc)
         SELECT m.pc,
-               any_value(p.nhs_set), any_value(p.upn_set), any_value(p.pnc_set),
-               any_value(p.police_set), any_value(p.probation_set),
+               nullif(any_value(p.nhs_set), []), nullif(any_value(p.upn_set), []), nullif(any_value(p.pnc_set), []),
+               nullif(any_value(p.police_set), []), nullif(any_value(p.probation_set), []),
                list(DISTINCT strftime(m.dob, '%Y%m%d')) FILTER (WHERE m.dob IS NOT NULL),
-               list(DISTINCT m.fn) FILTER (WHERE m.fn IS NOT NULL),
-               list(DISTINCT m.pref) FILTER (WHERE m.pref IS NOT NULL),
-               flatten(list(DISTINCT string_split(m.mid, ' ')) FILTER (WHERE m.mid IS NOT NULL)),
+               any_value(fc.names), any_value(fc.canon),
+               list_filter(flatten(list(DISTINCT string_split(m.mid, ' ')) FILTER (WHERE m.mid IS NOT NULL)),
+                           lambda x: x <> ''),
                list(DISTINCT m.sn) FILTER (WHERE m.sn IS NOT NULL),
                list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL),
                min(m.max_birth_year)
-        FROM _lk_m m JOIN _lk_pc p USING (pc) SEMI JOIN {pcs_table} t ON t.pc = m.pc
+        FROM m JOIN _lk_pc p USING (pc) LEFT JOIN fc USING (pc)
         GROUP BY m.pc
     """).fetchall()
-    nick = dict(con.execute("SELECT name, canon FROM _lk_nickl").fetchall())
     out: dict[int, Cluster] = {}
-    for pc, nhs, upn, pnc, pol, prob, dobs, fns, prefs, mids, sns, sfx, mby in rows:
-        names = set(fns or []) | set(prefs or [])
-        canon = set()
-        for n in names:
-            canon.update(nick.get(n) or [n])
-        out[pc] = Cluster(
-            ids={"nhs": set(nhs or []), "upn": set(upn or []), "pnc": set(pnc or []),
-                 "police": set(pol or []), "probation": set(prob or [])},
-            dobs=set(dobs or []), forenames=names, canon=canon, middles=set(mids or []) - {""},
-            surnames=set(sns or []), suffixes=set(sfx or []), max_birth_year=mby,
-        )
+    for pc, nhs, upn, pnc, pol, prob, dobs, fns, canon, mids, sns, sfx, mby in rows:
+        ids = {k: set(v) for k, v in (("nhs", nhs), ("upn", upn), ("pnc", pnc), ("police", pol), ("probation", prob)) if v}
+        out[pc] = Cluster(ids, set(dobs or ()), set(fns or ()), set(canon or ()), set(mids or ()), set(sns or ()),
+                          set(sfx or ()), mby)
     return out
+
+
+def _plausible_edges(cs: ClusterSettings) -> str:
+    """SQL over `_lk_pcedge` keeping the edges at or above the link weight whose two pre-clusters could
+    be one person. The best pair's id levels are the pre-clusters' own (signatures carry their
+    pre-cluster's id sets), and so are its dob and forename levels when each side writes one dob
+    or one name: such an edge would only be refused by the clustering, so it is not handed to it."""
+    ids = " AND ".join(f"s.g_{c} <> 2" for c in _STRICT_ID_LEVELS)
+    dob = "NOT (s.g_dob IN (5, 6) AND a.n_dob = 1 AND b.n_dob = 1)" if cs.enforce_dob else "TRUE"
+    names = ("NOT (s.g_forename = 8 AND a.n_fn = 1 AND b.n_fn = 1 AND a.n_pref + b.n_pref + a.n_mid + b.n_mid = 0"
+             " AND a.n_sn <= 1 AND b.n_sn <= 1)") if cs.enforce_twins else "TRUE"
+    return f"""
+        SELECT e.pc_a, e.pc_b, e.w FROM _lk_pcedge e
+        JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
+        JOIN _lk_pc a ON a.pc = e.pc_a JOIN _lk_pc b ON b.pc = e.pc_b
+        WHERE e.w >= {cs.link_weight!r} AND {ids} AND s.g_dob <> 0 AND {dob} AND {names}
+    """
 
 
 def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source: str = "person_mentions",
@@ -102,8 +119,9 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         WHERE s.match_weight >= {min(cs.review_weight, cs.link_weight)!r}
         GROUP BY ALL;
+        CREATE OR REPLACE TEMP TABLE _lk_plaus AS {_plausible_edges(cs)};
         CREATE OR REPLACE TEMP TABLE _lk_edgepcs AS
-        SELECT pc_a AS pc FROM _lk_pcedge UNION SELECT pc_b FROM _lk_pcedge;
+        SELECT pc_a AS pc FROM _lk_plaus UNION SELECT pc_b FROM _lk_plaus;
     """)
     accepted: list[tuple[int, int]] = []
     rejects: list[tuple[int, int]] = []
@@ -123,8 +141,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         if a in clusters and b in clusters:
             clusters[a].reject_tags.add((i, 0))
             clusters[b].reject_tags.add((i, 1))
-    edges = con.execute(
-        f"SELECT pc_a, pc_b, w FROM _lk_pcedge WHERE w >= {cs.link_weight!r} ORDER BY w DESC, pc_a, pc_b").fetchall()
+    edges = con.execute("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b").fetchall()
     roots, refused = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
     root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                            schema={"pc": pl.Int64, "cluster": pl.Int64})
