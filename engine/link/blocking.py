@@ -44,8 +44,12 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("surname+initial+month+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_m || '|' || dob_d END", weak=True),
     BlockingRule("day-month any order+year",
                  "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END"),
-    BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True),
-    BlockingRule("place+surname", f"CASE WHEN {_SN} THEN list_transform(places, lambda x: x || '|' || sn) END", explode=True),
+    # Same place: for a signature without a dob (carers, tenants, relatives); when both sides have
+    # one, the dob rules above find the pair, and a family at one address is mostly non-matches.
+    BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True,
+                 one_side="dob IS NULL"),
+    BlockingRule("place+surname", f"CASE WHEN {_SN} THEN list_transform(places, lambda x: x || '|' || sn) END", explode=True,
+                 one_side="dob IS NULL"),
     BlockingRule("surname part+dob", "CASE WHEN len(sn_parts) > 1 AND dob IS NOT NULL THEN list_transform(sn_parts, lambda x: x || '|' || dob) END", explode=True),
     # Name-only mentions (carers, relatives): nickname-aware name key against everyone; the place
     # rules catch the common names whose blocks are too big to carry signal.

@@ -7,6 +7,7 @@ agreeing value (agreeing on SMITH is worth less than on WOJCIK).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -27,11 +28,36 @@ class Comparison:
     name: str
     levels: tuple[Level, ...]
     fixed_m: dict[str, float] = field(default_factory=dict)  # levels whose m is not learned
+    # Levels from `lookup_from` on are costly (string similarity) and read only columns that are
+    # functions of `lookup_key`: they are evaluated once per distinct pair of keys, not per pair.
+    lookup_from: int | None = None
+    lookup_key: tuple[str, ...] = ()
 
     def case_sql(self) -> str:
         """`CASE ... END` giving the level index (0-based) for the pair in scope (aliases l, r)."""
-        whens = " ".join(f"WHEN {lv.sql} THEN {i}" for i, lv in enumerate(self.levels[:-1]))
-        return f"CASE {whens} ELSE {len(self.levels) - 1} END"
+        return self._case(0)
+
+    def _case(self, first: int, tail: str | None = None) -> str:
+        last = len(self.levels) - 1
+        whens = " ".join(f"WHEN {lv.sql} THEN {i}" for i, lv in enumerate(self.levels) if first <= i < last)
+        return f"CASE {whens} ELSE {tail if tail is not None else last} END"
+
+    def head_sql(self, looked_up: str) -> str:
+        """The level from the cheap leading levels, else `looked_up` (the tail's level)."""
+        assert self.lookup_from is not None
+        whens = " ".join(f"WHEN {lv.sql} THEN {i}" for i, lv in enumerate(self.levels[: self.lookup_from]))
+        return f"CASE {whens} ELSE {looked_up} END"
+
+    def tail_sql(self) -> str:
+        """The level among `lookup_from`.. (for a pair whose leading levels did not apply)."""
+        assert self.lookup_from is not None
+        return self._case(self.lookup_from)
+
+    def tail_columns(self) -> list[str]:
+        """Columns the tail levels read (each a function of `lookup_key`)."""
+        assert self.lookup_from is not None
+        cols = re.findall(r"\b[lr]\.(\w+)", " ".join(lv.sql for lv in self.levels[self.lookup_from:]))
+        return sorted(set(cols))
 
     def null_levels(self) -> list[int]:
         """Indices of the no-evidence levels."""
@@ -62,7 +88,7 @@ FORENAME = Comparison("forename", (
     Level("known by middle name", "(list_contains(l.mids, r.fn) OR list_contains(r.mids, l.fn))"),
     Level("jaro-winkler >= 0.8", _jw("fn", 0.8)),
     Level("different", "TRUE"),
-))
+), lookup_from=3, lookup_key=("fn", "pref", "mid"))
 
 SURNAME = Comparison("surname", (
     Level("null", _either_null("sn"), null=True),
@@ -72,7 +98,7 @@ SURNAME = Comparison("surname", (
     Level("jaro-winkler >= 0.92", _jw("sn", 0.92)),
     Level("jaro-winkler >= 0.8", _jw("sn", 0.8)),
     Level("different", "TRUE"),
-))
+), lookup_from=3, lookup_key=("sn",))
 
 DOB = Comparison("dob", (
     # A parent named only by role cannot be born after the event year minus 13.
@@ -84,7 +110,7 @@ DOB = Comparison("dob", (
     Level("one digit off", "damerau_levenshtein(l.dob_s, r.dob_s) <= 1"),
     Level("same year", "l.dob_y = r.dob_y"),
     Level("different", "TRUE"),
-))
+), lookup_from=3, lookup_key=("dob",))
 
 SEX = Comparison("sex", (
     Level("null", _either_null("sex"), null=True),
@@ -146,3 +172,9 @@ FIXED_U: dict[tuple[str, int], float] = {("dob", 0): 0.2}
 def gamma_select_sql() -> str:
     """Select-list of `g_<name>` level columns for every comparison."""
     return ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in COMPARISONS)
+
+
+def lookup_key_sql() -> str:
+    """Select-list of `k_<name>` columns over `_lk_sig`: a dense id per distinct lookup key."""
+    return ", ".join(f"dense_rank() OVER (ORDER BY {', '.join(c.lookup_key)}) AS k_{c.name}"
+                     for c in COMPARISONS if c.lookup_from is not None)

@@ -13,18 +13,37 @@ import math
 import duckdb
 import polars as pl
 
-from engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U, gamma_select_sql
+from engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U
 from engine.link.model import LevelParams, LinkModel
 from engine.link.settings import EmSettings
 
 
 def gamma_table(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> None:
-    """Create temp table `out`: the rows of `pairs` (sid_l, sid_r, ...) with every `g_<comparison>` level."""
+    """Create temp table `out`: the rows of `pairs` (sid_l, sid_r, ...) with every `g_<comparison>` level.
+
+    Costly levels are evaluated once per distinct pair of lookup keys (far fewer than pairs: the
+    same two spellings meet again and again) and joined back."""
+    looked = [c for c in COMPARISONS if c.lookup_from is not None]
+    for c in looked:
+        cols = c.tail_columns()
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _lk_lv_{c.name} AS
+            WITH d AS (
+                SELECT DISTINCT l.k_{c.name} AS kl, r.k_{c.name} AS kr
+                FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r
+            ), v AS (SELECT k_{c.name} AS k, {", ".join(f"any_value({x}) AS {x}" for x in cols)} FROM _lk_sig GROUP BY 1)
+            SELECT d.kl, d.kr, {c.tail_sql()} AS g FROM d JOIN v l ON l.k = d.kl JOIN v r ON r.k = d.kr
+        """)
+    select = ", ".join(
+        f"{c.head_sql(f'lv_{c.name}.g') if c.lookup_from is not None else c.case_sql()} AS g_{c.name}" for c in COMPARISONS)
+    joins = " ".join(f"LEFT JOIN _lk_lv_{c.name} lv_{c.name} ON lv_{c.name}.kl = l.k_{c.name} AND lv_{c.name}.kr = r.k_{c.name}"
+                     for c in looked)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT p.*, {gamma_select_sql()}
-        FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r
+        SELECT p.*, {select}
+        FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r {joins}
     """)
+    con.execute("; ".join(f"DROP TABLE _lk_lv_{c.name}" for c in looked))
 
 
 def _level_counts(con: duckdb.DuckDBPyConnection, table: str, weight: str = "1") -> dict[str, list[float]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from engine.link.comparisons import lookup_key_sql
 from engine.link.components import connected_components
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
@@ -100,21 +101,34 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None
     """Deterministic pre-clusters: mentions sharing a valid NHS number, UPN, PNC id or an
     agency's own person id are one person (the ids were checked clean on every extract we have);
     then mentions without ids are folded in by identity (see `_identity_groups`)."""
-    edges = con.sql("""
+    # Components over the ids themselves (a row holding two ids joins them), far fewer nodes than
+    # mentions; each mention then takes its ids' component.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_ids AS
         WITH ids AS (
             SELECT mention_id, 'N' || nhs AS k FROM _lk_m0 WHERE nhs IS NOT NULL
             UNION ALL SELECT mention_id, 'U' || upn FROM _lk_m0 WHERE upn IS NOT NULL
             UNION ALL SELECT mention_id, 'P' || pnc FROM _lk_m0 WHERE pnc IS NOT NULL
             UNION ALL SELECT mention_id, 'L' || local_id FROM _lk_m0 WHERE local_id IS NOT NULL
-        ), keys AS (SELECT k, -dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
-        SELECT ids.mention_id AS a, keys.node AS b FROM ids JOIN keys USING (k)
+        ), keys AS (SELECT k, dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
+        SELECT ids.mention_id, keys.node FROM ids JOIN keys USING (k)
+    """)
+    edges = con.sql("""
+        SELECT DISTINCT a, node AS b FROM (SELECT node, min(node) OVER (PARTITION BY mention_id) AS a FROM _lk_ids)
+        WHERE node <> a
     """).pl()
-    nodes = con.sql("SELECT mention_id FROM _lk_m0").pl()["mention_id"]
-    comp = connected_components(edges, nodes).filter(pl.col("node") >= 0)
-    # Component label: the smallest mention id in it (ids are negative, mentions positive).
-    comp = comp.join(
-        comp.group_by("component").agg(pl.col("node").min().alias("pc")), on="component"
-    ).select(pl.col("node").alias("mention_id"), "pc")
+    nodes = con.sql("SELECT DISTINCT node FROM _lk_ids").pl()["node"]
+    key_comp = connected_components(edges, nodes)
+    con.register("_lk_kc_df", key_comp)
+    # Label: the smallest mention id of the component; a mention without ids is its own.
+    comp = con.sql("""
+        WITH mc AS (SELECT DISTINCT i.mention_id, c.component FROM _lk_ids i JOIN _lk_kc_df c ON c.node = i.node),
+        lab AS (SELECT component, min(mention_id) AS pc FROM mc GROUP BY component)
+        SELECT m.mention_id, coalesce(lab.pc, m.mention_id) AS pc
+        FROM _lk_m0 m LEFT JOIN mc USING (mention_id) LEFT JOIN lab USING (component)
+    """).pl()
+    con.unregister("_lk_kc_df")
+    con.execute("DROP TABLE _lk_ids")
     con.register("_lk_pc_df", comp)
     _identity_groups(con, "_lk_pc_df", keep_apart)
     con.execute("""
@@ -236,7 +250,8 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                strftime(s.dob, '%Y%m%d') AS dob_s,
                CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
                CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
-               p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set
+               p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set,
+               {lookup_key_sql()}
         FROM s JOIN _lk_pc p USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
         LEFT JOIN _lk_nickl k2 ON k2.name = s.pref;
