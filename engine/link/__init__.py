@@ -2,7 +2,7 @@
 
 Modules, one job each:
   settings      typed settings (JSON/TOML round trip)
-  address_key   address string -> matching parts (flat conventions, abbreviations)
+  address_key   stored address parts -> matching parts (flat conventions, abbreviations)
   places        address mentions -> place keys (towns, street typos, buildings, UPRNs)
   components    bulk connected components (polars)
   features      person mention features, deterministic pre-clusters, signatures (DuckDB)

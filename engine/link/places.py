@@ -1,19 +1,20 @@
 """Address linkage: every address mention to a place key (one key = one dwelling).
 
-A place is (town, street, house number, flat). Postcodes are used to recover a
-missing town, never as part of the key (they carry typos); street typos are
-resolved within a town towards the commoner spelling when the two spellings
-share a postcode; a building written without its street number borrows it from
-other mentions of that building; UPRNs join keys that name the same property.
-House and flat numbers are never fuzzed: 14 and 16, flat 2 and flat 3 stay apart.
+A place is (town, street, house number, flat), from the parts the ingest parse stored
+(see address_key). Postcodes are used to recover a missing town, never as part of the
+key (they carry typos); street typos are resolved within a town towards the commoner
+spelling when the two spellings share a postcode (or else a house number and postcode
+sector); a building written without its street number borrows it from other mentions
+of that building; UPRNs join keys that name the same property. House and flat numbers
+are never fuzzed: 14 and 16, flat 2 and flat 3 stay apart. Work is in bulk: polars
+columns, and DuckDB for the string distances of candidate pairs.
 """
 from __future__ import annotations
 
+import duckdb
 import polars as pl
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from engine.link.address_key import parse_frame, squash_street
+from engine.link.address_key import PARSED, match_parts, squash_street
 from engine.link.components import connected_components
 
 
@@ -21,90 +22,166 @@ def _mode(col: str) -> pl.Expr:
     return pl.col(col).drop_nulls().mode().sort().first()
 
 
-def _canonical_towns(df: pl.DataFrame) -> dict[str, str]:
-    """Map each written town to its commonest near-identical spelling (typos in town names)."""
-    counts = df.group_by("p_town").len().drop_nulls().sort(["len", "p_town"], descending=[True, False])
-    towns, freq = counts["p_town"].to_list(), counts["len"].to_list()
-    out: dict[str, str] = {}
-    for i, t in enumerate(towns):
-        out[t] = t
-        for j in range(i):
-            if freq[j] >= 3 * freq[i] and JaroWinkler.similarity(t, towns[j]) >= 0.9:
-                out[t] = out[towns[j]]
-                break
-    return out
+def _sql(query: str, **frames: pl.DataFrame) -> pl.DataFrame:
+    """`query` over polars frames in a private in-memory DuckDB (for its bulk string distances)."""
+    con = duckdb.connect()
+    try:
+        for name, frame in frames.items():
+            con.register(name, frame)
+        return con.sql(query).pl()
+    finally:
+        con.close()
 
 
-def _street_map(df: pl.DataFrame, max_edits: int) -> dict[tuple[str, str], str]:
-    """(town, street) -> canonical street within a town.
+def _canonical_towns(df: pl.DataFrame) -> pl.DataFrame:
+    """(p_town, town): each written town to its commonest near-identical spelling (typos in town names).
 
-    Spellings that differ only in spacing or abbreviation (same squashed form) are one street.
-    A rare spelling (a typo is rarely repeated) then joins a commoner one a few edits away when
-    both were written with the same postcode, or with no postcode conflict at a house number the
-    common one has. Only rare spellings are tried, against common ones, so cost stays linear-ish.
+    A town joins the commonest spelling at Jaro-Winkler >= 0.9 written at least 3 times as often;
+    chains (a typo of a typo) end at the commonest.
     """
-    g = (
+    counts = (df.group_by("p_town").len().drop_nulls().sort(["len", "p_town"], descending=[True, False])
+              .with_row_index("rank").with_columns(pl.col("rank").cast(pl.Int64)))
+    parent = _sql("""
+        SELECT t.rank AS a, min(c.rank) AS b FROM counts t JOIN counts c
+          ON c.len >= 3 * t.len AND jaro_winkler_similarity(t.p_town, c.p_town) >= 0.9
+        GROUP BY t.rank""", counts=counts)
+    # Every parent is commoner than its child, so the smallest rank in a tree is its root.
+    roots = connected_components(parent, counts["rank"])
+    names = counts.select("rank", "p_town")
+    return (roots.join(names, left_on="node", right_on="rank")
+            .join(names.rename({"p_town": "town"}), left_on="component", right_on="rank")
+            .select("p_town", "town"))
+
+
+_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _char_set(s: pl.Expr) -> pl.Expr:
+    """The letters and digits of a string as a bit set."""
+    return pl.sum_horizontal([s.str.contains(c, literal=True).cast(pl.Int64) * (1 << i) for i, c in enumerate(_CHARS)])
+
+
+def _street_groups(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Spellings of a street in a town that differ only in spacing or abbreviation (same squashed form) as one.
+
+    Returns (streets: one row per town and squashed form `sq`, with its commonest spelling `canon`,
+    mention count n, postcodes, house numbers, lengths and character sets of both forms;
+    members: (town, p_street, canon)).
+    """
+    spell = (
         df.filter(pl.col("town").is_not_null() & pl.col("p_street").is_not_null())
         .group_by("town", "p_street")
         .agg(pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"),
              pl.col("p_number").drop_nulls().unique().alias("nums"))
-        .with_columns(pl.col("p_street").map_elements(squash_street, return_dtype=pl.String).alias("sq"))
-        .sort(["town", "n", "p_street"], descending=[False, True, False])
+        .with_columns(squash_street(pl.col("p_street")).alias("sq"))
     )
-    # Same squashed form: the commonest spelling wins.
-    first = g.group_by("town", "sq", maintain_order=True).agg(
-        pl.col("p_street").first().alias("canon"), pl.col("n").sum(), pl.col("pcs").list.explode(keep_nulls=False, empty_as_null=False).unique(),
-        pl.col("nums").list.explode(keep_nulls=False, empty_as_null=False).unique(), pl.col("p_street").alias("members"))
-    out: dict[tuple[str, str], str] = {}
-    for town, canon, members in first.select("town", "canon", "members").iter_rows():
-        for m in members:
-            out[(town, m)] = canon
-    remaps: dict[str, dict[str, str]] = {}
-    for town_key, part in first.sort(["town", "n"], descending=[False, True]).partition_by("town", as_dict=True).items():
-        town = town_key[0]
-        streets, sq = part["canon"].to_list(), part["sq"].to_list()
-        ns, pcs, nums = part["n"].to_list(), part["pcs"].to_list(), part["nums"].to_list()
-        common = [j for j in range(len(streets)) if ns[j] >= 4]
-        if not common:
-            continue
-        c_sq = [sq[j] for j in common]
-        c_st = [streets[j] for j in common]
-        remap: dict[str, str] = {}
-        for i in range(len(streets)):
-            if ns[i] > 3:
-                continue
-            # Squashed forms make abbreviation and spacing typos one edit; full forms catch the rest.
-            cands = process.extract(sq[i], c_sq, scorer=DamerauLevenshtein.distance,
-                                    score_cutoff=max_edits if len(sq[i]) >= 8 else 1, limit=3)
-            if not cands:
-                cands = process.extract(streets[i], c_st, scorer=DamerauLevenshtein.distance,
-                                        score_cutoff=max_edits if len(streets[i]) >= 8 else 1, limit=3)
-            for _c, _d, k in sorted(cands, key=lambda c: (c[1], -ns[common[c[2]]])):
-                j = common[k]
-                if j == i or ns[j] < 2 * ns[i]:
-                    continue
-                shared_pc = bool(set(pcs[i]) & set(pcs[j]))
-                near_pc = not pcs[i] or bool({p[:-2] for p in pcs[i]} & {p[:-2] for p in pcs[j]})
-                if shared_pc or (near_pc and bool(set(nums[i]) & set(nums[j]))):
-                    remap[streets[i]] = streets[j]
-                    break
-        if remap:
-            remaps[town] = remap
-    for (t, m), c in out.items():
-        r = remaps.get(t)
-        if r and c in r:
-            out[(t, m)] = r[c]
-    return out
+    flat = {"keep_nulls": False, "empty_as_null": False}
+    streets = (
+        spell.sort(["town", "n", "p_street"], descending=[False, True, False])
+        .group_by("town", "sq", maintain_order=True)
+        .agg(pl.col("p_street").first().alias("canon"), pl.col("n").sum(),
+             pl.col("pcs").list.explode(**flat).unique(), pl.col("nums").list.explode(**flat).unique())
+        .with_columns(
+            pl.col("sq").str.len_chars().cast(pl.Int32).alias("len_sq"), _char_set(pl.col("sq")).alias("set_sq"),
+            pl.col("canon").str.len_chars().cast(pl.Int32).alias("len_full"), _char_set(pl.col("canon")).alias("set_full"))
+    )
+    members = spell.join(streets.select("town", "sq", "canon"), on=["town", "sq"]).select("town", "p_street", "canon")
+    return streets, members
+
+
+def _cutoff(length: pl.Expr, max_edits: int) -> pl.Expr:
+    # Short names (< 8 letters) allow one edit: two would make most of them alike.
+    return pl.when(length >= 8).then(max_edits).otherwise(1)
+
+
+def _nearest(pairs: pl.DataFrame, max_edits: int) -> pl.DataFrame:
+    """(town, canon, canon_c): for each rare spelling, the nearest common one among `pairs` within the edit cutoff.
+
+    Squashed forms make abbreviation and spacing typos one edit, so a match on them comes first;
+    full forms catch the rest. Then the nearest wins, then the commoner, then the alphabetically first.
+    """
+    pairs = pairs.with_columns(_cutoff(pl.col("len_sq"), max_edits).alias("cut_sq"),
+                               _cutoff(pl.col("len_full"), max_edits).alias("cut_full"))
+
+    def could_be_near(form: str) -> pl.Expr:
+        # An edit changes the length by at most one and the character set by at most two, so these
+        # cheap bounds drop most pairs and never a near one before the exact distance.
+        cut = pl.col(f"cut_{form}")
+        return (((pl.col(f"len_{form}") - pl.col(f"len_{form}_c")).abs() <= cut)
+                & (pl.col(f"set_{form}").xor(pl.col(f"set_{form}_c")).bitwise_count_ones() <= 2 * cut))
+
+    near = pairs.with_columns(could_be_near("sq").alias("near_sq"), could_be_near("full").alias("near_full")).filter(
+        pl.col("near_sq") | pl.col("near_full"))
+    # The full form's distance only where the squashed one is not within the cutoff.
+    scored = _sql("""
+        WITH a AS (SELECT *, CASE WHEN near_sq THEN damerau_levenshtein(sq, sq_c) END AS d_sq FROM near),
+        b AS (SELECT *, d_sq IS NOT NULL AND d_sq <= cut_sq AS on_sq,
+                     CASE WHEN NOT coalesce(d_sq <= cut_sq, false) AND near_full
+                          THEN damerau_levenshtein(canon, canon_c) END AS d_full FROM a)
+        SELECT town, canon, canon_c, n_c, NOT on_sq AS tier, CASE WHEN on_sq THEN d_sq ELSE d_full END AS d
+        FROM b WHERE on_sq OR d_full <= cut_full""",
+                  near=near.select("town", "canon", "sq", "canon_c", "sq_c", "n_c", "cut_sq", "cut_full", "near_sq",
+                                   "near_full"))
+    return (scored.sort(["tier", "d", "n_c", "canon_c"], descending=[False, False, True, False])
+            .group_by("town", "canon", maintain_order=True).first().select("town", "canon", "canon_c"))
+
+
+def _street_map(df: pl.DataFrame, max_edits: int) -> pl.DataFrame:
+    """(town, p_street, street): each written street to its canonical spelling within its town.
+
+    Spellings that differ only in spacing or abbreviation (same squashed form) are one street.
+    A rare spelling (3 mentions or fewer: a typo is rarely repeated) then joins a commoner one
+    (4+ mentions, at least twice as many) a few edits away that was written with the same
+    postcode; failing that, one that shares a house number, with a postcode in the same sector
+    or no postcode written. Candidates come from those shared postcodes and numbers, so edit
+    distances are computed for few pairs rather than for all rare x common spellings of a town.
+    """
+    streets, members = _street_groups(df)
+    rare = streets.filter(pl.col("n") <= 3)
+    common = streets.filter(pl.col("n") >= 4).select(
+        "town", *[pl.col(c).alias(f"{c}_c") for c in streets.columns if c != "town"])
+    sector = pl.element().str.slice(0, pl.element().str.len_chars() - 2)
+
+    def keyed(frame: pl.DataFrame, name: str, col: str, key: str) -> pl.DataFrame:
+        return frame.select("town", name, pl.col(col).alias(key)).explode(key).drop_nulls(key)
+
+    forms = ["sq", "n", "len_sq", "set_sq", "len_full", "set_full"]
+
+    def pairs(cand: pl.DataFrame) -> pl.DataFrame:
+        return (cand.select("town", "canon", "canon_c").unique()
+                .join(rare.select("town", "canon", *forms), on=["town", "canon"])
+                .join(common.select("town", "canon_c", *[f"{c}_c" for c in forms]), on=["town", "canon_c"])
+                .filter(pl.col("n_c") >= 2 * pl.col("n")))
+
+    # Pass 1: a shared postcode.
+    by_pc = keyed(rare, "canon", "pcs", "pc").join(keyed(common, "canon_c", "pcs_c", "pc"), on=["town", "pc"])
+    best = _nearest(pairs(by_pc), max_edits)
+    # Pass 2, for the rest: a shared house number, with a postcode in a shared sector or none written.
+    left = rare.join(best, on=["town", "canon"], how="anti")
+    left_sec = left.filter(pl.col("pcs").list.len() > 0).with_columns(pl.col("pcs").list.eval(sector).list.unique())
+    c_sec = common.with_columns(pl.col("pcs_c").list.eval(sector).list.unique())
+    sec_num = (keyed(left_sec, "canon", "pcs", "sec").join(keyed(c_sec, "canon_c", "pcs_c", "sec"), on=["town", "sec"])
+               .join(left_sec.select("town", "canon", "nums"), on=["town", "canon"])
+               .join(common.select("town", "canon_c", "nums_c"), on=["town", "canon_c"])
+               .filter(pl.col("nums").list.set_intersection("nums_c").list.len() > 0))
+    no_pc = keyed(left.filter(pl.col("pcs").list.len() == 0), "canon", "nums", "num").join(
+        keyed(common, "canon_c", "nums_c", "num"), on=["town", "num"])
+    cand = pl.concat([sec_num.select("town", "canon", "canon_c"), no_pc.select("town", "canon", "canon_c")])
+    best = pl.concat([best, _nearest(pairs(cand), max_edits)])
+    return members.join(best, on=["town", "canon"], how="left").select(
+        "town", "p_street", pl.coalesce("canon_c", "canon").alias("street"))
 
 
 def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
     """Columns (address_mention_id, place_key, town, street, number, flat) for address mentions.
 
-    `addresses` needs address_mention_id, raw, postcode and uprn (nullable).
+    `addresses` needs address_mention_id, raw, postcode and uprn (nullable); with the parsed columns of
+    address_mentions (flat, number, number_suffix, building, street, town) the stored parse is reused,
+    else raw and postcode are parsed here.
     """
-    df = parse_frame(addresses.select("address_mention_id", "raw", "postcode", "uprn"))
-    towns = _canonical_towns(df)
-    df = df.with_columns(pl.col("p_town").replace_strict(towns, default=None, return_dtype=pl.String).alias("town"))
+    cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
+    df = match_parts(addresses.select(cols))
+    df = df.join(_canonical_towns(df), on="p_town", how="left")
     pc_known = df.filter(pl.col("town").is_not_null() & pl.col("p_postcode").is_not_null())
     by_pc = pc_known.group_by("p_postcode").agg(_mode("town").alias("town_pc"))
     by_district = (
@@ -118,10 +195,8 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
         .join(by_district, on="district", how="left")
         .with_columns(pl.coalesce("town", "town_pc", pl.when(pl.col("nt") == 1).then("town_d")).alias("town"))
     )
-    smap = _street_map(df, max_edits)
-    sm = pl.DataFrame([(t, s, c) for (t, s), c in smap.items()], schema={"town": pl.String, "p_street": pl.String,
-                      "street": pl.String}, orient="row")
-    df = df.join(sm, on=["town", "p_street"], how="left").with_columns(pl.coalesce("street", "p_street").alias("street"))
+    df = df.join(_street_map(df, max_edits), on=["town", "p_street"], how="left").with_columns(
+        pl.coalesce("street", "p_street").alias("street"))
     # No town and no usable postcode: the street (and number) tells the town when only one town has it.
     streets_towns = df.filter(pl.col("town").is_not_null() & pl.col("street").is_not_null())
     st_unique = streets_towns.group_by("street").agg(pl.col("town").unique()).filter(pl.col("town").list.len() == 1)

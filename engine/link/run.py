@@ -36,7 +36,8 @@ class LinkReport:
 
 def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, int, IdChanges]:
     """Place linkage: address_mentions.address_id, the places table and temp `_lk_addr`."""
-    addr = con.sql("SELECT address_mention_id, source_file, source_row, field, raw, postcode, uprn FROM address_mentions").pl()
+    addr = con.sql("""SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building,
+                             street, town, postcode, uprn FROM address_mentions""").pl()
     keys = place_keys(addr, settings.street_max_edits)
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")

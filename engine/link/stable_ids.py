@@ -71,8 +71,10 @@ def stable_ids(con: duckdb.DuckDBPyConnection, kind: str, prefix: str, current: 
     out, changes, new_last = assign_ids(current, prev, prefix, last)
     con.execute("INSERT OR REPLACE INTO link_id_seq VALUES (?, ?)", [kind, new_last])
     con.register("_lk_ids_df", out.select("mention_key", "id"))
+    # Delete then insert: an upsert of a million keys through the primary-key index is slower.
     con.execute(f"""
-        INSERT OR REPLACE INTO link_id_map SELECT '{kind}', mention_key, id, {int(run_id)} FROM _lk_ids_df
+        DELETE FROM link_id_map WHERE kind = '{kind}' AND mention_key IN (SELECT mention_key FROM _lk_ids_df);
+        INSERT INTO link_id_map SELECT '{kind}', mention_key, id, {int(run_id)} FROM _lk_ids_df;
     """)
     con.unregister("_lk_ids_df")
     for change, frame in (("merge", changes.merges), ("split", changes.splits)):

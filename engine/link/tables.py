@@ -17,13 +17,13 @@ CREATE TABLE IF NOT EXISTS link_runs (
     settings JSON,
     model JSON
 );
--- Stable ids: every mention key ever linked and the id it holds (kind 'person' or 'place').
+-- Stable ids: every mention key ever linked and the id it holds (kind 'person' or 'place'); one row
+-- per (kind, mention_key), kept by stable_ids (no index: bulk delete-and-insert is faster).
 CREATE TABLE IF NOT EXISTS link_id_map (
     kind VARCHAR NOT NULL,
     mention_key VARCHAR NOT NULL,
     id VARCHAR NOT NULL,
-    run_id INTEGER NOT NULL,
-    PRIMARY KEY (kind, mention_key)
+    run_id INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS link_id_seq (kind VARCHAR PRIMARY KEY, last_value BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS link_id_changes (

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.link.address_key import parse_address
+from engine.link.address_key import match_parts
 from engine.link.places import place_keys
+from engine.normalise import parse_address
 
 
 def keys(rows: list[tuple[str, str | None]]) -> list[str]:
@@ -52,11 +53,68 @@ def test_abbreviation_typo_missing_parts_and_care_of():
     assert len(set(k)) == 1
 
 
+def parts(raws: list[str]) -> list[tuple[str | None, ...]]:
+    df = pl.DataFrame({"address_mention_id": list(range(len(raws))), "raw": raws, "postcode": [None] * len(raws)},
+                      schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String})
+    cols = ["p_flat", "p_number", "p_building", "p_street", "p_town", "p_postcode"]
+    return match_parts(df).sort("address_mention_id").select(cols).rows()
+
+
 def test_parse_is_idempotent_on_its_own_parts():
-    flat, number, building, street, town, pc = parse_address("Flat 2, 14 Mill Lane, Ketterby, NN16 8QT")
-    assert (flat, number, street, town, pc) == ("2", "14", "MILL LANE", "KETTERBY", "NN16 8QT")
-    again = parse_address(f"Flat {flat}, {number} {street}, {town}", pc)
-    assert again[:2] == (flat, number) and again[3:] == (street, town, pc)
+    [(flat, number, building, street, town, pc)] = parts(["Flat 2, 14 Mill Lane, Ketterby, NN16 8QT"])
+    assert (flat, number, building, street, town, pc) == ("2", "14", None, "MILL LANE", "KETTERBY", "NN16 8QT")
+    [again] = parts([f"Flat {flat}, {number} {street}, {town}, {pc}"])
+    assert again == (flat, number, building, street, town, pc)
+
+
+def test_matching_conventions():
+    got = parts(["14b Mill Lane, Ketterby", "Flat B, 14 Mill Lane, Ketterby", "2/14 Mill Lane, Ketterby",
+                 "14 A Road, Ketterby", "1 Oak Lodge, 30 Dickens Ln, Ravensby", "23 Est Abbey Street, Stanmoor"])
+    assert got[0][:2] == got[1][:2] == got[2][:2] == ("2", "14")
+    assert got[3][:4] == (None, "14", None, "A ROAD")
+    assert got[4][:5] == ("1", "30", "OAK LODGE", "DICKENS LANE", "RAVENSBY")
+    assert got[5][3] == "EST ABBEY STREET"  # a typo of EAST, not Estate
+
+
+def test_block_before_unrecognised_street():
+    # The street type has a typo, so only its place before the town says it is the street.
+    got = parts(["2 Albion Court, Middle Cedar Tsreet, Ketterby", "Flat 2 Chestnut Ct, School Cres, Dunmere"])
+    assert got[0][:5] == ("2", None, "ALBION COURT", "MIDDLE CEDAR TSREET", "KETTERBY")
+    assert got[1][:5] == ("2", None, "CHESTNUT COURT", "SCHOOL CRESCENT", "DUNMERE")
+
+
+def test_building_and_street_without_town():
+    got = parts(["Flat 5 Victoria Mansions, Devonshire Gardens, NN16 6DB"] + ["3 Mill Lane, Ockley Green"] * 3
+                + ["Rose Cottage, Ockley Green"])
+    assert got[0][:5] == ("5", None, "VICTORIA MANSIONS", "DEVONSHIRE GARDENS", None)
+    # A town that looks like a street stays a town once it is known as one.
+    assert got[4][3:5] == ("ROSE COTTAGE", "OCKLEY GREEN")
+
+
+def test_stored_parse_gives_the_same_keys():
+    raws = ["Flat 2, 14 Mill Lane, Ketterby, NN16 8QT", "14b Mill Lane, Ketterby", "2 Albion Court, Cedar Stret, Ketterby",
+            "C/O Jane Smith, 12 York Road, Ketterby", "12 York Road\nKetterby"]
+    df = pl.DataFrame({"address_mention_id": list(range(len(raws))), "raw": raws, "postcode": [None] * len(raws),
+                       "uprn": [None] * len(raws)}, schema={"address_mention_id": pl.Int64, "raw": pl.String,
+                                                            "postcode": pl.String, "uprn": pl.String})
+    # The columns ingest stores in address_mentions.
+    ingested = df.drop("postcode").with_columns(parse_address(pl.col("raw")).alias("p")).unnest("p").drop(
+        "postcode_valid", "key")
+    assert place_keys(ingested)["place_key"].to_list() == place_keys(df)["place_key"].to_list()
+
+
+def test_street_typo_joins_common_spelling_by_number_in_sector():
+    # The typo was written with a different postcode in the same sector: a shared house number decides.
+    rows = [("12 York Road, Ketterby", "NN16 1AB")] * 4 + [("12 Yrok Road, Ketterby", "NN16 1XY"),
+                                                           ("14 Ash Grove, Ketterby", "NN16 1XY")] + [
+        ("16 Ash Grove, Ketterby", "NN16 1XY")] * 4
+    k = keys(rows)
+    assert k[4] == k[0] and k[5] != k[0]
+
+
+def test_town_typo_joins_common_town():
+    rows = [("5 Park Close, Ketterby", None)] * 6 + [("5 Park Close, Ketterbby", None), ("5 Park Close, Ketterbbyy", None)]
+    assert len(set(keys(rows))) == 1
 
 
 def test_uprn_joins_keys():
