@@ -30,6 +30,7 @@ class BlockingRule:
     weak: bool = False  # weak keys use the smaller block-size cap
     explode: bool = False
     one_side: str | None = None
+    pair: str | None = None  # SQL over the pair (aliases l, r): what the rule is there to find
 
 
 _SN, _FI, _FN = "sn IS NOT NULL", "fi IS NOT NULL", "fn IS NOT NULL"
@@ -43,7 +44,8 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("surname+initial+year+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_y || '|' || dob_d END", weak=True),
     BlockingRule("surname+initial+month+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_m || '|' || dob_d END", weak=True),
     BlockingRule("day-month any order+year",
-                 "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END"),
+                 "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END",
+                 pair="l.dob <> r.dob"),
     # Same place: for a signature without a dob (carers, tenants, relatives); when both sides have
     # one, the dob rules above find the pair, and a family at one address is mostly non-matches.
     BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True,
@@ -60,13 +62,31 @@ RULES: tuple[BlockingRule, ...] = (
 )
 
 
-def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tuple[BlockingRule, ...] = RULES) -> int:
-    """Create `_lk_cand(sid_l, sid_r, rule)` (sid_l < sid_r, first rule that found the pair); returns its size."""
+# Pairs the clustering could never merge, whatever their score: dates of birth that are neither
+# equal, nor day-month swapped, nor one digit apart; a parent role born too late; two different
+# strict ids (signatures carry their pre-cluster's id sets). Scoring them is wasted work.
+_DOB_COMPATIBLE = ("(l.dob IS NULL OR r.dob IS NULL OR l.dob = r.dob"
+                   " OR (l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d)"
+                   " OR damerau_levenshtein(l.dob_s, r.dob_s) <= 1)")
+_OLD_ENOUGH = ("NOT coalesce((l.dob IS NULL AND r.dob_y > l.max_birth_year)"
+               " OR (r.dob IS NULL AND l.dob_y > r.max_birth_year), FALSE)")
+_SAME_IDS = " AND ".join(f"(len(l.{c}) = 0 OR len(r.{c}) = 0 OR list_has_any(l.{c}, r.{c}))"
+                         for c in ("nhs_set", "upn_set", "pnc_set", "police_set", "probation_set"))
+
+
+def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tuple[BlockingRule, ...] = RULES,
+          drop_impossible: bool = True) -> tuple[int, int]:
+    """Create `_lk_cand(sid_l, sid_r, rule)` (sid_l < sid_r, first rule that found the pair); returns
+    (its size, how many blocked pairs were left out as impossible).
+
+    With `drop_impossible` (the clustering enforces dates of birth), pairs it could never merge are left out."""
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_cand_all (sid_l BIGINT, sid_r BIGINT, rule INTEGER)")
     for i, rule in enumerate(rules):
         cap = settings.max_block_weak if rule.weak else settings.max_block
         key = f"unnest({rule.key})" if rule.explode else rule.key
         side = rule.one_side or "TRUE"
+        pair = f"""AND EXISTS (SELECT 1 FROM _lk_sig l, _lk_sig r WHERE l.sid = p.sid_l AND r.sid = p.sid_r
+                                AND {rule.pair})""" if rule.pair else ""
         con.execute(f"""
             INSERT INTO _lk_cand_all
             WITH k AS (
@@ -75,17 +95,25 @@ def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tup
             ), ok AS (
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
             ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),
-            ks AS (SELECT * FROM kk WHERE side)
-            SELECT least(l.sid, r.sid), greatest(l.sid, r.sid), {i}
-            FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
-            WHERE NOT r.side OR l.sid < r.sid
+            ks AS (SELECT * FROM kk WHERE side),
+            p AS (
+                SELECT least(l.sid, r.sid) AS sid_l, greatest(l.sid, r.sid) AS sid_r
+                FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
+                WHERE NOT r.side OR l.sid < r.sid
+            )
+            SELECT p.sid_l, p.sid_r, {i} FROM p WHERE TRUE {pair}
         """)
-    con.execute("""
+    possible = f"{_DOB_COMPATIBLE} AND {_OLD_ENOUGH} AND {_SAME_IDS}" if drop_impossible else "TRUE"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_cand AS
-        SELECT sid_l, sid_r, min(rule) AS rule FROM _lk_cand_all GROUP BY ALL;
+        SELECT c.sid_l, c.sid_r, min(c.rule) AS rule, bool_and({possible}) AS possible FROM _lk_cand_all c
+        JOIN _lk_sig l ON l.sid = c.sid_l JOIN _lk_sig r ON r.sid = c.sid_r
+        GROUP BY c.sid_l, c.sid_r;
         DROP TABLE _lk_cand_all;
     """)
-    return con.execute("SELECT count(*) FROM _lk_cand").fetchall()[0][0]
+    n_all, n_impossible = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand").fetchall()[0]
+    con.execute("DELETE FROM _lk_cand WHERE NOT possible; ALTER TABLE _lk_cand DROP COLUMN possible")
+    return n_all - n_impossible, n_impossible
 
 
 def rule_names(rules: tuple[BlockingRule, ...] = RULES) -> list[str]:

@@ -110,18 +110,20 @@ def _patterns(con: duckdb.DuckDBPyConnection, gammas: str, where: str = "TRUE") 
 
 
 def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list[float]], settings: EmSettings,
-           learn: set[str], exclude: frozenset[str] = frozenset(), lam0: float = 0.5) -> tuple[dict[str, list[float]], float]:
+           learn: set[str], exclude: frozenset[str] = frozenset(), lam0: float = 0.5,
+           known_nonmatches: float = 0.0) -> tuple[dict[str, list[float]], float]:
     """EM over comparison patterns (columns g_<name>, n); returns (m, prior). u stays fixed.
 
     Comparisons in `exclude` (the ones the session was blocked on, hence biased) are left out
-    of the likelihood; only comparisons in `learn` have m updated.
+    of the likelihood; only comparisons in `learn` have m updated. `known_nonmatches` pairs (left
+    out of the patterns because they cannot match) count towards the prior's denominator.
     """
     m = {k: list(v) for k, v in m0.items()}
     if patterns.is_empty():
         return m, lam0
     lam = lam0
     used = [c for c in COMPARISONS if c.name not in exclude]
-    total = patterns["n"].sum()
+    total = patterns["n"].sum() + known_nonmatches
     for _ in range(settings.iterations):
         log_bf = pl.sum_horizontal(
             pl.col(f"g_{c.name}").replace_strict(
@@ -152,8 +154,12 @@ SESSIONS: tuple[tuple[int, frozenset[str]], ...] = (
 # on place or names, where family members (same surname, same address) pose as matches.
 
 
-def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0) -> LinkModel:
-    """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior."""
+def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0,
+          n_impossible: int = 0) -> LinkModel:
+    """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior.
+
+    The prior is the share of matches among every blocked pair, the `n_impossible` ones that were
+    not scored (see blocking.block) included as non-matches, so it does not depend on that filter."""
     u = estimate_u(con, settings)
     for (name, i), v in FIXED_U.items():
         u[name][i] = v
@@ -176,7 +182,7 @@ def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_
     for (name, i), v in FIXED_M.items():
         m[name][i] = v
     # The prior: EM over every candidate with m and u fixed.
-    _, lam = run_em(_patterns(con, gammas), m, u, settings, learn=set(), lam0=0.1)
+    _, lam = run_em(_patterns(con, gammas), m, u, settings, learn=set(), lam0=0.1, known_nonmatches=n_impossible)
     comps: dict[str, list[LevelParams]] = {}
     for c in COMPARISONS:
         comps[c.name] = [LevelParams(label=lv.label, m=m[c.name][i], u=u[c.name][i], null=lv.null)

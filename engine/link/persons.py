@@ -103,7 +103,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     build_signatures(con)
     t["features"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    n_cand = block(con, settings.blocking)
+    n_cand, n_impossible = block(con, settings.blocking, drop_impossible=settings.cluster.enforce_dob)
     gamma_table(con, "_lk_cand", "_lk_gam")
     t["blocking"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -112,7 +112,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         if n_pc < MIN_PRECLUSTERS:  # too few people to estimate from: bundled parameters
             model = DEFAULT_MODEL.model_copy(update={"tf_weight": settings.tf_weight})
         else:
-            model = train(con, "_lk_gam", settings.em, settings.tf_weight)
+            model = train(con, "_lk_gam", settings.em, settings.tf_weight, n_impossible)
     t["training"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_tf_tables(con)

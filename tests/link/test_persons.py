@@ -99,7 +99,17 @@ def _build_repeated_name_only_mentions_fold_into_the_id_record(store: StoreBuild
     CASES['repeated_name_only_mentions_fold_into_the_id_record'] = dict(locals())
 
 
-BUILDERS = (_build_couple_at_one_address_stays_apart, _build_repeated_name_only_mentions_fold_into_the_id_record, _build_twins_stay_apart, _build_father_and_son_same_name_stay_apart, _build_variants_link, _build_one_bad_pair_does_not_merge_two_families, _build_carer_known_only_by_name_links_at_the_pupils_address, _build_every_mention_gets_a_person_and_place,)
+def _build_impossible_pairs_are_not_scored(store: StoreBuilder) -> None:
+    n1 = store.add("NIAMH", "KERRIGAN", "1999-04-04", address="6 Sorrel Way, Town0", nhs_number=nhs(7401))
+    n2 = store.add("NIAMH", "KERRIGAN", "1999-04-04", address="6 Sorrel Way, Town0", nhs_number=nhs(7402), file="b.csv")
+    n3 = store.add("NIAMH", "KERRIGAN", "1999-04-04", address="6 Sorrel Way, Town0", file="c.csv")
+    kid = store.add("RORY", "FENWICK", "2015-01-09", address="8 Sorrel Way, Town0", nhs_number=nhs(7403))
+    dad = store.add("RORY", "FENWICK", None, address="8 Sorrel Way, Town0", file="school.csv", slot="carer1",
+                    role="FATHER", event="2024-01-01")
+    CASES['impossible_pairs_are_not_scored'] = dict(locals())
+
+
+BUILDERS = (_build_impossible_pairs_are_not_scored, _build_couple_at_one_address_stays_apart, _build_repeated_name_only_mentions_fold_into_the_id_record, _build_twins_stay_apart, _build_father_and_son_same_name_stay_apart, _build_variants_link, _build_one_bad_pair_does_not_merge_two_families, _build_carer_known_only_by_name_links_at_the_pupils_address, _build_every_mention_gets_a_person_and_place,)
 
 
 def test_twins_stay_apart(world: StoreBuilder) -> None:
@@ -196,3 +206,20 @@ def test_looked_up_levels_equal_the_direct_comparison(world: StoreBuilder) -> No
     assert looked == direct
     levels = {c.name: {row[2 + i] for row in direct} for i, c in enumerate(COMPARISONS)}
     assert len(levels["forename"]) >= 4 and len(levels["dob"]) >= 3  # the sample exercises several levels
+
+
+def test_pairs_the_clustering_could_never_merge_are_not_scored(world: StoreBuilder) -> None:
+    # Blocking finds these pairs (same surname and dob; same place), but two different NHS numbers,
+    # or a father-role mention born too late for the other's dob, can never be one person.
+    v = CASES['impossible_pairs_are_not_scored']
+    con = world.con
+
+    def candidate(a: int, b: int) -> bool:
+        x, y = sorted(con.execute("SELECT sid FROM _lk_msig WHERE mention_id IN (?, ?)", [a, b]).fetchall())
+        return bool(con.execute("SELECT count(*) FROM _lk_cand WHERE sid_l = ? AND sid_r = ?", [x[0], y[0]]).fetchall()[0][0])
+
+    assert not candidate(v['n1'], v['n2'])
+    assert not candidate(v['dad'], v['kid'])
+    assert candidate(v['n1'], v['n3']) and candidate(v['n2'], v['n3'])  # the id-less record could be either
+    assert world.person_of(v['n1']) != world.person_of(v['n2'])
+    assert world.person_of(v['dad']) != world.person_of(v['kid'])
