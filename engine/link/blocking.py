@@ -31,6 +31,7 @@ class BlockingRule:
     explode: bool = False
     one_side: str | None = None
     pair: str | None = None  # SQL over the pair (aliases l, r): what the rule is there to find
+    pair_cols: tuple[str, ...] = ()  # the `_lk_sig` columns `pair` reads
 
 
 _SN, _FI, _FN = "sn IS NOT NULL", "fi IS NOT NULL", "fn IS NOT NULL"
@@ -45,7 +46,7 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("surname+initial+month+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_m || '|' || dob_d END", weak=True),
     BlockingRule("day-month any order+year",
                  "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END",
-                 pair="l.dob <> r.dob"),
+                 pair="l.dob <> r.dob", pair_cols=("dob",)),
     # Same place: for a signature without a dob (carers, tenants, relatives); when both sides have
     # one, the dob rules above find the pair, and a family at one address is mostly non-matches.
     BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True,
@@ -85,34 +86,30 @@ def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tup
         cap = settings.max_block_weak if rule.weak else settings.max_block
         key = f"unnest({rule.key})" if rule.explode else rule.key
         side = rule.one_side or "TRUE"
-        pair = f"""AND EXISTS (SELECT 1 FROM _lk_sig l, _lk_sig r WHERE l.sid = p.sid_l AND r.sid = p.sid_r
-                                AND {rule.pair})""" if rule.pair else ""
+        cols = "".join(f", {c}" for c in rule.pair_cols)
         con.execute(f"""
             INSERT INTO _lk_cand_all
             WITH k AS (
-                SELECT sid, pc, key, side FROM (SELECT sid, pc, {key} AS key, ({side}) AS side FROM _lk_sig)
+                SELECT * FROM (SELECT sid, pc, {key} AS key, ({side}) AS side{cols} FROM _lk_sig)
                 WHERE key IS NOT NULL
             ), ok AS (
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
             ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),
-            ks AS (SELECT * FROM kk WHERE side),
-            p AS (
-                SELECT least(l.sid, r.sid) AS sid_l, greatest(l.sid, r.sid) AS sid_r
-                FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
-                WHERE NOT r.side OR l.sid < r.sid
-            )
-            SELECT p.sid_l, p.sid_r, {i} FROM p WHERE TRUE {pair}
+            ks AS (SELECT * FROM kk WHERE side)
+            SELECT least(l.sid, r.sid), greatest(l.sid, r.sid), {i}
+            FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
+            WHERE (NOT r.side OR l.sid < r.sid) AND {rule.pair or "TRUE"}
         """)
     possible = f"{_DOB_COMPATIBLE} AND {_OLD_ENOUGH} AND {_SAME_IDS}" if drop_impossible else "TRUE"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_cand AS
-        SELECT c.sid_l, c.sid_r, min(c.rule) AS rule, bool_and({possible}) AS possible FROM _lk_cand_all c
-        JOIN _lk_sig l ON l.sid = c.sid_l JOIN _lk_sig r ON r.sid = c.sid_r
-        GROUP BY c.sid_l, c.sid_r;
+        CREATE OR REPLACE TEMP TABLE _lk_cand1 AS
+        WITH c AS (SELECT sid_l, sid_r, min(rule) AS rule FROM _lk_cand_all GROUP BY ALL)
+        SELECT c.*, {possible} AS possible FROM c JOIN _lk_sig l ON l.sid = c.sid_l JOIN _lk_sig r ON r.sid = c.sid_r;
         DROP TABLE _lk_cand_all;
+        CREATE OR REPLACE TEMP TABLE _lk_cand AS SELECT sid_l, sid_r, rule FROM _lk_cand1 WHERE possible;
     """)
-    n_all, n_impossible = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand").fetchall()[0]
-    con.execute("DELETE FROM _lk_cand WHERE NOT possible; ALTER TABLE _lk_cand DROP COLUMN possible")
+    n_all, n_impossible = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand1").fetchall()[0]
+    con.execute("DROP TABLE _lk_cand1")
     return n_all - n_impossible, n_impossible
 
 
