@@ -12,6 +12,9 @@ conflicting member stops it. Analyst acceptances merge first, unconditionally.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -154,3 +157,17 @@ def greedy_cluster(
             continue
         uf.union(ra, rb)
     return {k: uf.find(k) for k in uf.parent}, refused
+
+
+def release_memory() -> None:
+    """Hand the clustering's freed Python objects back to the operating system.
+
+    Half a million cluster records are freed at once, but the C allocator keeps the pages, and
+    DuckDB's later work would stack on top of them (the link must fit a laptop's memory)."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            pass

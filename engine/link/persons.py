@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
 from engine.link.blocking import block
-from engine.link.clustering import Cluster, greedy_cluster
+from engine.link.clustering import Cluster, greedy_cluster, release_memory
 from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
 from engine.link.em import gamma_table, train
 from engine.link.features import build_mentions, build_signatures
@@ -26,7 +27,7 @@ class PersonResult:
     n_signatures: int
     n_candidates: int
     n_clusters: int
-    refused: list[tuple[int, int, float, str]] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)  # merges the constraints refused, by reason
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -151,9 +152,12 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
             clusters[a].reject_tags.add((i, 0))
             clusters[b].reject_tags.add((i, 1))
     edges = con.execute("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b").fetchall()
-    roots, refused = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
+    roots, refused_edges = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
+    refused = dict(Counter(why for *_, why in refused_edges))
     root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                            schema={"pc": pl.Int64, "cluster": pl.Int64})
+    del clusters, edges, refused_edges, roots
+    release_memory()
     con.register("_lk_root_df", root_df)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_cluster AS
