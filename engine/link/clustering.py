@@ -16,7 +16,7 @@ import ctypes
 import ctypes.util
 import gc
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import AbstractSet, Iterable
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -25,17 +25,17 @@ STRICT_IDS = ("nhs", "upn", "pnc", "police", "probation")
 
 @dataclass(slots=True)
 class Cluster:
-    """What a cluster knows about its person, as sets (merged on union)."""
+    """What a cluster knows about its person, as sets (merged on union; rebound, never changed in place)."""
 
     ids: dict[str, set[str]] = field(default_factory=dict)
-    dobs: set[str] = field(default_factory=set)  # 'YYYYMMDD'
-    forenames: set[str] = field(default_factory=set)
-    canon: set[str] = field(default_factory=set)
-    middles: set[str] = field(default_factory=set)
-    surnames: set[str] = field(default_factory=set)
-    suffixes: set[str] = field(default_factory=set)
+    dobs: AbstractSet[str] = field(default_factory=set)  # 'YYYYMMDD'
+    forenames: AbstractSet[str] = field(default_factory=set)
+    canon: AbstractSet[str] = field(default_factory=set)
+    middles: AbstractSet[str] = field(default_factory=set)
+    surnames: AbstractSet[str] = field(default_factory=set)
+    suffixes: AbstractSet[str] = field(default_factory=set)
     max_birth_year: int | None = None
-    reject_tags: set[tuple[int, int]] = field(default_factory=set)
+    reject_tags: AbstractSet[tuple[int, int]] = field(default_factory=set)
 
     def absorb(self, o: "Cluster") -> None:
         """Union `o` into this cluster."""

@@ -229,20 +229,19 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(SIG_COLS)
     anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_mh AS SELECT mention_id, hash({cols}) AS h FROM _lk_m;
         CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_sig AS
         WITH s AS (
-            SELECT h.h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n, bool_or(m.has_id) AS from_ids,
-                   min(m.max_birth_year) AS max_birth_year,
+            SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
+                   bool_or(m.has_id) AS from_ids, min(m.max_birth_year) AS max_birth_year,
                    coalesce(list(DISTINCT m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
                    coalesce(list(DISTINCT m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
-                   coalesce(list(DISTINCT m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets,
-                   coalesce(list(DISTINCT left(m.postcode, length(m.postcode) - 2)) FILTER (WHERE m.postcode IS NOT NULL), []) AS sectors,
-                   coalesce(list(DISTINCT split_part(m.postcode, ' ', 1)) FILTER (WHERE m.postcode IS NOT NULL), []) AS districts
-            FROM _lk_m m JOIN _lk_mh h USING (mention_id) GROUP BY h.h
+                   coalesce(list(DISTINCT m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets
+            FROM _lk_m m GROUP BY 1
         )
         SELECT row_number() OVER (ORDER BY rep_mention) AS sid, s.*,
+               list_distinct(list_transform(s.pcs, lambda x: left(x, length(x) - 2))) AS sectors,
+               list_distinct(list_transform(s.pcs, lambda x: split_part(x, ' ', 1))) AS districts,
                CASE WHEN s.sn IS NOT NULL THEN list_filter(string_split(replace(s.sn, '-', ' '), ' '), lambda x: length(x) > 1) END AS sn_parts,
                list_filter(string_split(coalesce(s.mid, ''), ' '), lambda x: x <> '') AS mids,
                left(s.fn, 1) AS fi,
@@ -256,6 +255,5 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
         LEFT JOIN _lk_nickl k2 ON k2.name = s.pref;
         CREATE OR REPLACE TEMP TABLE _lk_msig AS
-        SELECT h.mention_id, s.sid FROM _lk_mh h JOIN _lk_sig s USING (h);
-        DROP TABLE _lk_mh;
+        SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)});
     """)
