@@ -41,15 +41,26 @@ class Cluster:
         """Union `o` into this cluster."""
         for k, v in o.ids.items():
             self.ids.setdefault(k, set()).update(v)
-        self.dobs |= o.dobs
-        self.forenames |= o.forenames
-        self.canon |= o.canon
-        self.middles |= o.middles
-        self.surnames |= o.surnames
-        self.suffixes |= o.suffixes
+        self.dobs = _union(self.dobs, o.dobs)
+        self.forenames = _union(self.forenames, o.forenames)
+        self.canon = _union(self.canon, o.canon)
+        self.middles = _union(self.middles, o.middles)
+        self.surnames = _union(self.surnames, o.surnames)
+        self.suffixes = _union(self.suffixes, o.suffixes)
         if o.max_birth_year is not None:
             self.max_birth_year = o.max_birth_year if self.max_birth_year is None else min(self.max_birth_year, o.max_birth_year)
-        self.reject_tags |= o.reject_tags
+        self.reject_tags = _union(self.reject_tags, o.reject_tags)
+
+
+def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
+    """`mine` with `other` added: a growing cluster's own set changes in place (a frozenset, maybe shared,
+    is copied once first), so absorbing many small clusters stays linear."""
+    if not other:
+        return mine
+    if type(mine) is frozenset:
+        return set(mine) | other
+    mine |= other  # type: ignore[operator]
+    return mine
 
 
 def dob_compatible(a: str, b: str) -> bool:
