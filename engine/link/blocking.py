@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from engine.link.comparisons import pair_columns, possible_sql
 from engine.link.settings import BlockingSettings
 
 
@@ -31,7 +32,6 @@ class BlockingRule:
     explode: bool = False
     one_side: str | None = None
     pair: str | None = None  # SQL over the pair (aliases l, r): what the rule is there to find
-    pair_cols: tuple[str, ...] = ()  # the `_lk_sig` columns `pair` reads
 
 
 _SN, _FI, _FN = "sn IS NOT NULL", "fi IS NOT NULL", "fn IS NOT NULL"
@@ -46,7 +46,7 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("surname+initial+month+day", f"CASE WHEN {_SN} AND {_FI} THEN sn || '|' || fi || '|' || dob_m || '|' || dob_d END", weak=True),
     BlockingRule("day-month any order+year",
                  "CASE WHEN dob IS NOT NULL THEN dob_y || '|' || least(dob_d, dob_m) || '|' || greatest(dob_d, dob_m) || '|' || coalesce(left(sn, 1), '') END",
-                 pair="l.dob <> r.dob", pair_cols=("dob",)),
+                 pair="l.dob <> r.dob"),
     # Same place: for a signature without a dob (carers, tenants, relatives); when both sides have
     # one, the dob rules above find the pair, and a family at one address is mostly non-matches.
     BlockingRule("place+initial", f"CASE WHEN {_FI} THEN list_transform(places, lambda x: x || '|' || fi) END", explode=True,
@@ -63,30 +63,20 @@ RULES: tuple[BlockingRule, ...] = (
 )
 
 
-# Pairs the clustering could never merge, whatever their score: dates of birth that are neither
-# equal, nor day-month swapped, nor one digit apart; a parent role born too late; two different
-# strict ids (signatures carry their pre-cluster's id sets). Scoring them is wasted work.
-_DOB_COMPATIBLE = ("(l.dob IS NULL OR r.dob IS NULL OR l.dob = r.dob"
-                   " OR (l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d)"
-                   " OR damerau_levenshtein(l.dob_s, r.dob_s) <= 1)")
-_OLD_ENOUGH = ("NOT coalesce((l.dob IS NULL AND r.dob_y > l.max_birth_year)"
-               " OR (r.dob IS NULL AND l.dob_y > r.max_birth_year), FALSE)")
-_SAME_IDS = " AND ".join(f"(len(l.{c}) = 0 OR len(r.{c}) = 0 OR list_has_any(l.{c}, r.{c}))"
-                         for c in ("nhs_set", "upn_set", "pnc_set", "police_set", "probation_set"))
-
-
 def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tuple[BlockingRule, ...] = RULES,
           drop_impossible: bool = True) -> tuple[int, int]:
     """Create `_lk_cand(sid_l, sid_r, rule)` (sid_l < sid_r, first rule that found the pair); returns
     (its size, how many blocked pairs were left out as impossible).
 
-    With `drop_impossible` (the clustering enforces dates of birth), pairs it could never merge are left out."""
+    With `drop_impossible` (the clustering enforces dates of birth), pairs it could never merge are left
+    out: incompatible dates of birth, a parent role born too late, two different strict ids
+    (signatures carry their pre-cluster's id sets). Scoring them would be wasted work."""
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_cand_all (sid_l BIGINT, sid_r BIGINT, rule INTEGER)")
     for i, rule in enumerate(rules):
         cap = settings.max_block_weak if rule.weak else settings.max_block
         key = f"unnest({rule.key})" if rule.explode else rule.key
         side = rule.one_side or "TRUE"
-        cols = "".join(f", {c}" for c in rule.pair_cols)
+        cols = "".join(f", {c}" for c in pair_columns(rule.pair or ""))
         con.execute(f"""
             INSERT INTO _lk_cand_all
             WITH k AS (
@@ -100,7 +90,7 @@ def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tup
             FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
             WHERE (NOT r.side OR l.sid < r.sid) AND {rule.pair or "TRUE"}
         """)
-    possible = f"{_DOB_COMPATIBLE} AND {_OLD_ENOUGH} AND {_SAME_IDS}" if drop_impossible else "TRUE"
+    possible = possible_sql() if drop_impossible else "TRUE"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_cand1 AS
         WITH c AS (SELECT sid_l, sid_r, min(rule) AS rule FROM _lk_cand_all GROUP BY ALL)

@@ -25,7 +25,7 @@ STRICT_IDS = ("nhs", "upn", "pnc", "police", "probation")
 
 @dataclass(slots=True)
 class Cluster:
-    """What a cluster knows about its person, as sets (merged on union; rebound, never changed in place)."""
+    """What a cluster knows about its person, as sets (merged on union; a frozenset is copied before it changes)."""
 
     ids: dict[str, set[str]] = field(default_factory=dict)
     dobs: AbstractSet[str] = field(default_factory=set)  # 'YYYYMMDD'

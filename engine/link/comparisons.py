@@ -56,12 +56,20 @@ class Comparison:
     def tail_columns(self) -> list[str]:
         """Columns the tail levels read (each a function of `lookup_key`)."""
         assert self.lookup_from is not None
-        cols = re.findall(r"\b[lr]\.(\w+)", " ".join(lv.sql for lv in self.levels[self.lookup_from:]))
-        return sorted(set(cols))
+        return pair_columns(" ".join(lv.sql for lv in self.levels[self.lookup_from:]))
+
+    def level_of(self, label: str) -> int:
+        """Index of the level called `label`."""
+        return next(i for i, lv in enumerate(self.levels) if lv.label == label)
 
     def null_levels(self) -> list[int]:
         """Indices of the no-evidence levels."""
         return [i for i, lv in enumerate(self.levels) if lv.null]
+
+
+def pair_columns(sql: str) -> list[str]:
+    """The signature columns a pair condition reads (`l.<col>` / `r.<col>`)."""
+    return sorted(set(re.findall(r"\b[lr]\.(\w+)", sql)))
 
 
 def _either_null(col: str) -> str:
@@ -167,6 +175,31 @@ FIXED_M: dict[tuple[str, int], float] = {
     ("dob", 0): 0.0005,
 }
 FIXED_U: dict[tuple[str, int], float] = {("dob", 0): 0.2}
+
+
+# Levels at which the clustering never merges two signatures (with dates of birth enforced): a pair
+# there is not scored, and an edge whose pre-clusters sit there is not handed to the clustering.
+IMPOSSIBLE: dict[str, tuple[str, ...]] = {
+    "dob": ("too young for the role", "same year", "different"),
+    **{c.name: (c.levels[2].label,) for c in (NHS, UPN, PNC, POLICE, PROBATION)},
+}
+
+
+def comparison(name: str) -> Comparison:
+    """The comparison called `name`."""
+    return next(c for c in COMPARISONS if c.name == name)
+
+
+def impossible_levels(name: str) -> list[int]:
+    """Indices of the IMPOSSIBLE levels of comparison `name`."""
+    c = comparison(name)
+    return [c.level_of(label) for label in IMPOSSIBLE[name]]
+
+
+def possible_sql() -> str:
+    """SQL over a signature pair (aliases l, r): true unless some comparison is at an impossible level."""
+    return " AND ".join(f"({comparison(n).case_sql()}) NOT IN ({', '.join(map(str, impossible_levels(n)))})"
+                        for n in IMPOSSIBLE)
 
 
 def gamma_select_sql() -> str:

@@ -85,6 +85,7 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_m0 AS
         SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
+               (r.nhs IS NOT NULL OR r.upn IS NOT NULL OR r.pnc IS NOT NULL OR r.local_id IS NOT NULL) AS has_id,
                coalesce(w1.fixed, r.fn0) AS fn,
                coalesce(w2.fixed, r.sn0) AS sn,
                nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref,
@@ -133,8 +134,7 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None
     _identity_groups(con, "_lk_pc_df", keep_apart)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lk_m AS
-        SELECT m.*, p.pc,
-               (m.nhs IS NOT NULL OR m.upn IS NOT NULL OR m.pnc IS NOT NULL OR m.local_id IS NOT NULL) AS has_id
+        SELECT m.*, p.pc
         FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id);
         CREATE OR REPLACE TEMP TABLE _lk_pc AS
         SELECT pc,
@@ -170,8 +170,7 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pc1 AS
         WITH m AS (
-            SELECT m.mention_id, p.pc AS pc0,
-                   (m.nhs IS NOT NULL OR m.upn IS NOT NULL OR m.pnc IS NOT NULL OR m.local_id IS NOT NULL) AS has_id,
+            SELECT m.mention_id, p.pc AS pc0, m.has_id,
                    CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
                         THEN 'D|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || CAST(m.dob AS VARCHAR)
                         WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.place_id IS NOT NULL

@@ -9,7 +9,8 @@ import duckdb
 import polars as pl
 
 from engine.link.blocking import block
-from engine.link.clustering import Cluster, greedy_cluster, release_memory
+from engine.link.clustering import STRICT_IDS, Cluster, greedy_cluster, release_memory
+from engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
 from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
 from engine.link.em import gamma_table, train
 from engine.link.features import build_mentions, build_signatures
@@ -29,9 +30,6 @@ class PersonResult:
     n_clusters: int
     refused: dict[str, int] = field(default_factory=dict)  # merges the constraints refused, by reason
     timings: dict[str, float] = field(default_factory=dict)
-
-
-_STRICT_ID_LEVELS = ("nhs_number", "upn", "pnc", "police_id", "probation_id")
 
 
 _SEP = "\x1f"  # joins set members for transfer: text crosses into Python far faster than lists
@@ -61,8 +59,8 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
     """).fetchall()
 
     # Column by column, with one shared empty set: half a million records are built here, and
-    # per-record Python calls were most of the clustering's time. Sets are only ever rebound
-    # (`a |= b` on a frozenset makes a new one), never changed in place, so sharing is safe.
+    # per-record Python calls were most of the clustering's time. A cluster copies a frozenset
+    # before its first change (clustering._union), so sharing is safe.
     if not rows:
         return {}
     cols = list(zip(*rows))
@@ -72,7 +70,7 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
         return [frozenset(x.split(_SEP)) if x else empty for x in col]
 
     ids: list[dict[str, set[str]]] = [{} for _ in cols[0]]
-    for key, col in zip(("nhs", "upn", "pnc", "police", "probation"), cols[1:6]):
+    for key, col in zip(STRICT_IDS, cols[1:6]):
         for d, v in zip(ids, col):
             if v:
                 d[key] = set(v.split(_SEP))
@@ -83,18 +81,28 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
 
 def _plausible_edges(cs: ClusterSettings) -> str:
     """SQL over `_lk_pcedge` keeping the edges at or above the link weight whose two pre-clusters could
-    be one person. The best pair's id levels are the pre-clusters' own (signatures carry their
-    pre-cluster's id sets), and so are its dob and forename levels when each side writes one dob
-    or one name: such an edge would only be refused by the clustering, so it is not handed to it."""
-    ids = " AND ".join(f"s.g_{c} <> 2" for c in _STRICT_ID_LEVELS)
-    dob = "NOT (s.g_dob IN (5, 6) AND a.n_dob = 1 AND b.n_dob = 1)" if cs.enforce_dob else "TRUE"
-    names = ("NOT (s.g_forename = 8 AND a.n_fn = 1 AND b.n_fn = 1 AND a.n_pref + b.n_pref + a.n_mid + b.n_mid = 0"
-             " AND a.n_sn <= 1 AND b.n_sn <= 1)") if cs.enforce_twins else "TRUE"
+    be one person. The best pair's id and too-young levels are the pre-clusters' own (signatures
+    carry their pre-cluster's id sets and youngest parent age), and so are its dob and forename
+    levels when each side writes one dob or one name: such an edge would only be refused by the
+    clustering, so it is not handed to it."""
+    def at(name: str, levels: list[int]) -> str:
+        return f"s.g_{name} IN ({', '.join(map(str, levels))})"
+
+    dob = comparison("dob")
+    too_young = dob.level_of("too young for the role")
+    conds = [f"NOT {at(n, impossible_levels(n))}" for n in IMPOSSIBLE if n != "dob"]
+    conds.append(f"s.g_dob <> {too_young}")
+    if cs.enforce_dob:
+        other = [i for i in impossible_levels("dob") if i != too_young]
+        conds.append(f"NOT ({at('dob', other)} AND a.n_dob = 1 AND b.n_dob = 1)")
+    if cs.enforce_twins:
+        conds.append(f"NOT (s.g_forename = {comparison('forename').level_of('different')} AND a.n_fn = 1 AND b.n_fn = 1"
+                     " AND a.n_pref + b.n_pref + a.n_mid + b.n_mid = 0 AND a.n_sn <= 1 AND b.n_sn <= 1)")
     return f"""
         SELECT e.pc_a, e.pc_b, e.w FROM _lk_pcedge e
         JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
         JOIN _lk_pc a ON a.pc = e.pc_a JOIN _lk_pc b ON b.pc = e.pc_b
-        WHERE e.w >= {cs.link_weight!r} AND {ids} AND s.g_dob <> 0 AND {dob} AND {names}
+        WHERE e.w >= {cs.link_weight!r} AND {" AND ".join(conds)}
     """
 
 
