@@ -13,7 +13,7 @@ Modules, one job each:
   scoring       match weight / probability with term-frequency adjustment
   clustering    greedy merging with cluster-level constraints
   persons       the person pipeline over temp tables
-  stable_ids    P/A ids kept across runs, merges and splits reported
+  stable_ids    P/A ids kept across runs, merges and splits reported (planned, then recorded)
   review        clerical review queue and decisions
   explain       match-weight waterfall of any two mentions
   link_files    dedupe/link arbitrary CSV person lists

@@ -14,7 +14,7 @@ from engine.link.persons import link_persons
 from engine.link.places import place_keys
 from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
 from engine.link.settings import LinkSettings
-from engine.link.stable_ids import IdChanges, stable_ids
+from engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
 from engine.link.tables import ensure_link_tables
 
 
@@ -34,8 +34,16 @@ class LinkReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, int, IdChanges]:
-    """Place linkage: address_mentions.address_id, the places table and temp `_lk_addr`."""
+@dataclass
+class _PlaceResult:
+    n_mentions: int
+    n_places: int
+    ids: IdPlan
+
+
+def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> _PlaceResult:
+    """Place linkage into temp tables: `_lk_addr` (what person linkage uses) and `_lk_keyed` (per address
+    mention: its place id and parsed parts); nothing is written to the store here."""
     addr = con.sql("""SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building,
                              street, town, postcode, uprn FROM address_mentions""").pl()
     keys = place_keys(addr, settings.street_max_edits)
@@ -43,46 +51,54 @@ def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: 
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
     keyed = keyed.join(cl, on="place_key").with_columns(
         (pl.col("source_file") + ":" + pl.col("source_row").cast(pl.String) + ":" + pl.col("field")).alias("mention_key"))
-    ids, changes = stable_ids(con, "place", "A", keyed.select("mention_key", "cluster"), run_id)
-    keyed = keyed.join(ids.select("mention_key", "id"), on="mention_key")
+    plan = plan_ids(con, "place", "A", keyed.select("mention_key", "cluster"))
+    keyed = keyed.join(plan.ids.select("mention_key", "id"), on="mention_key")
     con.register("_lk_keyed_df", keyed)
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_keyed AS
+        SELECT address_mention_id, id, flat, number, street, town, postcode, uprn FROM _lk_keyed_df;
         CREATE OR REPLACE TEMP TABLE _lk_addr AS
         SELECT address_mention_id, id AS place_id, postcode, town || '|' || street AS street_key FROM _lk_keyed_df;
-        UPDATE address_mentions SET address_id = k.id FROM _lk_keyed_df k
+    """)
+    con.unregister("_lk_keyed_df")
+    return _PlaceResult(addr.height, keyed["id"].n_unique(), plan)
+
+
+def _write_places(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> None:
+    record_ids(con, plan, run_id)
+    con.execute("""
+        UPDATE address_mentions SET address_id = k.id FROM _lk_keyed k
         WHERE k.address_mention_id = address_mentions.address_mention_id;
         DELETE FROM places;
         INSERT INTO places
         SELECT id, mode(flat), mode(number), mode(street), mode(town), mode(postcode), mode(uprn), count(*)
-        FROM _lk_keyed_df GROUP BY id;
+        FROM _lk_keyed GROUP BY id;
     """)
-    con.unregister("_lk_keyed_df")
-    return addr.height, keyed["id"].n_unique(), changes
 
 
-def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettings, run_id: int) -> tuple[int, IdChanges, int]:
+def _person_ids(con: duckdb.DuckDBPyConnection) -> IdPlan:
+    """Stable person ids for the clusters in `_lk_cluster`, as temp `_lk_pid(mention_id, id)`."""
     cur = con.sql(f"""
         SELECT {MENTION_KEY_SQL} AS mention_key, c.cluster FROM _lk_cluster c JOIN _lk_m m USING (mention_id)
     """).pl()
-    ids, changes = stable_ids(con, "person", "P", cur, run_id)
-    con.register("_lk_pid_df", ids.select("mention_key", "id"))
+    plan = plan_ids(con, "person", "P", cur)
+    con.register("_lk_pid_df", plan.ids.select("mention_key", "id"))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pid AS
         SELECT m.mention_id, d.id FROM _lk_m m JOIN _lk_pid_df d ON d.mention_key = ({MENTION_KEY_SQL});
-        UPDATE person_mentions SET person_id = p.id FROM _lk_pid p WHERE p.mention_id = person_mentions.mention_id;
-        DELETE FROM persons;
-        INSERT INTO persons
-        SELECT p.id, mode(m.fn), mode(m.sn), mode(m.dob), mode(m.sex), count(*), list_sort(list(DISTINCT m.agency))
-        FROM _lk_pid p JOIN _lk_m m USING (mention_id) GROUP BY p.id;
     """)
     con.unregister("_lk_pid_df")
-    n_persons = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+    return plan
+
+
+def _link_evidence(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> None:
+    """Temp `_lk_pairs_out`: the scored pairs kept as evidence (`band`: borderline, for review)."""
     cw = settings.cluster
     names = rule_names()
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
-    # The links kept as evidence: for every pre-cluster of a person, the strongest scored pair tying it
-    # to the rest of that person (so every mention's link into its person is explained), plus the
-    # strongest borderline pair of every two persons, for the review queue.
+    # For every pre-cluster of a person, the strongest scored pair tying it to the rest of that
+    # person (so every mention's link into its person is explained), plus the strongest
+    # borderline pair of every two persons, for the review queue.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pcl AS SELECT DISTINCT m.pc, c.cluster FROM _lk_m m JOIN _lk_cluster c USING (mention_id);
         CREATE OR REPLACE TEMP TABLE _lk_keep AS
@@ -117,17 +133,30 @@ def _persist_person_outputs(con: duckdb.DuckDBPyConnection, settings: LinkSettin
                pat.comparisons, {rule_case} AS blocking_rule, s.band
         FROM s JOIN pat USING ({", ".join(gw)})
         JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r;
+    """)
+
+
+def _write_persons(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> tuple[int, int]:
+    """Person ids, persons, link pairs and review queue into the store; returns (persons, pending reviews)."""
+    record_ids(con, plan, run_id)
+    con.execute("""
+        UPDATE person_mentions SET person_id = p.id FROM _lk_pid p WHERE p.mention_id = person_mentions.mention_id;
+        DELETE FROM persons;
+        INSERT INTO persons
+        SELECT p.id, mode(m.fn), mode(m.sn), mode(m.dob), mode(m.sex), count(*), list_sort(list(DISTINCT m.agency))
+        FROM _lk_pid p JOIN _lk_m m USING (mention_id) GROUP BY p.id;
         DELETE FROM link_pairs;
         INSERT INTO link_pairs SELECT * EXCLUDE (band) FROM _lk_pairs_out;
     """)
+    n_persons = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
     band = con.sql("""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
                       WHERE band ORDER BY match_weight DESC, mention_id_l, mention_id_r""").pl()
     queue_pairs(con, band, run_id)
     pending = con.execute("SELECT count(*) FROM link_review WHERE status = 'pending'").fetchall()[0][0]
-    return n_persons, changes, pending
+    return n_persons, pending
 
 
-def _persist_model_tables(con: duckdb.DuckDBPyConnection) -> None:
+def _write_model_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Keep the signature and frequency tables so `explain` can rescore any pair later."""
     con.execute("""
         CREATE OR REPLACE TABLE link_sig AS SELECT * FROM _lk_sig;
@@ -138,7 +167,11 @@ def _persist_model_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None) -> LinkReport:
-    """Link places and persons in the store; every mention gets a person_id / address_id."""
+    """Link places and persons in the store; every mention gets a person_id / address_id.
+
+    The work happens in temp tables; the store changes only in one transaction at the end, so a
+    failed run leaves it as it was. (Inside a transaction DuckDB keeps every replaced temp table
+    until commit, which doubled the time and memory of a large run.)"""
     settings = settings or LinkSettings()
     if settings.threads:
         con.execute(f"SET threads = {int(settings.threads)}")
@@ -147,29 +180,32 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     con.execute(f"SET memory_limit = '{settings.duckdb_memory}'")
     ensure_link_tables(con)
     t0 = time.perf_counter()
-    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]
     timings: dict[str, float] = {}
+    places = link_places(con, settings)
+    timings["places"] = time.perf_counter() - t0
+    res = link_persons(con, settings, decisions=decisions(con))
+    timings.update(res.timings)
+    t1 = time.perf_counter()
+    person_plan = _person_ids(con)
+    _link_evidence(con, settings)
     con.execute("BEGIN TRANSACTION")
     try:
-        n_addr, n_places, place_changes = link_places(con, settings, run_id)
-        timings["places"] = time.perf_counter() - t0
-        res = link_persons(con, settings, decisions=decisions(con))
-        timings.update(res.timings)
-        t1 = time.perf_counter()
-        n_persons, person_changes, pending = _persist_person_outputs(con, settings, run_id)
-        _persist_model_tables(con)
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]
+        _write_places(con, places.ids, run_id)
+        n_persons, pending = _write_persons(con, person_plan, run_id)
+        _write_model_tables(con)
         timings["persist"] = time.perf_counter() - t1
         con.execute(
             "INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, datetime.now(), time.perf_counter() - t0, res.n_mentions, n_persons, n_addr, n_places,
-             res.n_candidates, pending, settings.to_json(), res.model.model_dump_json()],
+            [run_id, datetime.now(), time.perf_counter() - t0, res.n_mentions, n_persons, places.n_mentions,
+             places.n_places, res.n_candidates, pending, settings.to_json(), res.model.model_dump_json()],
         )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return LinkReport(run_id, res.n_mentions, n_persons, n_addr, n_places, res.n_candidates, pending,
-                      person_changes, place_changes, timings)
+    return LinkReport(run_id, res.n_mentions, n_persons, places.n_mentions, places.n_places, res.n_candidates, pending,
+                      person_plan.changes, places.ids.changes, timings)
 
 
 def latest_model_json(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:

@@ -60,27 +60,41 @@ def assign_ids(current: pl.DataFrame, previous: pl.DataFrame, prefix: str, last_
     return out, IdChanges(merges=merges, splits=splits, new_ids=fresh.height), new_last
 
 
-def stable_ids(con: duckdb.DuckDBPyConnection, kind: str, prefix: str, current: pl.DataFrame, run_id: int) -> tuple[pl.DataFrame, IdChanges]:
-    """Assign stable ids for `kind` ('person'|'place') from the store's id map, then update the map,
-    the id sequence and link_id_changes. Returns ((mention_key, cluster, id), changes)."""
+@dataclass
+class IdPlan:
+    """Ids assigned to one kind's clusters, not yet written to the store (see `record_ids`)."""
+
+    kind: str
+    ids: pl.DataFrame  # mention_key, cluster, id
+    changes: IdChanges
+    last_value: int
+
+
+def plan_ids(con: duckdb.DuckDBPyConnection, kind: str, prefix: str, current: pl.DataFrame) -> IdPlan:
+    """Assign stable ids for `kind` ('person'|'place') from the store's id map; reads only."""
     prev = con.sql(f"SELECT mention_key, id FROM link_id_map WHERE kind = '{kind}'").pl()
     if prev.is_empty():
         prev = pl.DataFrame(schema={"mention_key": pl.String, "id": pl.String})
     row = con.execute("SELECT last_value FROM link_id_seq WHERE kind = ?", [kind]).fetchall()
     last = row[0][0] if row else 0
     out, changes, new_last = assign_ids(current, prev, prefix, last)
-    con.execute("INSERT OR REPLACE INTO link_id_seq VALUES (?, ?)", [kind, new_last])
-    con.register("_lk_ids_df", out.select("mention_key", "id"))
+    return IdPlan(kind, out, changes, new_last)
+
+
+def record_ids(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> None:
+    """Write a plan to the id map, the id sequence and link_id_changes (inside the caller's transaction)."""
+    kind = plan.kind
+    con.execute("INSERT OR REPLACE INTO link_id_seq VALUES (?, ?)", [kind, plan.last_value])
+    con.register("_lk_ids_df", plan.ids.select("mention_key", "id"))
     # Delete then insert: an upsert of a million keys through the primary-key index is slower.
     con.execute(f"""
         DELETE FROM link_id_map WHERE kind = '{kind}' AND mention_key IN (SELECT mention_key FROM _lk_ids_df);
         INSERT INTO link_id_map SELECT '{kind}', mention_key, id, {int(run_id)} FROM _lk_ids_df;
     """)
     con.unregister("_lk_ids_df")
-    for change, frame in (("merge", changes.merges), ("split", changes.splits)):
+    for change, frame in (("merge", plan.changes.merges), ("split", plan.changes.splits)):
         if frame.height:
             con.register("_lk_chg_df", frame)
             con.execute(f"""INSERT INTO link_id_changes
                 SELECT {int(run_id)}, '{kind}', '{change}', kept_id, other_ids, n_mentions FROM _lk_chg_df""")
             con.unregister("_lk_chg_df")
-    return out, changes

@@ -136,3 +136,29 @@ def test_link_files_dedupe_and_link(tmp_path: Path):
     assert dd.filter(pl.col("same_person")).select("id_l", "id_r").rows() == [("1", "2")]
     lk = link_files([a, b], fm)
     assert set(lk.filter(pl.col("same_person")).select("id_l", "id_r").rows()) == {("1", "9"), ("2", "9")}
+
+
+def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
+    # The run works in temp tables and writes the store in one transaction at the end: a failure
+    # while writing persons must also undo the places already written in that transaction.
+    import engine.link.run as run_mod
+
+    s, m = linked_store
+    tables = ("address_mentions", "places", "person_mentions", "persons", "link_id_map", "link_runs", "link_pairs")
+    snap = {t: s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    s.add("HANNAH", "OKORO", "2001-02-03", address="77 Elm Road, Town3", file="late.csv")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(run_mod, "_write_persons", boom)
+    with pytest.raises(RuntimeError):
+        run_link(s.con)
+    monkeypatch.undo()
+    for t in tables:
+        rows = s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        if t in ("address_mentions", "person_mentions"):  # the late mention is there, unlinked
+            rows = [r for r in rows if "late.csv" not in r]
+        assert rows == snap[t], t
+    late = s.con.execute("SELECT person_id FROM person_mentions WHERE source_file = 'late.csv'").fetchall()
+    assert late == [(None,)]
