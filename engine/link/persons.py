@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from engine.link.blocking import block
-from engine.link.clustering import STRICT_IDS, Cluster, greedy_cluster, release_memory
+from engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, release_memory
 from engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
 from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
 from engine.link.em import gamma_table, train
@@ -17,6 +17,7 @@ from engine.link.features import build_mentions, build_signatures
 from engine.link.model import LinkModel
 from engine.link.scoring import build_tf_tables, score
 from engine.link.settings import ClusterSettings, LinkSettings
+from engine.link.tables import drop_temp
 
 
 @dataclass
@@ -110,7 +111,8 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
                  decisions: pl.DataFrame | None = None, model: LinkModel | None = None) -> PersonResult:
     """Link the mentions of `source` (person_mentions layout; `_lk_addr` must exist).
 
-    Leaves temp tables `_lk_scored` (scored signature pairs) and `_lk_cluster(mention_id, cluster)`.
+    Leaves temp tables `_lk_scored` (signature pairs weighing at least the review or link weight),
+    `_lk_pcedge` (pre-cluster pairs and their best pair) and `_lk_cluster(mention_id, cluster)`.
     `decisions` (mention_id_l, mention_id_r, decision 'accept'|'reject') override the model.
     A given `model` is used as is instead of training.
     """
@@ -135,17 +137,17 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     t["training"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_tf_tables(con)
-    score(con, model, "_lk_gam", "_lk_scored")
+    cs = settings.cluster
+    score(con, model, "_lk_gam", "_lk_scored", min_weight=min(cs.review_weight, cs.link_weight))
+    drop_temp(con, "_lk_gam")
     t["scoring"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cs = settings.cluster
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pcedge AS
         SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w,
                -- the best signature pair of each pre-cluster pair (max of a struct orders by weight first)
                max({{'w': s.match_weight, 'sid_l': s.sid_l, 'sid_r': s.sid_r}}) AS best
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
-        WHERE s.match_weight >= {min(cs.review_weight, cs.link_weight)!r}
         GROUP BY ALL;
         CREATE OR REPLACE TEMP TABLE _lk_plaus AS {_plausible_edges(cs)};
         CREATE OR REPLACE TEMP TABLE _lk_edgepcs AS
@@ -164,17 +166,19 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
                     [[int(x) for x in decisions["mention_id_l"].to_list() + decisions["mention_id_r"].to_list()]])
         accepted = [(a, b) for a, b, d in dec if d == "accept"]
         rejects = [(a, b) for a, b, d in dec if d == "reject"]
-    clusters = _clusters_for(con, "(SELECT DISTINCT pc FROM _lk_edgepcs)")
-    for i, (a, b) in enumerate(rejects):
-        if a in clusters and b in clusters:
-            clusters[a].reject_tags = clusters[a].reject_tags | {(i, 0)}
-            clusters[b].reject_tags = clusters[b].reject_tags | {(i, 1)}
-    edges = con.execute("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b").fetchall()
-    roots, refused_edges = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
-    refused = dict(Counter(why for *_, why in refused_edges))
-    root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
-                           schema={"pc": pl.Int64, "cluster": pl.Int64})
-    del clusters, edges, refused_edges, roots
+    with gc_paused():
+        clusters = _clusters_for(con, "(SELECT DISTINCT pc FROM _lk_edgepcs)")
+        for i, (a, b) in enumerate(rejects):
+            if a in clusters and b in clusters:
+                clusters[a].reject_tags = clusters[a].reject_tags | {(i, 0)}
+                clusters[b].reject_tags = clusters[b].reject_tags | {(i, 1)}
+        edges = con.execute("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b").fetchall()
+        drop_temp(con, "_lk_plaus", "_lk_edgepcs")
+        roots, refused_edges = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
+        refused = dict(Counter(why for *_, why in refused_edges))
+        root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
+                               schema={"pc": pl.Int64, "cluster": pl.Int64})
+        del clusters, edges, refused_edges, roots
     release_memory()
     con.register("_lk_root_df", root_df)
     con.execute("""

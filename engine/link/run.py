@@ -15,7 +15,7 @@ from engine.link.places import place_keys
 from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
 from engine.link.settings import LinkSettings
 from engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
-from engine.link.tables import ensure_link_tables
+from engine.link.tables import drop_link_temp, drop_temp, ensure_link_tables
 
 
 @dataclass
@@ -134,6 +134,7 @@ def _link_evidence(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> No
         FROM s JOIN pat USING ({", ".join(gw)})
         JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r;
     """)
+    drop_temp(con, "_lk_pcl", "_lk_keep")
 
 
 def _write_persons(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> tuple[int, int]:
@@ -179,6 +180,13 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     # Leave room for the Python side (clustering, ids) inside the 4 GB budget.
     con.execute(f"SET memory_limit = '{settings.duckdb_memory}'")
     ensure_link_tables(con)
+    try:
+        return _run(con, settings)
+    finally:
+        drop_link_temp(con)
+
+
+def _run(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkReport:
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     places = link_places(con, settings)
@@ -188,6 +196,7 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     t1 = time.perf_counter()
     person_plan = _person_ids(con)
     _link_evidence(con, settings)
+    drop_temp(con, "_lk_cluster", "_lk_pcedge", "_lk_scored")
     con.execute("BEGIN TRANSACTION")
     try:
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]

@@ -20,8 +20,9 @@ def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
         """)
 
 
-def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: str) -> None:
-    """Create `out`: rows of `gammas` plus `w_<comparison>` weights, `match_weight`, `match_probability`.
+def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: str, min_weight: float | None = None) -> None:
+    """Create `out`: rows of `gammas` plus `w_<comparison>` weights, `match_weight`, `match_probability`;
+    with `min_weight`, only the pairs weighing at least that (no later step looks at the others).
 
     The tf value of an exact name agreement is the value's frequency (both sides agree, so either side).
     """
@@ -43,5 +44,5 @@ def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: st
         )
         SELECT w.* , {prior} + {total} AS match_weight,
                1.0 / (1.0 + pow(2.0, -({prior} + {total}))) AS match_probability
-        FROM w
+        FROM w {"" if min_weight is None else f"WHERE {prior} + {total} >= {float(min_weight)!r}"}
     """)

@@ -68,6 +68,7 @@ class IdPlan:
     ids: pl.DataFrame  # mention_key, cluster, id
     changes: IdChanges
     last_value: int
+    to_write: pl.DataFrame  # mention_key, id, known: the keys whose id is new or changed (known: held one before)
 
 
 def plan_ids(con: duckdb.DuckDBPyConnection, kind: str, prefix: str, current: pl.DataFrame) -> IdPlan:
@@ -78,17 +79,21 @@ def plan_ids(con: duckdb.DuckDBPyConnection, kind: str, prefix: str, current: pl
     row = con.execute("SELECT last_value FROM link_id_seq WHERE kind = ?", [kind]).fetchall()
     last = row[0][0] if row else 0
     out, changes, new_last = assign_ids(current, prev, prefix, last)
-    return IdPlan(kind, out, changes, new_last)
+    to_write = (out.select("mention_key", "id").join(prev.rename({"id": "old"}), on="mention_key", how="left")
+                .filter(pl.col("old").is_null() | (pl.col("old") != pl.col("id")))
+                .select("mention_key", "id", pl.col("old").is_not_null().alias("known")))
+    return IdPlan(kind, out, changes, new_last, to_write)
 
 
 def record_ids(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> None:
     """Write a plan to the id map, the id sequence and link_id_changes (inside the caller's transaction)."""
     kind = plan.kind
     con.execute("INSERT OR REPLACE INTO link_id_seq VALUES (?, ?)", [kind, plan.last_value])
-    con.register("_lk_ids_df", plan.ids.select("mention_key", "id"))
+    # Only keys whose id is new or changed are written, so a map row's run is the run that gave its id.
     # Delete then insert: an upsert of a million keys through the primary-key index is slower.
+    con.register("_lk_ids_df", plan.to_write)
     con.execute(f"""
-        DELETE FROM link_id_map WHERE kind = '{kind}' AND mention_key IN (SELECT mention_key FROM _lk_ids_df);
+        DELETE FROM link_id_map WHERE kind = '{kind}' AND mention_key IN (SELECT mention_key FROM _lk_ids_df WHERE known);
         INSERT INTO link_id_map SELECT '{kind}', mention_key, id, {int(run_id)} FROM _lk_ids_df;
     """)
     con.unregister("_lk_ids_df")

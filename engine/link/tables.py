@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS link_runs (
     model JSON
 );
 -- Stable ids: every mention key ever linked and the id it holds (kind 'person' or 'place'); one row
--- per (kind, mention_key), kept by stable_ids (no index: bulk delete-and-insert is faster).
+-- per (kind, mention_key), kept by stable_ids; run_id is the run that gave the key its id (no index:
+-- bulk delete-and-insert is faster).
 CREATE TABLE IF NOT EXISTS link_id_map (
     kind VARCHAR NOT NULL,
     mention_key VARCHAR NOT NULL,
@@ -79,3 +80,15 @@ CREATE TABLE IF NOT EXISTS places (
 def ensure_link_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the linkage tables if missing."""
     con.execute(LINK_DDL)
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop temp work tables as soon as they are spent: DuckDB holds them in memory (or spills them)."""
+    for n in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.{n}")
+
+
+def drop_link_temp(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every temp work table of a link run (`_lk_*`)."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_lk\\_%' ESCAPE '\\'").fetchall()
+    drop_temp(con, *(r[0] for r in rows))

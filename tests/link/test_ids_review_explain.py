@@ -56,6 +56,11 @@ def test_ids_survive_rerun_with_extra_data(linked_store):
     assert s.person_of(extra) == before["x1"]
     assert s.person_of(new) not in set(before.values())
     assert s.place_of(m["x1"]) == places_before
+    # Only new or changed keys are written: an unchanged mention keeps the run that gave its id.
+    runs = dict(s.con.execute("""SELECT m.mention_id, k.run_id FROM link_id_map k JOIN person_mentions m
+                                 ON k.kind = 'person' AND k.mention_key = m.source_file || ':' || m.source_row || ':' || m.slot
+                                 WHERE m.mention_id IN (?, ?)""", [m["x1"], extra]).fetchall())
+    assert runs[m["x1"]] < runs[extra]
 
 
 def test_review_decisions_win(linked_store):

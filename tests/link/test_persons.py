@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.link.blocking import block
 from engine.link.run import run_link
+from engine.link.settings import LinkSettings
 from tests.link.conftest import StoreBuilder, background, nhs
 
 # One store holds every case (each in its own street) and is linked once: the cases share the
@@ -194,6 +196,7 @@ def test_looked_up_levels_equal_the_direct_comparison(world: StoreBuilder) -> No
     from engine.link.em import gamma_table
 
     con = world.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _lk_sig AS SELECT * FROM link_sig")  # the run's work tables are gone
     con.execute("""CREATE OR REPLACE TEMP TABLE _t_pairs AS
                    SELECT l.sid AS sid_l, r.sid AS sid_r FROM _lk_sig l, _lk_sig r
                    WHERE l.sid < r.sid AND (l.sid * 7 + r.sid) % 5 = 0""")
@@ -213,9 +216,11 @@ def test_pairs_the_clustering_could_never_merge_are_not_scored(world: StoreBuild
     # or a father-role mention born too late for the other's dob, can never be one person.
     v = CASES['impossible_pairs_are_not_scored']
     con = world.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _lk_sig AS SELECT * FROM link_sig")  # block again on the run's signatures
+    block(con, LinkSettings().blocking)
 
     def candidate(a: int, b: int) -> bool:
-        x, y = sorted(con.execute("SELECT sid FROM _lk_msig WHERE mention_id IN (?, ?)", [a, b]).fetchall())
+        x, y = sorted(con.execute("SELECT sid FROM link_msig WHERE mention_id IN (?, ?)", [a, b]).fetchall())
         return bool(con.execute("SELECT count(*) FROM _lk_cand WHERE sid_l = ? AND sid_r = ?", [x[0], y[0]]).fetchall()[0][0])
 
     assert not candidate(v['n1'], v['n2'])
