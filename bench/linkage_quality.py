@@ -60,6 +60,20 @@ def score_store(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[dict, dict,
     return pairwise_scores(pj, "true_id", "person_id"), pairwise_scores(aj, "true_id", "address_id"), pj
 
 
+def review_queue_scores(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[int, int]:
+    """(pending review pairs, how many of them are truly one person): the queue's worth to an analyst."""
+    tm, _ = load_truth(data)
+    keyed = tm.select((pl.col("source_file") + ":" + pl.col("source_row").cast(pl.String) + ":" + pl.col("slot")).alias("k"),
+                      "person_id")
+    con.register("_bench_truth", keyed)
+    n, true = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE l.person_id = r.person_id) FROM link_review q
+        JOIN _bench_truth l ON l.k = q.mention_key_l JOIN _bench_truth r ON r.k = q.mention_key_r
+        WHERE q.status = 'pending'""").fetchall()[0]
+    con.unregister("_bench_truth")
+    return n, true
+
+
 def print_errors(pj: pl.DataFrame, n: int) -> None:
     """The largest false merges and splits (for development)."""
     merges = pj.group_by("person_id").agg(pl.col("true_id").n_unique().alias("k"), pl.len()).filter(pl.col("k") > 1)
@@ -174,6 +188,8 @@ def main() -> None:
     for name, s in rows:
         print(f"{name:22} {s['precision']:9.4f} {s['recall']:9.4f} {s['f1']:9.4f} {s['n']:9d} "
               f"{s['true_clusters']:7d} {s['pred_clusters']:7d}")
+    n_review, n_true = review_queue_scores(con, args.data)
+    print(f"review queue: {n_review} pending pairs, {n_true} of them truly one person")
     if args.errors:
         print_errors(pj, args.errors)
     con.close()

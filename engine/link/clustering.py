@@ -98,11 +98,8 @@ def names_compatible(a: Cluster, b: Cluster) -> bool:
 _DIFFERENT = {k: f"different {k}" for k in STRICT_IDS}
 
 
-def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bool = True) -> str | None:
-    """Why `a` and `b` cannot be one person, or None when they can.
-
-    Called once per candidate merge (over a million at county scale): each test first looks for
-    the cheap reason it cannot apply (an empty side, a shared value)."""
+def hard_conflict(a: Cluster, b: Cluster) -> str | None:
+    """Why `a` and `b` are certainly two people (different strict ids, an analyst's rejection), or None."""
     if a.ids and b.ids:
         for k, x in a.ids.items():
             y = b.ids.get(k)
@@ -110,6 +107,17 @@ def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bo
                 return _DIFFERENT[k]
     if a.reject_tags and b.reject_tags and any((i, 1 - s) in b.reject_tags for i, s in a.reject_tags):
         return "rejected by analyst"
+    return None
+
+
+def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bool = True) -> str | None:
+    """Why `a` and `b` cannot be one person, or None when they can.
+
+    Called once per candidate merge (over a million at county scale): each test first looks for
+    the cheap reason it cannot apply (an empty side, a shared value)."""
+    hard = hard_conflict(a, b)
+    if hard:
+        return hard
     if (enforce_dob and a.dobs and b.dobs and a.dobs.isdisjoint(b.dobs)
             and not any(dob_compatible(x, y) for x in a.dobs for y in b.dobs)):
         return "incompatible dates of birth"

@@ -75,7 +75,7 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
             SELECT fn0 AS v FROM _lk_raw UNION ALL SELECT sn0 FROM _lk_raw UNION ALL SELECT pref0 FROM _lk_raw
         ) WHERE v IS NOT NULL GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_wild AS
-        SELECT w.name AS wild, arg_max(c.name, c.n) AS fixed
+        SELECT w.name AS wild, first(c.name ORDER BY c.n DESC, c.name) AS fixed  -- ties: alphabetical, so runs agree
         FROM (SELECT name FROM _lk_names WHERE contains(name, '?')) w
         JOIN (SELECT name, n FROM _lk_names WHERE NOT contains(name, '?')) c
           ON length(c.name) = length(w.name)

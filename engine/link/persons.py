@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from engine.link.blocking import block
-from engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, release_memory
+from engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, hard_conflict, release_memory
 from engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
 from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
 from engine.link.em import gamma_table, train
@@ -107,12 +107,44 @@ def _plausible_edges(cs: ClusterSettings) -> str:
     """
 
 
+def _band_edges(cs: ClusterSettings) -> str:
+    """SQL over `_lk_pcedge`: the edges in the review band whose best pair has some name in common.
+
+    A pair whose forenames and surnames both differ (and not by a swap: `BISHOP REBECCA` and
+    `BECK BISHOP` share one) is held together by a date of birth and an area alone; at county
+    scale such pairs outnumber the true borderline cases a thousand to one."""
+    fn_diff = comparison("forename").level_of("different")
+    sn_diff = comparison("surname").level_of("different")
+    return f"""
+        SELECT e.pc_a, e.pc_b FROM _lk_pcedge e
+        JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
+        JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
+        WHERE e.w >= {cs.review_weight!r} AND e.w < {cs.link_weight!r}
+          AND (s.g_forename <> {fn_diff} OR s.g_surname <> {sn_diff} OR l.fn = r.sn OR l.sn = r.fn)
+    """
+
+
+def _reviewable(band: list[tuple[int, int]], roots: dict[int, int], clusters: dict[int, Cluster]) -> pl.DataFrame:
+    """The band edges (pc_a, pc_b) worth an analyst's time: between two persons, not certainly two people.
+
+    Persons holding different strict ids (or kept apart by an analyst) are not asked about again;
+    a softer conflict (a date of birth or forename the clustering could not reconcile) is exactly
+    what an analyst can settle, so it stays."""
+    keep = []
+    for a, b in band:
+        ra, rb = roots.get(a, a), roots.get(b, b)
+        if ra != rb and hard_conflict(clusters[ra], clusters[rb]) is None:
+            keep.append((a, b))
+    return pl.DataFrame(keep, schema={"pc_a": pl.Int64, "pc_b": pl.Int64}, orient="row")
+
+
 def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source: str = "person_mentions",
                  decisions: pl.DataFrame | None = None, model: LinkModel | None = None) -> PersonResult:
     """Link the mentions of `source` (person_mentions layout; `_lk_addr` must exist).
 
     Leaves temp tables `_lk_scored` (signature pairs weighing at least the review or link weight),
-    `_lk_pcedge` (pre-cluster pairs and their best pair) and `_lk_cluster(mention_id, cluster)`.
+    `_lk_pcedge` (pre-cluster pairs and their best pair), `_lk_cluster(mention_id, cluster)` and
+    `_lk_band(pc_a, pc_b)` (borderline edges between persons that may be one: the review candidates).
     `decisions` (mention_id_l, mention_id_r, decision 'accept'|'reject') override the model.
     A given `model` is used as is instead of training.
     """
@@ -150,8 +182,10 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         GROUP BY ALL;
         CREATE OR REPLACE TEMP TABLE _lk_plaus AS {_plausible_edges(cs)};
+        CREATE OR REPLACE TEMP TABLE _lk_bandp AS {_band_edges(cs)};
         CREATE OR REPLACE TEMP TABLE _lk_edgepcs AS
-        SELECT pc_a AS pc FROM _lk_plaus UNION SELECT pc_b FROM _lk_plaus;
+        SELECT pc_a AS pc FROM _lk_plaus UNION SELECT pc_b FROM _lk_plaus
+        UNION SELECT pc_a FROM _lk_bandp UNION SELECT pc_b FROM _lk_bandp;
     """)
     accepted: list[tuple[int, int]] = []
     rejects: list[tuple[int, int]] = []
@@ -178,6 +212,8 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         refused = dict(Counter(why for *_, why in refused_edges))
         root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                                schema={"pc": pl.Int64, "cluster": pl.Int64})
+        band = _reviewable(con.execute("SELECT pc_a, pc_b FROM _lk_bandp").fetchall(), roots, clusters)
+        drop_temp(con, "_lk_bandp")
         del clusters, edges, refused_edges, roots
     release_memory()
     con.register("_lk_root_df", root_df)
@@ -186,6 +222,9 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_root_df r USING (pc)
     """)
     con.unregister("_lk_root_df")
+    con.register("_lk_band_df", band)
+    con.execute("CREATE OR REPLACE TEMP TABLE _lk_band AS SELECT * FROM _lk_band_df")
+    con.unregister("_lk_band_df")
     t["clustering"] = time.perf_counter() - t0
     n_m, n_c = con.execute("SELECT count(*), count(DISTINCT cluster) FROM _lk_cluster").fetchall()[0]
     n_s = con.execute("SELECT count(*) FROM _lk_sig").fetchall()[0][0]

@@ -91,14 +91,14 @@ def _person_ids(con: duckdb.DuckDBPyConnection) -> IdPlan:
     return plan
 
 
-def _link_evidence(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> None:
+def _link_evidence(con: duckdb.DuckDBPyConnection) -> None:
     """Temp `_lk_pairs_out`: the scored pairs kept as evidence (`band`: borderline, for review)."""
-    cw = settings.cluster
     names = rule_names()
     rule_case = "CASE rule " + " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(names)) + " END"
     # For every pre-cluster of a person, the strongest scored pair tying it to the rest of that
     # person (so every mention's link into its person is explained), plus the strongest
-    # borderline pair of every two persons, for the review queue.
+    # borderline pair of every two persons that may be one (persons._reviewable), for review.
+    # (`best` orders by weight, then signature ids: ties resolve the same way on every run.)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pcl AS SELECT DISTINCT m.pc, c.cluster FROM _lk_m m JOIN _lk_cluster c USING (mention_id);
         CREATE OR REPLACE TEMP TABLE _lk_keep AS
@@ -108,11 +108,10 @@ def _link_evidence(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> No
         ), inside AS (
             SELECT pc_a AS pc, w, best FROM e WHERE ca = cb UNION ALL SELECT pc_b, w, best FROM e WHERE ca = cb
         )
-        SELECT DISTINCT best.sid_l, best.sid_r, FALSE AS band FROM (SELECT arg_max(best, w) AS best FROM inside GROUP BY pc)
+        SELECT DISTINCT best.sid_l, best.sid_r, FALSE AS band FROM (SELECT max(best) AS best FROM inside GROUP BY pc)
         UNION ALL
         SELECT best.sid_l, best.sid_r, TRUE FROM (
-            SELECT arg_max(best, w) AS best FROM e
-            WHERE ca <> cb AND w >= {cw.review_weight!r} AND w < {cw.link_weight!r}
+            SELECT max(best) AS best FROM e SEMI JOIN _lk_band b ON b.pc_a = e.pc_a AND b.pc_b = e.pc_b
             GROUP BY least(ca, cb), greatest(ca, cb)
         );
     """)
@@ -195,8 +194,8 @@ def _run(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkReport:
     timings.update(res.timings)
     t1 = time.perf_counter()
     person_plan = _person_ids(con)
-    _link_evidence(con, settings)
-    drop_temp(con, "_lk_cluster", "_lk_pcedge", "_lk_scored")
+    _link_evidence(con)
+    drop_temp(con, "_lk_cluster", "_lk_pcedge", "_lk_scored", "_lk_band")
     con.execute("BEGIN TRANSACTION")
     try:
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]

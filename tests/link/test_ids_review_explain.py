@@ -167,3 +167,38 @@ def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
         assert rows == snap[t], t
     late = s.con.execute("SELECT person_id FROM person_mentions WHERE source_file = 'late.csv'").fetchall()
     assert late == [(None,)]
+
+
+def test_review_candidates_leave_out_certain_non_matches():
+    # Borderline edges go to an analyst unless the two persons are certainly two people (different
+    # strict ids) or already one; a dob the clustering could not reconcile is for the analyst.
+    from engine.link.persons import _reviewable
+
+    clusters = {1: Cluster(ids={"nhs": {"1"}}, dobs={"19900101"}), 2: Cluster(ids={"nhs": {"2"}}),
+                3: Cluster(dobs={"19750101"}), 4: Cluster()}
+    roots = {1: 1, 2: 2, 3: 3, 4: 1}
+    out = _reviewable([(1, 2), (1, 3), (1, 4)], roots, clusters)
+    assert out.rows() == [(1, 3)]
+
+
+def test_review_band_needs_a_name_in_common():
+    # A pair that shares only a date of birth and an area (both names different) is not a review
+    # case; a forename-surname swap shares a name, so it is.
+    import duckdb
+
+    from engine.link.comparisons import comparison
+    from engine.link.persons import _band_edges
+
+    fd, sd = comparison("forename").level_of("different"), comparison("surname").level_of("different")
+    con = duckdb.connect()
+    con.execute("""CREATE TEMP TABLE _lk_sig AS SELECT * FROM (VALUES
+        (1, 'NIA', 'WILLIAMS'), (2, 'SAOIRSE', 'KELLY'), (3, 'BISHOP', 'REBECCA'), (4, 'BECK', 'BISHOP'),
+        (5, 'SARAH', 'WILKINSON'), (6, 'SZRAG', 'WILKINSON')) t(sid, fn, sn)""")
+    con.execute(f"""CREATE TEMP TABLE _lk_scored AS SELECT * FROM (VALUES
+        (1, 2, {fd}, {sd}), (3, 4, {fd}, {sd}), (5, 6, {fd}, 1)) t(sid_l, sid_r, g_forename, g_surname)""")
+    con.execute("""CREATE TEMP TABLE _lk_pcedge AS SELECT * FROM (VALUES
+        (10, 20, 5.0, {'w': 5.0, 'sid_l': 1, 'sid_r': 2}), (30, 40, 4.0, {'w': 4.0, 'sid_l': 3, 'sid_r': 4}),
+        (50, 60, 5.2, {'w': 5.2, 'sid_l': 5, 'sid_r': 6}), (70, 80, 9.0, {'w': 9.0, 'sid_l': 5, 'sid_r': 6}))
+        t(pc_a, pc_b, w, best)""")
+    got = sorted(con.execute(_band_edges(LinkSettings().cluster)).fetchall())
+    assert got == [(30, 40), (50, 60)]  # (70, 80) is above the link weight: not borderline
