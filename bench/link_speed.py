@@ -2,8 +2,11 @@
 
     python bench/link_speed.py --db FILE [--repeat 3] [--threads 2]
     python bench/link_speed.py --data DIR ...      # ingests DIR into a temporary store first
+    python bench/link_speed.py --db FILE --splink-python PY   # also Splink 5 on the same mentions
 
-Each repeat runs in a fresh process on a fresh copy of the store, so peak RSS is per run.
+Each repeat runs in a fresh process on a fresh copy of the store, so peak RSS is per run. With
+--splink-python (an interpreter with splink installed) the standard Splink recipe of
+bench/linkage_quality.py is timed the same way, on the same person mentions, with the same threads.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--splink-python", help="interpreter with splink installed: time Splink too")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     src = args.db
@@ -75,7 +79,44 @@ def main() -> None:
           f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB")
     for stage in first["stages"]:
         print(f"  {stage:<12} {statistics.median(r['stages'][stage] for r in runs):6.1f}s")
+    if args.splink_python:
+        time_splink(src, Path(tmp.name), args)
     tmp.cleanup()
+
+
+_SPLINK_CHILD = """
+import duckdb, json, resource, runpy, sys, time
+_set = duckdb.connect
+def _connect(*a, **k):  # the same thread budget as ours
+    c = _set(*a, **k); c.execute("SET threads = {threads}"); return c
+duckdb.connect = _connect
+t = time.perf_counter()
+exec(compile({runner!r}, "splink_runner", "exec"))
+print(json.dumps({{"total": time.perf_counter() - t,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def time_splink(src: Path, tmp: Path, args: argparse.Namespace) -> None:
+    """Median wall time and peak RSS of the Splink recipe on the store's person mentions."""
+    sys.path.insert(0, str(ROOT))
+    from bench.linkage_quality import SPLINK_RUNNER, export_splink_input
+    from engine.store import open_store
+
+    inp, out = tmp / "splink_in.parquet", tmp / "splink_out.parquet"
+    con = open_store(src, read_only=True)
+    export_splink_input(con, inp)
+    con.close()
+    runs = []
+    for i in range(args.repeat):
+        code = _SPLINK_CHILD.format(threads=args.threads, runner=SPLINK_RUNNER)
+        res = subprocess.run([args.splink_python, "-c", code, str(inp), str(out)], check=True, capture_output=True,
+                             text=True, cwd=tmp)
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        runs.append(r)
+        print(f"splink run {i + 1}: {r['total']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
+    print(f"splink median {statistics.median(r['total'] for r in runs):.1f}s over {len(runs)} runs; "
+          f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def print_errors(pj: pl.DataFrame, n: int) -> None:
         print("  SPLIT", tid, sub.sort("person_id").rows()[:10])
 
 
-_SPLINK_RUNNER = """
+SPLINK_RUNNER = """
 import sys
 import duckdb
 import pyarrow.parquet as pq
@@ -128,6 +128,16 @@ con.execute(f"COPY (SELECT unique_id, cluster_id::VARCHAR AS cluster_id FROM rel
 """
 
 
+def export_splink_input(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The store's person mentions in the columns the Splink recipe uses, as parquet."""
+    con.execute(f"""
+        COPY (SELECT mention_id AS unique_id, forename AS first_name, surname, CAST(dob AS VARCHAR) AS dob, sex,
+                     CASE WHEN nhs_valid THEN nhs_number END AS nhs_number, local_id,
+                     upper(replace(a.postcode, ' ', '')) AS postcode
+              FROM person_mentions p LEFT JOIN address_mentions a USING (address_mention_id))
+        TO '{path}' (FORMAT parquet)""")
+
+
 def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> dict:
     """Splink 5 (DuckDB backend) with a standard recipe (Splink's name, dob and postcode comparisons,
     term frequencies, random-sampling u, EM on two blocking rules, clusters at p >= 0.95) on the
@@ -135,13 +145,8 @@ def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> dict:
     never adds Splink or its DuckDB pin to the engine's environment. Returns person scores."""
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "mentions.parquet", Path(tmp) / "clusters.parquet"
-        con.execute(f"""
-            COPY (SELECT mention_id AS unique_id, forename AS first_name, surname, CAST(dob AS VARCHAR) AS dob, sex,
-                         CASE WHEN nhs_valid THEN nhs_number END AS nhs_number, local_id,
-                         upper(replace(a.postcode, ' ', '')) AS postcode
-                  FROM person_mentions p LEFT JOIN address_mentions a USING (address_mention_id))
-            TO '{src}' (FORMAT parquet)""")
-        subprocess.run([python, "-c", _SPLINK_RUNNER, str(src), str(dst)], check=True,
+        export_splink_input(con, src)
+        subprocess.run([python, "-c", SPLINK_RUNNER, str(src), str(dst)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cl = pl.read_parquet(dst)
     pm = con.sql("SELECT mention_id AS unique_id, source_file, source_row::INTEGER AS source_row, slot FROM person_mentions").pl()
