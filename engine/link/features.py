@@ -227,6 +227,7 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
     map every mention to its signature in `_lk_msig(mention_id, sid)`."""
     cols = ", ".join(SIG_COLS)
     anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
+    key_ctes, key_cols, key_joins = lookup_key_sql("s")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_sig AS
@@ -237,8 +238,9 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                    coalesce(list(DISTINCT m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
                    coalesce(list(DISTINCT m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets
             FROM _lk_m m GROUP BY 1
-        )
-        SELECT row_number() OVER (ORDER BY rep_mention) AS sid, s.*,
+        ), {key_ctes}
+        -- A signature's id is its first mention's: unique, stable, and free (no window over all of them).
+        SELECT s.rep_mention AS sid, s.*,
                list_distinct(list_transform(s.pcs, lambda x: left(x, length(x) - 2))) AS sectors,
                list_distinct(list_transform(s.pcs, lambda x: split_part(x, ' ', 1))) AS districts,
                CASE WHEN s.sn IS NOT NULL THEN list_filter(string_split(replace(s.sn, '-', ' '), ' '), lambda x: length(x) > 1) END AS sn_parts,
@@ -249,10 +251,11 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
                CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
                p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set,
-               {lookup_key_sql()}
+               {key_cols}
         FROM s JOIN _lk_pc p USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
-        LEFT JOIN _lk_nickl k2 ON k2.name = s.pref;
+        LEFT JOIN _lk_nickl k2 ON k2.name = s.pref
+        {key_joins};
         CREATE OR REPLACE TEMP TABLE _lk_msig AS
         SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)});
     """)

@@ -158,6 +158,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     t0 = time.perf_counter()
     n_cand, n_impossible = block(con, settings.blocking, drop_impossible=settings.cluster.enforce_dob)
     gamma_table(con, "_lk_cand", "_lk_gam")
+    drop_temp(con, "_lk_cand")  # the gammas carry the pairs and their rule on
     t["blocking"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if model is None:
@@ -222,6 +223,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
         SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_root_df r USING (pc)
     """)
     con.unregister("_lk_root_df")
+    drop_temp(con, "_lk_pc", "_lk_nickl")
     con.register("_lk_band_df", band)
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_band AS SELECT * FROM _lk_band_df")
     con.unregister("_lk_band_df")

@@ -191,6 +191,7 @@ def _run(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkReport:
     places = link_places(con, settings)
     timings["places"] = time.perf_counter() - t0
     res = link_persons(con, settings, decisions=decisions(con))
+    drop_temp(con, "_lk_addr")
     timings.update(res.timings)
     t1 = time.perf_counter()
     person_plan = _person_ids(con)
