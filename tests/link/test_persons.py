@@ -242,3 +242,28 @@ def test_a_lost_letter_is_restored_the_same_way_on_every_run() -> None:
     s.con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
     build_mentions(s.con)
     assert s.con.execute("SELECT wild, fixed FROM _lk_wild").fetchall() == [("?AETA", "BAETA")]
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_link_on_an_empty_or_tiny_store(rows: int) -> None:
+    s = StoreBuilder()
+    ids = [s.add("AMY", "LEE", "2010-01-01", address="1 Elm Road, Town0") for _ in range(rows)]
+    rep = run_link(s.con)
+    assert rep.n_person_mentions == rows and rep.n_persons == rows
+    assert [s.person_of(i) is not None for i in ids] == [True] * rows
+    assert s.con.execute("SELECT count(*) FROM persons").fetchall()[0][0] == rows
+
+
+def test_link_survives_bare_and_awkward_mentions() -> None:
+    # Mentions with nothing to compare, quotes, non-Latin letters and SQL-looking text: every
+    # mention still gets a person, and the bare ones are never merged with each other.
+    s = StoreBuilder()
+    background(s, 30)
+    bare = [s.add(None, None, None, file="police_occurrences.csv", slot="nominal", agency="police") for _ in range(3)]
+    odd = [s.add("D'ARCY", "O'BRIEN", "2001-02-03", address="2 Quay's End, Town1"),
+           s.add("ŁUKASZ", "WÓJCIK", "1999-09-09", address="3 Elm Road, Town1"),
+           s.add("X'); DROP TABLE persons; --", "SMITH", None, address="4 Elm Road, Town1")]
+    run_link(s.con)
+    people = [s.person_of(m) for m in bare + odd]
+    assert all(people) and len(set(people[:3])) == 3
+    assert s.con.execute("SELECT count(*) FROM persons").fetchall()[0][0] > 30
