@@ -154,11 +154,26 @@ SESSIONS: tuple[tuple[int, frozenset[str]], ...] = (
 # on place or names, where family members (same surname, same address) pose as matches.
 
 
+def prior_over_all_pairs(prior_among_blocked: float, n_blocked: int, n_preclusters: int) -> float:
+    """The prior for a random pair of pre-clusters, from the share of matches among the blocked pairs.
+
+    u is measured on random pairs, so each level's Bayes factor is against a random pair; adding
+    them to the odds among blocked pairs would count the agreement that got a pair blocked twice
+    (a shared first name and date of birth would then outweigh two different surnames and
+    addresses, and more so the larger the county). Blocking is built to hold nearly every match,
+    so the expected matches among blocked pairs, spread over all pairs, is the random-pair prior."""
+    total = n_preclusters * (n_preclusters - 1) / 2
+    if total <= 0:
+        return prior_among_blocked
+    return min(prior_among_blocked, max(prior_among_blocked * n_blocked / total, 1e-12))
+
+
 def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0,
           n_impossible: int = 0) -> LinkModel:
     """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior.
 
-    The prior is the share of matches among every blocked pair, the `n_impossible` ones that were
+    The prior returned is the share of matches among every blocked pair (see prior_over_all_pairs
+    for the one scoring uses), the `n_impossible` ones that were
     not scored (see blocking.block) included as non-matches, so it does not depend on that filter."""
     u = estimate_u(con, settings)
     for (name, i), v in FIXED_U.items():

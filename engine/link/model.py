@@ -23,7 +23,11 @@ class LevelParams(BaseModel):
 
 
 class LinkModel(BaseModel):
-    """Prior match probability among candidate pairs and the per-level parameters."""
+    """Prior match probability and the per-level parameters.
+
+    `prior` is for a random pair of pre-clusters, the population u is measured on (see
+    em.prior_over_all_pairs); a model trained but not yet placed in its population holds the
+    share of matches among the blocked pairs instead."""
 
     prior: float
     comparisons: dict[str, list[LevelParams]]

@@ -12,7 +12,7 @@ from engine.link.blocking import block
 from engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, hard_conflict, release_memory
 from engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
 from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
-from engine.link.em import gamma_table, train
+from engine.link.em import gamma_table, prior_over_all_pairs, train
 from engine.link.features import build_mentions, build_signatures
 from engine.link.model import LinkModel
 from engine.link.scoring import build_tf_tables, score
@@ -146,7 +146,7 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     `_lk_pcedge` (pre-cluster pairs and their best pair), `_lk_cluster(mention_id, cluster)` and
     `_lk_band(pc_a, pc_b)` (borderline edges between persons that may be one: the review candidates).
     `decisions` (mention_id_l, mention_id_r, decision 'accept'|'reject') override the model.
-    A given `model` is used as is instead of training.
+    A given `model` is used as is instead of training (its prior for a random pair of pre-clusters).
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -164,9 +164,10 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: LinkSettings, source:
     if model is None:
         n_pc = con.execute("SELECT count(DISTINCT pc) FROM _lk_sig").fetchall()[0][0]
         if n_pc < MIN_PRECLUSTERS:  # too few people to estimate from: bundled parameters
-            model = DEFAULT_MODEL.model_copy(update={"tf_weight": settings.tf_weight})
+            blocked = DEFAULT_MODEL.model_copy(update={"tf_weight": settings.tf_weight})
         else:
-            model = train(con, "_lk_gam", settings.em, settings.tf_weight, n_impossible)
+            blocked = train(con, "_lk_gam", settings.em, settings.tf_weight, n_impossible)
+        model = blocked.model_copy(update={"prior": prior_over_all_pairs(blocked.prior, n_cand + n_impossible, n_pc)})
     t["training"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_tf_tables(con)

@@ -12,11 +12,11 @@ class ClusterSettings(BaseModel):
     """Where pairs become links, and the borderline band sent to clerical review."""
 
     model_config = ConfigDict(extra="forbid")
-    # Match weights (log2 Bayes factor including the prior). A pair at or above
-    # `link_weight` may merge two clusters; the band [review_weight, link_weight)
-    # goes to the review queue.
-    link_weight: float = 6.0
-    review_weight: float = 3.0
+    # Match weights (log2 posterior odds: the random-pair prior plus every level's Bayes
+    # factor). A pair at or above `link_weight` (p >= 0.8) may merge two clusters; the band
+    # [review_weight, link_weight) (more likely one person than not) goes to the review queue.
+    link_weight: float = 2.0
+    review_weight: float = 0.0
     # A cluster may not absorb another whose dates of birth are all incompatible
     # (more than a typo, a day/month swap or a one-digit slip apart).
     enforce_dob: bool = True

@@ -196,9 +196,11 @@ def test_review_band_needs_a_name_in_common():
         (5, 'SARAH', 'WILKINSON'), (6, 'SZRAG', 'WILKINSON')) t(sid, fn, sn)""")
     con.execute(f"""CREATE TEMP TABLE _lk_scored AS SELECT * FROM (VALUES
         (1, 2, {fd}, {sd}), (3, 4, {fd}, {sd}), (5, 6, {fd}, 1)) t(sid_l, sid_r, g_forename, g_surname)""")
-    con.execute("""CREATE TEMP TABLE _lk_pcedge AS SELECT * FROM (VALUES
-        (10, 20, 5.0, {'w': 5.0, 'sid_l': 1, 'sid_r': 2}), (30, 40, 4.0, {'w': 4.0, 'sid_l': 3, 'sid_r': 4}),
-        (50, 60, 5.2, {'w': 5.2, 'sid_l': 5, 'sid_r': 6}), (70, 80, 9.0, {'w': 9.0, 'sid_l': 5, 'sid_r': 6}))
+    cs = LinkSettings().cluster
+    mid, above = (cs.review_weight + cs.link_weight) / 2, cs.link_weight + 3
+    con.execute(f"""CREATE TEMP TABLE _lk_pcedge AS SELECT * FROM (VALUES
+        (10, 20, {mid}, {{'w': {mid}, 'sid_l': 1, 'sid_r': 2}}), (30, 40, {mid}, {{'w': {mid}, 'sid_l': 3, 'sid_r': 4}}),
+        (50, 60, {mid}, {{'w': {mid}, 'sid_l': 5, 'sid_r': 6}}), (70, 80, {above}, {{'w': {above}, 'sid_l': 5, 'sid_r': 6}}))
         t(pc_a, pc_b, w, best)""")
-    got = sorted(con.execute(_band_edges(LinkSettings().cluster)).fetchall())
+    got = sorted(con.execute(_band_edges(cs)).fetchall())
     assert got == [(30, 40), (50, 60)]  # (70, 80) is above the link weight: not borderline
