@@ -204,3 +204,14 @@ def test_review_band_needs_a_name_in_common():
         t(pc_a, pc_b, w, best)""")
     got = sorted(con.execute(_band_edges(cs)).fetchall())
     assert got == [(30, 40), (50, 60)]  # (70, 80) is above the link weight: not borderline
+
+
+def test_prior_is_for_a_random_pair_of_preclusters():
+    # The matches EM finds among blocked pairs, spread over every pair of pre-clusters: the same
+    # evidence counts for less in a larger population; never above the share among blocked pairs.
+    from engine.link.em import prior_over_all_pairs
+
+    assert prior_over_all_pairs(0.5, 1000, 100) == pytest.approx(0.5 * 1000 / 4950)
+    assert prior_over_all_pairs(0.5, 1000, 10_000) < prior_over_all_pairs(0.5, 1000, 1000)
+    assert prior_over_all_pairs(0.5, 10, 3) == 0.5  # blocking kept every pair: nothing to spread
+    assert prior_over_all_pairs(0.5, 0, 1) == 0.5
