@@ -60,7 +60,7 @@ def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> 
     levels, tf = row[: len(COMPARISONS)], {"fn": row[-2], "sn": row[-1]}
     out: list[dict] = []
     total = model.prior_weight
-    out.append({"comparison": "prior", "level": None, "label": "prior odds of a match among candidates",
+    out.append({"comparison": "prior", "level": None, "label": "prior odds that two people picked at random are one",
                 "m": None, "u": None, "weight": round(total, 3), "cumulative": round(total, 3)})
     for comp, lvl in zip(COMPARISONS, levels):
         lp = model.comparisons[comp.name][int(lvl)]
