@@ -19,30 +19,50 @@ def mention_key_sql(alias: str = "") -> str:
 MENTION_KEY_SQL = mention_key_sql()
 
 
+def _take_review_ids(con: duckdb.DuckDBPyConnection, n: int) -> int:
+    """Reserve `n` review ids and return the first: ids only grow, so one withdrawn from the queue is
+    never given to another pair an analyst might confuse it with."""
+    row = con.execute("SELECT last_value FROM link_id_seq WHERE kind = 'review'").fetchall()
+    last = max(row[0][0] if row else 0, con.execute("SELECT coalesce(max(review_id), 0) FROM link_review").fetchall()[0][0])
+    con.execute("INSERT OR REPLACE INTO link_id_seq VALUES ('review', ?)", [last + n])
+    return last + 1
+
+
 def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int) -> int:
-    """Add (mention_id_l, mention_id_r, match_weight, match_probability) pairs not yet queued; returns how many."""
-    if pairs.is_empty():
-        return 0
+    """Make the pending queue this run's borderline pairs (mention_id_l, mention_id_r, match_weight,
+    match_probability); returns how many were new.
+
+    A pending pair this run no longer finds borderline (now linked, or now clearly apart) leaves the
+    queue; one still borderline keeps its review id and takes this run's weight. Decided pairs are
+    never touched: they are the analyst's, and win over the model."""
     con.register("_lk_q_df", pairs)
-    before = con.execute("SELECT count(*) FROM link_review").fetchall()[0][0]
     con.execute(f"""
-        INSERT INTO link_review (review_id, mention_key_l, mention_key_r, match_weight, match_probability, status, created_run)
+        CREATE OR REPLACE TEMP TABLE _lk_q AS
         WITH k AS (
             SELECT {mention_key_sql('l')} AS kl,
                    {mention_key_sql('r')} AS kr,
                    q.match_weight, q.match_probability
             FROM _lk_q_df q JOIN person_mentions l ON l.mention_id = q.mention_id_l
             JOIN person_mentions r ON r.mention_id = q.mention_id_r
-        ), n AS (
-            SELECT least(kl, kr) AS a, greatest(kl, kr) AS b, max(match_weight) AS w, max(match_probability) AS p
-            FROM k GROUP BY ALL
         )
-        SELECT (SELECT coalesce(max(review_id), 0) FROM link_review) + row_number() OVER (ORDER BY w DESC, a, b),
-               a, b, w, p, 'pending', {int(run_id)}
-        FROM n ANTI JOIN link_review lr ON lr.mention_key_l = n.a AND lr.mention_key_r = n.b
+        SELECT least(kl, kr) AS a, greatest(kl, kr) AS b, max(match_weight) AS w, max(match_probability) AS p
+        FROM k GROUP BY ALL
     """)
     con.unregister("_lk_q_df")
-    return con.execute("SELECT count(*) FROM link_review").fetchall()[0][0] - before
+    new = con.execute("""SELECT count(*) FROM _lk_q n ANTI JOIN link_review lr
+                         ON lr.mention_key_l = n.a AND lr.mention_key_r = n.b""").fetchall()[0][0]
+    first = _take_review_ids(con, new)
+    con.execute(f"""
+        DELETE FROM link_review WHERE status = 'pending' AND NOT EXISTS (
+            SELECT 1 FROM _lk_q q WHERE q.a = link_review.mention_key_l AND q.b = link_review.mention_key_r);
+        UPDATE link_review SET match_weight = q.w, match_probability = q.p FROM _lk_q q
+        WHERE link_review.status = 'pending' AND q.a = link_review.mention_key_l AND q.b = link_review.mention_key_r;
+        INSERT INTO link_review (review_id, mention_key_l, mention_key_r, match_weight, match_probability, status, created_run)
+        SELECT {int(first) - 1} + row_number() OVER (ORDER BY w DESC, a, b), a, b, w, p, 'pending', {int(run_id)}
+        FROM _lk_q n ANTI JOIN link_review lr ON lr.mention_key_l = n.a AND lr.mention_key_r = n.b;
+        DROP TABLE _lk_q;
+    """)
+    return new
 
 
 def decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -92,7 +112,7 @@ def add_decision(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str, accept:
     if row:
         rid = row[0][0]
     else:
-        rid = con.execute("SELECT coalesce(max(review_id), 0) + 1 FROM link_review").fetchall()[0][0]
+        rid = _take_review_ids(con, 1)
         con.execute("INSERT INTO link_review (review_id, mention_key_l, mention_key_r, status) VALUES (?, ?, ?, 'pending')",
                     [rid, a, b])
     decide(con, rid, accept, by)

@@ -215,3 +215,31 @@ def test_prior_is_for_a_random_pair_of_preclusters():
     assert prior_over_all_pairs(0.5, 1000, 10_000) < prior_over_all_pairs(0.5, 1000, 1000)
     assert prior_over_all_pairs(0.5, 10, 3) == 0.5  # blocking kept every pair: nothing to spread
     assert prior_over_all_pairs(0.5, 0, 1) == 0.5
+
+
+def test_pending_queue_follows_the_latest_run():
+    # Pending pairs a new run no longer finds borderline leave the queue; surviving ones keep their
+    # id and take the new weight; ids are never reused; decisions stay whatever the model says.
+    from engine.link.review import decide, queue_pairs
+    from engine.link.tables import ensure_link_tables
+
+    s = StoreBuilder()
+    ensure_link_tables(s.con)
+    a, b, c, d = (s.add(n, "REES", "1990-01-01") for n in ("ANN", "ANNE", "ANNA", "ANIA"))
+
+    def q(*pairs):
+        return pl.DataFrame(pairs, schema=["mention_id_l", "mention_id_r", "match_weight", "match_probability"], orient="row")
+
+    def queue():
+        return s.con.execute("SELECT review_id, status, match_weight FROM link_review ORDER BY review_id").fetchall()
+
+    assert queue_pairs(s.con, q((a, b, 1.0, 0.6), (a, c, 0.5, 0.55), (a, d, 0.2, 0.52)), 1) == 3
+    ids = [r[0] for r in queue()]
+    decide(s.con, ids[2], accept=False)  # (a, d) decided
+    assert queue_pairs(s.con, q((a, b, 1.5, 0.7), (c, d, 0.3, 0.53)), 2) == 1
+    now = queue()
+    assert (ids[0], "pending", 1.5) in now  # kept its id, new weight
+    assert all(r[0] != ids[1] for r in now)  # (a, c) withdrawn
+    assert (ids[2], "rejected", 0.2) in now  # the decision stays
+    assert max(r[0] for r in now) > max(ids)  # (c, d) got a fresh id
+    assert queue_pairs(s.con, q(), 3) == 0 and [r[1] for r in queue()] == ["rejected"]
