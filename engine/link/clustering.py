@@ -3,7 +3,9 @@
 Edges (pre-cluster pairs, best pair weight) are merged in descending weight. A
 merge is refused when the two clusters, taken whole, cannot be one person:
 different valid NHS numbers / UPNs / PNC ids / police NominalRefs / probation
-CRNs; no compatible date of birth (equal, day-month swap or one digit off);
+CRNs; both named in one source row (a row lists different people: a pupil and
+carers, a tenant and household); no compatible date of birth (equal, day-month
+swap or one digit off);
 forenames that cannot be one person's (twins share a surname, a date of birth and
 an address, a couple a surname and an address: only the forename tells them apart);
 a JR/SR clash; a parent-role mention too young for the other's dob; or an analyst's
@@ -37,6 +39,7 @@ class Cluster:
     suffixes: AbstractSet[str] = field(default_factory=set)
     max_birth_year: int | None = None
     reject_tags: AbstractSet[tuple[int, int]] = field(default_factory=set)
+    records: AbstractSet[str] = field(default_factory=set)  # source rows (record ids) it is named in
 
     def absorb(self, o: "Cluster") -> None:
         """Union `o` into this cluster."""
@@ -51,6 +54,7 @@ class Cluster:
         if o.max_birth_year is not None:
             self.max_birth_year = o.max_birth_year if self.max_birth_year is None else min(self.max_birth_year, o.max_birth_year)
         self.reject_tags = _union(self.reject_tags, o.reject_tags)
+        self.records = _union(self.records, o.records)
 
 
 def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
@@ -99,12 +103,15 @@ _DIFFERENT = {k: f"different {k}" for k in STRICT_IDS}
 
 
 def hard_conflict(a: Cluster, b: Cluster) -> str | None:
-    """Why `a` and `b` are certainly two people (different strict ids, an analyst's rejection), or None."""
+    """Why `a` and `b` are certainly two people (different strict ids, named side by side in one
+    source row, an analyst's rejection), or None."""
     if a.ids and b.ids:
         for k, x in a.ids.items():
             y = b.ids.get(k)
             if y and x.isdisjoint(y):
                 return _DIFFERENT[k]
+    if a.records and b.records and not a.records.isdisjoint(b.records):
+        return "named together in one record"
     if a.reject_tags and b.reject_tags and any((i, 1 - s) in b.reject_tags for i, s in a.reject_tags):
         return "rejected by analyst"
     return None

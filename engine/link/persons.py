@@ -37,12 +37,15 @@ _SEP = "\x1f"  # joins set members for transfer: text crosses into Python far fa
 
 
 def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, Cluster]:
-    """What each pre-cluster in `pcs_table` knows about its person (ids, dobs, names), for clustering."""
+    """What each pre-cluster in `pcs_table` knows about its person (ids, dobs, names, the source rows
+    it shares with other pre-clusters), for clustering."""
     def j(expr: str) -> str:
         return f"array_to_string({expr}, '{_SEP}')"
 
     rows = con.execute(f"""
         WITH m AS (SELECT m.* FROM _lk_m m SEMI JOIN {pcs_table} t ON t.pc = m.pc),
+        -- Source rows naming people of two pre-clusters: one row never names a person twice.
+        shared AS (SELECT record_id FROM _lk_m GROUP BY record_id HAVING count(DISTINCT pc) > 1),
         f AS (SELECT pc, fn AS name FROM m WHERE fn IS NOT NULL UNION SELECT pc, pref FROM m WHERE pref IS NOT NULL),
         fc AS (SELECT f.pc, list(f.name) AS names, list_distinct(flatten(list(coalesce(k.canon, [f.name])))) AS canon
                FROM f LEFT JOIN _lk_nickl k ON k.name = f.name GROUP BY f.pc)
@@ -54,7 +57,8 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
                {j("list_filter(flatten(list(DISTINCT string_split(m.mid, ' ')) FILTER (WHERE m.mid IS NOT NULL)), lambda x: x <> '')")},
                {j("list(DISTINCT m.sn) FILTER (WHERE m.sn IS NOT NULL)")},
                {j("list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL)")},
-               min(m.max_birth_year)
+               min(m.max_birth_year),
+               {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))")}
         FROM m JOIN _lk_pc p USING (pc) LEFT JOIN fc USING (pc)
         GROUP BY m.pc
     """).fetchall()
@@ -76,7 +80,7 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
             if v:
                 d[key] = set(v.split(_SEP))
     out = dict(zip(cols[0], map(Cluster, ids, sets(cols[6]), sets(cols[7]), sets(cols[8]), sets(cols[9]),
-                                sets(cols[10]), sets(cols[11]), cols[12], [empty] * len(ids))))
+                                sets(cols[10]), sets(cols[11]), cols[12], [empty] * len(ids), sets(cols[13]))))
     return out
 
 

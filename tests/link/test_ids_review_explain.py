@@ -115,6 +115,8 @@ def test_cluster_constraints():
     assert "twin" in conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"}), twin)
     typo = Cluster(dobs={"20120405"}, forenames={"AMELIA"}, canon={"AMELIA"})
     assert conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}), typo) is None
+    assert conflict(Cluster(records={"r7", "r9"}), Cluster(records={"r9"})) == "named together in one record"
+    assert conflict(Cluster(records={"r7"}), Cluster(records={"r9"})) is None
     # Chaining: A-x strong, x-B strong, but A and B conflict: B must not join.
     clusters = {1: Cluster(ids={"nhs": {"1"}}), 2: Cluster(), 3: Cluster(ids={"nhs": {"2"}})}
     roots, refused = greedy_cluster(clusters, [(1, 2, 20.0), (2, 3, 19.0)])
