@@ -165,12 +165,13 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
     other is most of the pairwise work. Mentions that agree exactly on forename, surname, suffix
     and date of birth (or, with no date of birth, on the same place) are one group, and the group
     joins the id pre-cluster written identically when exactly one such pre-cluster exists. Each
-    id-less mention carries one key, so groups never chain two id pre-clusters together.
+    id-less mention carries one key, so groups never chain two id pre-clusters together; mentions
+    written alike in one source row are left to the clustering, which keeps them apart.
     """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_pc1 AS
         WITH m AS (
-            SELECT m.mention_id, p.pc AS pc0, m.has_id,
+            SELECT m.mention_id, m.record_id, p.pc AS pc0, m.has_id,
                    CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
                         THEN 'D|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || CAST(m.dob AS VARCHAR)
                         WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.place_id IS NOT NULL
@@ -178,6 +179,8 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
             FROM _lk_m0 m JOIN {pc0} p USING (mention_id)
         ), eligible AS (
             SELECT * FROM m WHERE NOT has_id AND ik IS NOT NULL AND mention_id NOT IN (SELECT unnest($1::BIGINT[]))
+            -- two people written alike in one row (a father and son) are two people: neither folds
+            QUALIFY count(*) OVER (PARTITION BY record_id, ik) = 1
         ), keys AS (
             SELECT ik, min(mention_id) AS own FROM eligible GROUP BY ik
         ), idkeys AS (  -- the one id pre-cluster written this way, if exactly one

@@ -117,6 +117,10 @@ def _build_two_people_named_in_one_row_stay_apart(store: StoreBuilder) -> None:
     row = dict(address="5 Larch Rise, Town1", file="housing.csv", agency="housing", row=8800, record_row=8800)
     dad = store.add("JOHN", "THOMPSON", None, slot="household1", slot_index=1, **row)
     son = store.add("JOHNNY", "THOMPSON", "2002-11-17", slot="household2", slot_index=2, **row)
+    # Written alike in one row too (a grandfather and father, no dobs): not folded into one.
+    row2 = dict(address="7 Larch Rise, Town1", file="housing.csv", agency="housing", row=8801, record_row=8801)
+    elder = store.add("KEITH", "MORLEY", None, slot="household1", slot_index=1, **row2)
+    younger = store.add("KEITH", "MORLEY", None, slot="household2", slot_index=2, **row2)
     pupil = store.add("JOHN", "THOMPSON", "2002-11-17", address="5 Larch Rise, Town1", file="school.csv", slot="pupil",
                       agency="education")
     CASES['two_people_named_in_one_row_stay_apart'] = dict(locals())
@@ -126,6 +130,7 @@ def test_two_people_named_in_one_row_stay_apart(world: StoreBuilder) -> None:
     v = CASES['two_people_named_in_one_row_stay_apart']
     assert world.person_of(v['dad']) != world.person_of(v['son'])
     assert world.person_of(v['son']) == world.person_of(v['pupil'])
+    assert world.person_of(v['elder']) != world.person_of(v['younger'])
 
 
 BUILDERS = (_build_two_people_named_in_one_row_stay_apart, _build_impossible_pairs_are_not_scored, _build_couple_at_one_address_stays_apart, _build_repeated_name_only_mentions_fold_into_the_id_record, _build_twins_stay_apart, _build_father_and_son_same_name_stay_apart, _build_variants_link, _build_one_bad_pair_does_not_merge_two_families, _build_carer_known_only_by_name_links_at_the_pupils_address, _build_every_mention_gets_a_person_and_place,)
