@@ -85,7 +85,7 @@ def main() -> None:
 
 
 _SPLINK_CHILD = """
-import duckdb, json, resource, runpy, sys, time
+import duckdb, json, resource, sys, time
 _set = duckdb.connect
 def _connect(*a, **k):  # the same thread budget as ours
     c = _set(*a, **k); c.execute("SET threads = {threads}"); return c

@@ -189,17 +189,11 @@ def greedy_cluster(
         rb = b if parent[b] == b else find(b)
         if ra == rb:
             continue
-        ca, cb = data[ra], data[rb]
-        why = conflict(ca, cb, enforce_dob, enforce_twins)
+        why = conflict(data[ra], data[rb], enforce_dob, enforce_twins)
         if why:
             refused.append((a, b, w, why))
             continue
-        if ra < rb:
-            parent[rb] = ra
-            ca.absorb(data.pop(rb))
-        else:
-            parent[ra] = rb
-            cb.absorb(data.pop(ra))
+        uf.union(ra, rb)
     return {k: find(k) for k in parent}, refused
 
 

@@ -172,9 +172,9 @@ def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_
           n_impossible: int = 0) -> LinkModel:
     """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior.
 
-    The prior returned is the share of matches among every blocked pair (see prior_over_all_pairs
-    for the one scoring uses), the `n_impossible` ones that were
-    not scored (see blocking.block) included as non-matches, so it does not depend on that filter."""
+    The prior returned is the share of matches among every blocked pair, the `n_impossible` ones
+    that were not scored (see blocking.block) counted as non-matches, so it does not depend on that
+    filter; scoring uses it spread over all pairs (see prior_over_all_pairs)."""
     u = estimate_u(con, settings)
     for (name, i), v in FIXED_U.items():
         u[name][i] = v
