@@ -1,6 +1,6 @@
 """Linkage quality against truth: pairwise precision, recall and F1 for persons and places.
 
-    python bench/linkage_quality.py --data DIR [--db FILE] [--splink] [--relink] [--errors N]
+    python bench/linkage_quality.py --data DIR [--db FILE] [--splink] [--relink] [--kinds] [--errors N]
 
 Without --db the extracts in DIR are ingested into a temporary store. The store is linked
 (unless it is already linked and --relink is not given). Scores come from cluster
@@ -23,6 +23,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.linkage_errors import false_merges, load_persons, missed_links, print_breakdown  # noqa: E402
 from engine.link.run import run_link  # noqa: E402
 from engine.link.settings import LinkSettings  # noqa: E402
 from engine.store import open_store  # noqa: E402
@@ -138,11 +139,12 @@ def export_splink_input(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         TO '{path}' (FORMAT parquet)""")
 
 
-def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> dict:
+def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> tuple[dict, pl.DataFrame]:
     """Splink 5 (DuckDB backend) with a standard recipe (Splink's name, dob and postcode comparisons,
     term frequencies, random-sampling u, EM on two blocking rules, clusters at p >= 0.95) on the
     same person mentions. Runs under `python` (an interpreter with splink installed), so the bench
-    never adds Splink or its DuckDB pin to the engine's environment. Returns person scores."""
+    never adds Splink or its DuckDB pin to the engine's environment. Returns person scores and
+    each mention's Splink cluster (mention_id, cluster_id)."""
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "mentions.parquet", Path(tmp) / "clusters.parquet"
         export_splink_input(con, src)
@@ -152,7 +154,7 @@ def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> dict:
     pm = con.sql("SELECT mention_id AS unique_id, source_file, source_row::INTEGER AS source_row, slot FROM person_mentions").pl()
     tm, _ = load_truth(data)
     j = pm.join(cl, on="unique_id").join(tm, on=["source_file", "source_row", "slot"])
-    return pairwise_scores(j, "person_id", "cluster_id")
+    return pairwise_scores(j, "person_id", "cluster_id"), j.select(pl.col("unique_id").alias("mention_id"), "cluster_id")
 
 
 def main() -> None:
@@ -165,6 +167,8 @@ def main() -> None:
     ap.add_argument("--relink", action="store_true", help="link even when the store already is")
     ap.add_argument("--settings", type=Path)
     ap.add_argument("--errors", type=int, default=0, help="print the N largest false merges and splits")
+    ap.add_argument("--kinds", action="store_true",
+                    help="count wrong merges and missed links by kind (twins, nicknames, ...), per linker")
     args = ap.parse_args()
     tmp = None
     db = args.db
@@ -185,9 +189,12 @@ def main() -> None:
               f"{rep.n_candidates} candidate pairs, {rep.n_review_pending} awaiting review", file=sys.stderr)
     ps, ls, pj = score_store(con, args.data)
     rows = [("persons (chronolink)", ps), ("places (chronolink)", ls)]
+    linkers = {"chronolink": pj}
     if args.splink:
         t = time.perf_counter()
-        rows.append(("persons (splink)", run_splink(con, args.data, args.splink_python)))
+        splink_scores, splink_clusters = run_splink(con, args.data, args.splink_python)
+        rows.append(("persons (splink)", splink_scores))
+        linkers["splink"] = pj.drop("person_id").join(splink_clusters, on="mention_id").rename({"cluster_id": "person_id"})
         print(f"splink in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     print(f"{'':22} {'precision':>9} {'recall':>9} {'F1':>9} {'mentions':>9} {'true':>7} {'pred':>7}")
     for name, s in rows:
@@ -195,6 +202,10 @@ def main() -> None:
               f"{s['true_clusters']:7d} {s['pred_clusters']:7d}")
     n_review, n_true = review_queue_scores(con, args.data)
     print(f"review queue: {n_review} pending pairs, {n_true} of them truly one person")
+    if args.kinds:
+        persons = load_persons(args.data / "truth" / "persons.csv")
+        print_breakdown("wrong-merge pairs, by kind", {n: false_merges(f, "person_id", persons) for n, f in linkers.items()})
+        print_breakdown("missed pairs, by kind", {n: missed_links(f, "person_id") for n, f in linkers.items()})
     if args.errors:
         print_errors(pj, args.errors)
     con.close()

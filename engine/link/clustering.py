@@ -5,7 +5,7 @@ merge is refused when the two clusters, taken whole, cannot be one person:
 different valid NHS numbers / UPNs / PNC ids / police NominalRefs / probation
 CRNs; both named in one source row (a row lists different people: a pupil and
 carers, a tenant and household); no compatible date of birth (equal, day-month
-swap or one digit off);
+swap, one digit off, or the year one out on the same birthday);
 forenames that cannot be one person's (twins share a surname, a date of birth and
 an address, a couple a surname and an address: only the forename tells them apart);
 a JR/SR clash; a parent-role mention too young for the other's dob; or an analyst's
@@ -69,10 +69,12 @@ def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
 
 
 def dob_compatible(a: str, b: str) -> bool:
-    """Same date of birth allowing a day/month swap or a one-digit slip."""
+    """Same date of birth allowing a day/month swap, a one-digit slip, or the year one out."""
     if a == b:
         return True
     if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
+        return True
+    if a[4:] == b[4:] and abs(int(a[:4]) - int(b[:4])) == 1:
         return True
     return DamerauLevenshtein.distance(a, b) <= 1
 

@@ -116,6 +116,8 @@ DOB = Comparison("dob", (
     Level("exact", "l.dob = r.dob"),
     Level("day and month swapped", "l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d"),
     Level("one digit off", "damerau_levenshtein(l.dob_s, r.dob_s) <= 1"),
+    # A year typed one out (1969 for 1970) changes two or more digits but keeps the birthday.
+    Level("year one out, same birthday", "l.dob_m = r.dob_m AND l.dob_d = r.dob_d AND abs(l.dob_y - r.dob_y) = 1"),
     Level("same year", "l.dob_y = r.dob_y"),
     Level("different", "TRUE"),
 ), lookup_from=3, lookup_key=("dob",))

@@ -44,6 +44,7 @@ DEFAULT_MODEL = LinkModel.model_validate(
                          {'label': 'exact', 'm': 0.9381, 'u': 0.0003027, 'null': False},
                          {'label': 'day and month swapped', 'm': 0.01733, 'u': 1.112e-05, 'null': False},
                          {'label': 'one digit off', 'm': 0.03713, 'u': 0.0009626, 'null': False},
+                         {'label': 'year one out, same birthday', 'm': 0.01, 'u': 0.0006, 'null': False},
                          {'label': 'same year', 'm': 0.005, 'u': 0.01129, 'null': False},
                          {'label': 'different', 'm': 0.005, 'u': 0.676, 'null': False}],
                  'sex': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},

@@ -115,6 +115,10 @@ def test_cluster_constraints():
     assert "twin" in conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"}), twin)
     typo = Cluster(dobs={"20120405"}, forenames={"AMELIA"}, canon={"AMELIA"})
     assert conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}), typo) is None
+    # a year typed one out keeps the birthday; two years out, or a year and a day, is another person
+    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700423"})) is None
+    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19710423"})) == "incompatible dates of birth"
+    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700424"})) == "incompatible dates of birth"
     assert conflict(Cluster(records={"r7", "r9"}), Cluster(records={"r9"})) == "named together in one record"
     assert conflict(Cluster(records={"r7"}), Cluster(records={"r9"})) is None
     # Chaining: A-x strong, x-B strong, but A and B conflict: B must not join.

@@ -48,6 +48,8 @@ def _build_variants_link(store: StoreBuilder) -> None:
         (("KRZYSZTOF", "LEWANDOWSKI", "2001-04-07"), ("KRZYSZTOF", "LEWANDOWSK?", "2001-04-07")),  # '?' letter
         (("JADE", "PRICE", "2005-03-11"), ("JADE", "PRICE", "2005-11-03")),            # day/month swapped
         (("RUBY", "HUNT-MARSHALL", "2011-09-30"), ("RUBY", "MARSHALL", "2011-09-30")),  # double-barrelled part
+        (("DAVID", "ADDO", "2012-03-31"), ("DAVY", "ADDO", "2012-03-31")),            # British diminutive
+        (("JOANNE", "REEVES", "1969-04-23"), ("JOANNE", "REEVES", "1970-04-23")),      # year typed one out
     ]
     pairs = []
     for i, (x, y) in enumerate(cases):

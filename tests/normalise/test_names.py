@@ -117,7 +117,10 @@ def _shares(a: str, b: str) -> bool:
     "a,b",
     [("BOB", "ROBERT"), ("ALFIE", "ALFRED"), ("MUHAMMAD", "MOHAMMED"), ("MOHAMED", "MUHAMMED"),
      ("MOHAMMAD", "MOHAMMED"), ("JON", "JOHN"), ("STEVEN", "STEPHEN"), ("STEVE", "STEPHEN"),
-     ("KATHRYN", "CATHERINE"), ("KATIE", "CATHERINE"), ("ZOEY", "ZOE"), ("BILL", "WILLIAM")],
+     ("KATHRYN", "CATHERINE"), ("KATIE", "CATHERINE"), ("ZOEY", "ZOE"), ("BILL", "WILLIAM"),
+     # everyday British forms the US-centred package lacks, and Polish and Irish equivalents
+     ("DAVY", "DAVID"), ("ROBBIE", "ROBERT"), ("LIVVY", "OLIVIA"), ("FINN", "FINLEY"), ("PADDY", "PADRAIG"),
+     ("PIOTR", "PETER"), ("LUKASZ", "LUKE"), ("KRZYSIEK", "KRZYSZTOF"), ("AMAKA", "CHIAMAKA")],
 )
 def test_nickname_and_variant_groups_share_a_canonical(a: str, b: str) -> None:
     assert _shares(a, b)
