@@ -15,7 +15,7 @@ from engine.link.places import place_keys
 from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
 from engine.link.settings import LinkSettings
 from engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
-from engine.link.tables import drop_link_temp, drop_temp, ensure_link_tables
+from engine.link.tables import PERSONS_TABLE, PLACES_TABLE, drop_link_temp, drop_temp, ensure_link_tables
 
 
 @dataclass
@@ -64,15 +64,28 @@ def link_places(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> _Plac
     return _PlaceResult(addr.height, keyed["id"].n_unique(), plan)
 
 
+def _most_common_sql(src: str, key: str, cols: list[str], extra: str) -> str:
+    """SELECT per `key`: the most common non-null value of each of `cols` (ties to the larger value,
+    so runs repeat), then the `extra` aggregates. A count per (key, value) and an arg_max run several
+    times faster than DuckDB's mode() at county scale."""
+    ctes = [f"base AS (SELECT {key}, {extra} FROM {src} GROUP BY {key})"]
+    joins = []
+    for i, c in enumerate(cols):
+        ctes.append(f"f{i} AS (SELECT {key}, arg_max(v, {{'n': n, 'v': v}}) AS v FROM ("
+                    f"SELECT {key}, {c} AS v, count(*) AS n FROM {src} WHERE {c} IS NOT NULL GROUP BY ALL) GROUP BY {key})")
+        joins.append(f"LEFT JOIN f{i} USING ({key})")
+    values = ", ".join(f"f{i}.v" for i in range(len(cols)))
+    return f"WITH {', '.join(ctes)} SELECT base.{key}, {values}, base.* EXCLUDE ({key}) FROM base {' '.join(joins)}"
+
+
 def _write_places(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> None:
     record_ids(con, plan, run_id)
-    con.execute("""
+    con.execute(f"""
         UPDATE address_mentions SET address_id = k.id FROM _lk_keyed k
         WHERE k.address_mention_id = address_mentions.address_mention_id;
-        DELETE FROM places;
+        CREATE OR REPLACE TABLE {PLACES_TABLE};
         INSERT INTO places
-        SELECT id, mode(flat), mode(number), mode(street), mode(town), mode(postcode), mode(uprn), count(*)
-        FROM _lk_keyed GROUP BY id;
+        {_most_common_sql("_lk_keyed", "id", ["flat", "number", "street", "town", "postcode", "uprn"], "count(*)")};
     """)
 
 
@@ -139,12 +152,14 @@ def _link_evidence(con: duckdb.DuckDBPyConnection) -> None:
 def _write_persons(con: duckdb.DuckDBPyConnection, plan: IdPlan, run_id: int) -> tuple[int, int]:
     """Person ids, persons, link pairs and review queue into the store; returns (persons, pending reviews)."""
     record_ids(con, plan, run_id)
-    con.execute("""
+    con.execute(f"""
         UPDATE person_mentions SET person_id = p.id FROM _lk_pid p WHERE p.mention_id = person_mentions.mention_id;
-        DELETE FROM persons;
+        CREATE OR REPLACE TABLE {PERSONS_TABLE};
+        CREATE OR REPLACE TEMP TABLE _lk_pm AS SELECT p.id, m.fn, m.sn, m.dob, m.sex, m.agency
+        FROM _lk_pid p JOIN _lk_m m USING (mention_id);
         INSERT INTO persons
-        SELECT p.id, mode(m.fn), mode(m.sn), mode(m.dob), mode(m.sex), count(*), list_sort(list(DISTINCT m.agency))
-        FROM _lk_pid p JOIN _lk_m m USING (mention_id) GROUP BY p.id;
+        {_most_common_sql("_lk_pm", "id", ["fn", "sn", "dob", "sex"], "count(*), list_sort(list(DISTINCT agency))")};
+        DROP TABLE _lk_pm;
         DELETE FROM link_pairs;
         INSERT INTO link_pairs SELECT * EXCLUDE (band) FROM _lk_pairs_out;
     """)

@@ -291,3 +291,29 @@ def test_link_survives_bare_and_awkward_mentions() -> None:
     people = [s.person_of(m) for m in bare + odd]
     assert all(people) and len(set(people[:3])) == 3
     assert s.con.execute("SELECT count(*) FROM persons").fetchall()[0][0] > 30
+
+
+def test_person_and_place_rows_show_the_most_common_values() -> None:
+    # One person written three ways: the persons row shows the most common name and date, counts
+    # every mention, and lists each agency once; the place row counts its mentions. A store made before
+    # persons and places lost their key index is brought up to date by the run.
+    s = StoreBuilder()
+    background(s, 30)
+    s.con.execute("CREATE TABLE persons (person_id VARCHAR PRIMARY KEY, forename VARCHAR, "
+                  "surname VARCHAR, dob DATE, sex VARCHAR, n_mentions BIGINT, agencies VARCHAR[])")
+    addr = "12 Orchard Way, Town3"
+    ms = [s.add("KATIE", "MORRIS", "2009-06-01", address=addr, nhs_number=nhs(901), agency=a)
+          for a in ("health", "health", "education")]
+    ms.append(s.add("KATHRYN", "MORRIS", "2009-01-06", address=addr, nhs_number=nhs(901), agency="csc"))
+    run_link(s.con)
+    pid = s.person_of(ms[0])
+    assert {s.person_of(m) for m in ms} == {pid}
+    row = s.con.execute("SELECT forename, surname, dob::VARCHAR, n_mentions, agencies FROM persons WHERE person_id = ?",
+                        [pid]).fetchall()
+    assert row == [("KATIE", "MORRIS", "2009-06-01", 4, ["csc", "education", "health"])]
+    assert s.con.execute("SELECT count(*) FROM persons").fetchall()[0][0] == \
+        s.con.execute("SELECT count(DISTINCT person_id) FROM person_mentions").fetchall()[0][0]
+    assert s.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'persons' "
+                         "AND constraint_type = 'PRIMARY KEY'").fetchall()[0][0] == 0
+    place = s.con.execute("SELECT n_mentions FROM places WHERE address_id = ?", [s.place_of(ms[0])]).fetchall()
+    assert place == [(4,)]
