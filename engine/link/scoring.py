@@ -11,13 +11,24 @@ TF_COLUMNS = ("fn", "sn")
 
 def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
     """`_lk_tf_<col>(value, tf)`: share of pre-clusters carrying each name (a person counts once,
-    however often recorded)."""
+    however often recorded), in either name field: `Edwards Chloe` written surname first in two
+    records agrees on a forename EDWARDS, which is rare as a forename but not as a name."""
+    a, b = TF_COLUMNS
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_tf_raw AS
+        WITH d AS (SELECT DISTINCT pc, {a}, {b} FROM _lk_sig),
+        n AS (SELECT count(*) AS n FROM (SELECT DISTINCT pc FROM d))
+        SELECT coalesce(x.value, y.value) AS value, coalesce(x.f, 0) AS f_{a}, coalesce(y.f, 0) AS f_{b}
+        FROM (SELECT {a} AS value, count(DISTINCT pc) / any_value(n.n) AS f FROM d, n WHERE {a} IS NOT NULL GROUP BY 1) x
+        FULL JOIN (SELECT {b} AS value, count(DISTINCT pc) / any_value(n.n) AS f FROM d, n WHERE {b} IS NOT NULL GROUP BY 1) y
+        USING (value)
+    """)
     for col in TF_COLUMNS:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lk_tf_{col} AS
-            WITH d AS (SELECT DISTINCT pc, {col} AS value FROM _lk_sig WHERE {col} IS NOT NULL)
-            SELECT value, count(*) / (SELECT count(*) FROM d) AS tf FROM d GROUP BY value
+            SELECT value, greatest(f_{a}, f_{b}) AS tf FROM _lk_tf_raw WHERE f_{col} > 0
         """)
+    con.execute("DROP TABLE _lk_tf_raw")
 
 
 def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: str, min_weight: float | None = None) -> None:

@@ -317,3 +317,22 @@ def test_person_and_place_rows_show_the_most_common_values() -> None:
                          "AND constraint_type = 'PRIMARY KEY'").fetchall()[0][0] == 0
     place = s.con.execute("SELECT n_mentions FROM places WHERE address_id = ?", [s.place_of(ms[0])]).fetchall()
     assert place == [(4,)]
+
+
+def test_name_frequency_counts_a_name_in_either_field() -> None:
+    # Two records writing `Edwards Chloe` surname first agree on a forename EDWARDS: rare as a
+    # forename, common as a name. Its frequency is the name's, so the agreement is not overrated.
+    import duckdb
+
+    from engine.link.scoring import build_tf_tables
+
+    con = duckdb.connect()
+    rows = [(1, "CHLOE", "EDWARDS"), (2, "AMY", "EDWARDS"), (3, "EDWARDS", "CHLOE"), (4, "JACK", "SMITH"),
+            (4, "JACK", "SMITH"), (5, None, "JONES")]
+    con.execute("CREATE TEMP TABLE _lk_sig (pc BIGINT, fn VARCHAR, sn VARCHAR)")
+    con.executemany("INSERT INTO _lk_sig VALUES (?, ?, ?)", rows)
+    build_tf_tables(con)
+    fn = dict(con.execute("SELECT value, tf FROM _lk_tf_fn").fetchall())
+    sn = dict(con.execute("SELECT value, tf FROM _lk_tf_sn").fetchall())
+    assert fn == {"CHLOE": 1 / 5, "AMY": 1 / 5, "EDWARDS": 2 / 5, "JACK": 1 / 5}
+    assert sn == {"EDWARDS": 2 / 5, "CHLOE": 1 / 5, "SMITH": 1 / 5, "JONES": 1 / 5}
