@@ -135,8 +135,9 @@ def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bo
         return "twin or relative pattern (forenames that cannot be one person's)"
     if a.suffixes and b.suffixes and (("JR" in a.suffixes and "SR" in b.suffixes) or ("SR" in a.suffixes and "JR" in b.suffixes)):
         return "junior/senior"
-    if ((a.max_birth_year is not None and b.dobs and int(max(b.dobs)[:4]) > a.max_birth_year)
-            or (b.max_birth_year is not None and a.dobs and int(max(a.dobs)[:4]) > b.max_birth_year)):
+    # the earliest of a cluster's dates of birth: a later one may be a slip of a digit
+    if ((a.max_birth_year is not None and b.dobs and int(min(b.dobs)[:4]) > a.max_birth_year)
+            or (b.max_birth_year is not None and a.dobs and int(min(a.dobs)[:4]) > b.max_birth_year)):
         return "too young for a parent role"
     return None
 

@@ -119,6 +119,10 @@ def test_cluster_constraints():
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700423"})) is None
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19710423"})) == "incompatible dates of birth"
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700424"})) == "incompatible dates of birth"
+    # a parent named by role must be old enough: for one of the other's dates (a later one may be a slip)
+    parent = Cluster(max_birth_year=1990)
+    assert conflict(parent, Cluster(dobs={"19940911"})) == "too young for a parent role"
+    assert conflict(parent, Cluster(dobs={"19740911", "19940911"})) is None
     assert conflict(Cluster(records={"r7", "r9"}), Cluster(records={"r9"})) == "named together in one record"
     assert conflict(Cluster(records={"r7"}), Cluster(records={"r9"})) is None
     # Chaining: A-x strong, x-B strong, but A and B conflict: B must not join.
