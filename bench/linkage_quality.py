@@ -24,23 +24,10 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.linkage_errors import false_merges, load_persons, missed_links, print_breakdown  # noqa: E402
+from bench.quality import contingency_scores  # noqa: E402
 from engine.link.run import run_link  # noqa: E402
 from engine.link.settings import LinkSettings  # noqa: E402
 from engine.store import open_store  # noqa: E402
-
-
-def pairwise_scores(df: pl.DataFrame, truth: str, pred: str) -> dict[str, float]:
-    """Pairwise precision/recall/F1 of clustering `pred` against `truth` from contingency counts."""
-    def c2(frame: pl.DataFrame) -> float:
-        return float((frame["len"] * (frame["len"] - 1) / 2).sum())
-
-    tp = c2(df.group_by(truth, pred).len())
-    pp = c2(df.group_by(pred).len())
-    tt = c2(df.group_by(truth).len())
-    p = tp / pp if pp else 1.0
-    r = tp / tt if tt else 1.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "n": df.height,
-            "true_clusters": df[truth].n_unique(), "pred_clusters": df[pred].n_unique()}
 
 
 def load_truth(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -58,7 +45,7 @@ def score_store(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[dict, dict,
     am = con.sql("SELECT source_file, source_row::INTEGER AS source_row, field, address_id, raw FROM address_mentions").pl()
     pj = pm.join(tm.rename({"person_id": "true_id"}), on=["source_file", "source_row", "slot"])
     aj = am.join(ta.rename({"address_id": "true_id"}), on=["source_file", "source_row", "field"])
-    return pairwise_scores(pj, "true_id", "person_id"), pairwise_scores(aj, "true_id", "address_id"), pj
+    return contingency_scores(pj, "true_id", "person_id"), contingency_scores(aj, "true_id", "address_id"), pj
 
 
 def review_queue_scores(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[int, int]:
@@ -154,7 +141,7 @@ def run_splink(con: duckdb.DuckDBPyConnection, data: Path, python: str) -> tuple
     pm = con.sql("SELECT mention_id AS unique_id, source_file, source_row::INTEGER AS source_row, slot FROM person_mentions").pl()
     tm, _ = load_truth(data)
     j = pm.join(cl, on="unique_id").join(tm, on=["source_file", "source_row", "slot"])
-    return pairwise_scores(j, "person_id", "cluster_id"), j.select(pl.col("unique_id").alias("mention_id"), "cluster_id")
+    return contingency_scores(j, "person_id", "cluster_id"), j.select(pl.col("unique_id").alias("mention_id"), "cluster_id")
 
 
 def main() -> None:
