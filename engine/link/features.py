@@ -39,6 +39,10 @@ def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_lk_nick_df")
 
 
+SWAP_RATIO = 4
+SWAP_MIN_SEEN = 3
+
+
 def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr",
                    keep_apart: list[int] | None = None) -> None:
     """Create `_lk_m` from the mention table `source` and the place table `places`
@@ -82,18 +86,34 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
          AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
         GROUP BY 1;
     """)
-    con.execute("""
+    # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
+    # its "forename" is written as a surname at least SWAP_RATIO times as often as a forename, and
+    # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lk_npos AS
+        SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
+        FROM (SELECT fn0 AS v, 'f' AS pos FROM _lk_raw UNION ALL SELECT sn0, 's' FROM _lk_raw)
+        WHERE v IS NOT NULL GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_m0 AS
-        SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
+        WITH r AS (
+            SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
+                   coalesce(w1.fixed, r.fn0) AS fn1, coalesce(w2.fixed, r.sn0) AS sn1,
+                   nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref, r.mid0 AS mid,
+                   (pf.ns >= {SWAP_MIN_SEEN} AND pf.ns >= {SWAP_RATIO} * pf.nf
+                    AND ps.nf >= {SWAP_MIN_SEEN} AND ps.nf >= {SWAP_RATIO} * ps.ns) AS reversed
+            FROM _lk_raw r
+            LEFT JOIN _lk_wild w1 ON w1.wild = r.fn0
+            LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0
+            LEFT JOIN _lk_wild w3 ON w3.wild = r.pref0
+            LEFT JOIN _lk_npos pf ON pf.name = r.fn0
+            LEFT JOIN _lk_npos ps ON ps.name = r.sn0
+        )
+        SELECT r.* EXCLUDE (fn1, sn1, reversed),
                (r.nhs IS NOT NULL OR r.upn IS NOT NULL OR r.pnc IS NOT NULL OR r.local_id IS NOT NULL) AS has_id,
-               coalesce(w1.fixed, r.fn0) AS fn,
-               coalesce(w2.fixed, r.sn0) AS sn,
-               nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref,
-               r.mid0 AS mid
-        FROM _lk_raw r
-        LEFT JOIN _lk_wild w1 ON w1.wild = r.fn0
-        LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0
-        LEFT JOIN _lk_wild w3 ON w3.wild = r.pref0
+               CASE WHEN reversed THEN sn1 ELSE fn1 END AS fn,
+               CASE WHEN reversed THEN fn1 ELSE sn1 END AS sn
+        FROM r;
+        DROP TABLE _lk_npos;
     """)
     _pre_clusters(con, keep_apart or [])
 

@@ -336,3 +336,24 @@ def test_name_frequency_counts_a_name_in_either_field() -> None:
     sn = dict(con.execute("SELECT value, tf FROM _lk_tf_sn").fetchall())
     assert fn == {"CHLOE": 1 / 5, "AMY": 1 / 5, "EDWARDS": 2 / 5, "JACK": 1 / 5}
     assert sn == {"EDWARDS": 2 / 5, "CHLOE": 1 / 5, "SMITH": 1 / 5, "JONES": 1 / 5}
+
+
+def test_a_name_written_surname_first_is_put_in_order() -> None:
+    # `EDWARDS CHLOE`: EDWARDS is written as a surname, CHLOE as a forename, many times over; the
+    # reversed record is compared as CHLOE EDWARDS. TAYLOR (a surname, sometimes a forename) before
+    # JONES (never a forename here) stays as written.
+    s = StoreBuilder()
+    background(s, 30)
+    names = [("CHLOE", "EDWARDS")] + [("CHLOE", sn) for sn in ("BROWN", "PATEL", "HUGHES", "KERR")] + \
+        [(fn, "EDWARDS") for fn in ("AMY", "JACK", "RUBY", "OWEN")] + [("TAYLOR", "KING")] + \
+        [(fn, "TAYLOR") for fn in ("MIA", "LEO", "ZAK")] + [(fn, "JONES") for fn in ("ADA", "IVY", "ROY")]
+    ids = [s.add(fn, sn, f"20{10 + i}-01-0{1 + i % 9}", address=f"{i + 1} Birch Road, Town4")
+           for i, (fn, sn) in enumerate(names)]
+    rev = s.add("EDWARDS", "CHLOE", "2010-01-01", address="40 Birch Road, Town4", file="housing.csv", agency="housing")
+    kept = s.add("TAYLOR", "JONES", "2001-02-03", address="41 Birch Road, Town4")
+    run_link(s.con)
+    got = dict((m, (fn, sn)) for m, fn, sn in s.con.execute(
+        "SELECT m.mention_id, g.fn, g.sn FROM link_msig m JOIN link_sig g USING (sid) WHERE m.mention_id IN (?, ?)",
+        [rev, kept]).fetchall())
+    assert got == {rev: ("CHLOE", "EDWARDS"), kept: ("TAYLOR", "JONES")}
+    assert s.person_of(rev) == s.person_of(ids[0])
