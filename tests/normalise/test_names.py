@@ -120,7 +120,8 @@ def _shares(a: str, b: str) -> bool:
      ("KATHRYN", "CATHERINE"), ("KATIE", "CATHERINE"), ("ZOEY", "ZOE"), ("BILL", "WILLIAM"),
      # everyday British forms the US-centred package lacks, and Polish and Irish equivalents
      ("DAVY", "DAVID"), ("ROBBIE", "ROBERT"), ("LIVVY", "OLIVIA"), ("FINN", "FINLEY"), ("PADDY", "PADRAIG"),
-     ("PIOTR", "PETER"), ("LUKASZ", "LUKE"), ("KRZYSIEK", "KRZYSZTOF"), ("AMAKA", "CHIAMAKA")],
+     ("PIOTR", "PETER"), ("LUKASZ", "LUKE"), ("KRZYSIEK", "KRZYSZTOF"), ("AMAKA", "CHIAMAKA"), ("GAZ", "GARY"),
+     ("SHELL", "MICHELLE"), ("MIA", "AMELIA"), ("MAXAMED", "MOHAMMED")],
 )
 def test_nickname_and_variant_groups_share_a_canonical(a: str, b: str) -> None:
     assert _shares(a, b)
