@@ -251,8 +251,15 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(SIG_COLS)
     anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
     key_ctes, key_cols, key_joins = lookup_key_sql("s")
+    # A pre-cluster's companions: the other pre-clusters named in its source rows (a pupil's carers,
+    # a tenant's household, a child's relatives). A carer known only by name, at an address no other
+    # record gives, is still named beside the same child as the record that knows her date of birth.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
+        CREATE OR REPLACE TEMP TABLE _lk_comp AS
+        WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m)
+        SELECT a.pc, list(DISTINCT b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
+        GROUP BY a.pc;
         CREATE OR REPLACE TEMP TABLE _lk_sig AS
         WITH s AS (
             SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
@@ -274,11 +281,13 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
                CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
                p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set,
+               coalesce(c.comps, []) AS comps,
                {key_cols}
-        FROM s JOIN _lk_pc p USING (pc)
+        FROM s JOIN _lk_pc p USING (pc) LEFT JOIN _lk_comp c USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
         LEFT JOIN _lk_nickl k2 ON k2.name = s.pref
         {key_joins};
         CREATE OR REPLACE TEMP TABLE _lk_msig AS
         SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)});
+        DROP TABLE _lk_comp;
     """)

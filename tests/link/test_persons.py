@@ -357,3 +357,31 @@ def test_a_name_written_surname_first_is_put_in_order() -> None:
         [rev, kept]).fetchall())
     assert got == {rev: ("CHLOE", "EDWARDS"), kept: ("TAYLOR", "JONES")}
     assert s.person_of(rev) == s.person_of(ids[0])
+
+
+def test_a_carer_known_only_by_name_links_through_the_child_named_beside_her() -> None:
+    # JADE HOLT is the child's mother in two CSC rows (with her date of birth, at the old address);
+    # the school row names her as carer, with no date of birth, at the address the family moved to.
+    # Only the child named beside her in both joins them; a JADE HOLT named beside nobody stays apart.
+    s = StoreBuilder()
+    background(s, 60)
+    old, new = "3 Quarry Lane, Town5", "18 Fenn Street, Town6"
+    mum = []
+    for row in (7001, 7002):
+        s.add("AVA", "HOLT", "2015-04-02", address=old, file="csc.csv", slot="child", agency="csc",
+              local_id="csc:C77", record_row=row, slot_index=0)
+        mum.append(s.add("JADE", "HOLT", "1991-08-19", address=old, file="csc.csv", slot="relative", agency="csc",
+                         role="MOTHER", record_row=row, slot_index=1, event="2019-05-01"))
+    s.add("AVA", "HOLT", "2015-04-02", address=new, file="school.csv", slot="pupil", agency="education",
+          local_id="csc:C77", record_row=7003, slot_index=0)
+    carer = s.add("JADE", "HOLT", None, address=new, file="school.csv", slot="carer", agency="education",
+                  role="MOTHER", record_row=7003, slot_index=1, event="2024-09-01")
+    stranger = s.add("JADE", "HOLT", None, address="9 Wren Close, Town7", file="housing.csv", slot="household",
+                     agency="housing", record_row=7004)
+    run_link(s.con)
+    assert s.person_of(carer) == s.person_of(mum[0]) == s.person_of(mum[1])
+    assert s.person_of(stranger) != s.person_of(carer)
+    import json
+    comps = [json.loads(c) for (c,) in s.con.execute(
+        "SELECT comparisons FROM link_pairs WHERE ? IN (mention_id_l, mention_id_r)", [carer]).fetchall()]
+    assert comps and comps[0]["location"]["level"] == 1  # named beside the same person
