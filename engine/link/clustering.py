@@ -40,6 +40,7 @@ class Cluster:
     max_birth_year: int | None = None
     reject_tags: AbstractSet[tuple[int, int]] = field(default_factory=set)
     records: AbstractSet[str] = field(default_factory=set)  # source rows (record ids) it is named in
+    groups: AbstractSet[str] = field(default_factory=set)  # curated variant groups of its forenames
 
     def absorb(self, o: "Cluster") -> None:
         """Union `o` into this cluster."""
@@ -55,6 +56,7 @@ class Cluster:
             self.max_birth_year = o.max_birth_year if self.max_birth_year is None else min(self.max_birth_year, o.max_birth_year)
         self.reject_tags = _union(self.reject_tags, o.reject_tags)
         self.records = _union(self.records, o.records)
+        self.groups = _union(self.groups, o.groups)
 
 
 def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
@@ -83,7 +85,8 @@ def names_compatible(a: Cluster, b: Cluster) -> bool:
     """Could some forename of `a` and some forename of `b` be the same person's name?"""
     if not a.forenames or not b.forenames:
         return True
-    if a.canon & b.canon or a.forenames & b.forenames:
+    # a nickname and its canonical form, or one curated group; not two nicknames of one canonical
+    if a.forenames & b.forenames or a.forenames & b.canon or b.forenames & a.canon or a.groups & b.groups:
         return True
     if a.forenames & b.middles or b.forenames & a.middles:
         return True
@@ -130,8 +133,8 @@ def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bo
     if (enforce_dob and a.dobs and b.dobs and a.dobs.isdisjoint(b.dobs)
             and not any(dob_compatible(x, y) for x in a.dobs for y in b.dobs)):
         return "incompatible dates of birth"
-    if (enforce_twins and a.forenames and b.forenames and a.canon.isdisjoint(b.canon)
-            and a.forenames.isdisjoint(b.forenames) and not names_compatible(a, b)):
+    if (enforce_twins and a.forenames and b.forenames and a.forenames.isdisjoint(b.forenames)
+            and not names_compatible(a, b)):
         return "twin or relative pattern (forenames that cannot be one person's)"
     if a.suffixes and b.suffixes and (("JR" in a.suffixes and "SR" in b.suffixes) or ("SR" in a.suffixes and "JR" in b.suffixes)):
         return "junior/senior"

@@ -86,9 +86,15 @@ FORENAME = Comparison("forename", (
     Level("null", _either_null("fn"), null=True),
     Level("exact", "l.fn = r.fn", tf="fn"),
     Level("swapped with surname", SWAPPED),
+    # One name is a nickname of the other, both are in one curated variant group, or a preferred name
+    # is (a nickname of) the other's forename. Two nicknames that only share a canonical form are not
+    # one name (MAISIE and MEGAN: both MARGARITA; sisters often are).
     Level("nickname or preferred name",
-          "(list_has_any(l.fcanon, r.fcanon) OR l.pref = r.fn OR l.fn = r.pref"
-          " OR list_has_any(coalesce(l.pcanon, []), r.fcanon) OR list_has_any(l.fcanon, coalesce(r.pcanon, [])))"),
+          "(list_contains(l.fcanon, r.fn) OR list_contains(r.fcanon, l.fn) OR list_has_any(l.fgrp, r.fgrp)"
+          " OR l.pref = r.fn OR l.fn = r.pref"
+          " OR list_contains(coalesce(l.pcanon, []), r.fn) OR list_contains(r.fcanon, l.pref)"
+          " OR list_contains(coalesce(r.pcanon, []), l.fn) OR list_contains(l.fcanon, r.pref)"
+          " OR list_has_any(l.pgrp, r.fgrp) OR list_has_any(l.fgrp, r.pgrp))"),
     Level("jaro-winkler >= 0.92 or contained",
           f"({_jw('fn', 0.92)} OR (length(l.fn) >= 3 AND length(r.fn) >= 3"
           " AND (contains(l.fn, r.fn) OR contains(r.fn, l.fn))))"),

@@ -8,10 +8,10 @@ Creates temp tables on the connection:
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
 from engine.link.comparisons import lookup_key_sql
 from engine.link.components import connected_components
+from engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
 FEMALE_ROLES = ("MOTHER", "GRANDMOTHER", "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",
@@ -24,19 +24,16 @@ ADULT_ROLES = ("MOTHER", "FATHER", "GRANDMOTHER", "GRANDFATHER", "STEP-FATHER", 
 
 
 def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
-    """`_lk_nick(name, canonical)`: nickname/variant groups (from engine.normalise when present)."""
-    try:
-        from engine.normalise.names import nickname_table
-
-        nick = nickname_table().select("name", "canonical")
-    except Exception:  # the normaliser is optional: fall back to the nicknames package
-        from nicknames import NickNamer
-
-        rows = [(k.upper(), c.upper()) for k, cs in NickNamer().canonical_lookup.items() for c in cs]
-        nick = pl.DataFrame(rows, schema={"name": pl.String, "canonical": pl.String}, orient="row")
-    con.register("_lk_nick_df", nick)
-    con.execute("CREATE OR REPLACE TEMP TABLE _lk_nick AS SELECT DISTINCT name, canonical FROM _lk_nick_df")
+    """`_lk_nick(name, canonical)` (nicknames and their canonical forms) and `_lk_vgrp(name, grp)`
+    (curated variant groups) from engine.normalise."""
+    con.register("_lk_nick_df", nickname_table())
+    con.register("_lk_vgrp_df", variant_groups())
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk_nick AS SELECT DISTINCT name, canonical FROM _lk_nick_df;
+        CREATE OR REPLACE TEMP TABLE _lk_vgrp AS SELECT DISTINCT name, "group" AS grp FROM _lk_vgrp_df;
+    """)
     con.unregister("_lk_nick_df")
+    con.unregister("_lk_vgrp_df")
 
 
 SWAP_RATIO = 4
@@ -255,7 +252,10 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
     # a tenant's household, a child's relatives). A carer known only by name, at an address no other
     # record gives, is still named beside the same child as the record that knows her date of birth.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_nickl AS SELECT name, list_sort(list(canonical)) AS canon FROM _lk_nick GROUP BY 1;
+        CREATE OR REPLACE TEMP TABLE _lk_nickl AS
+        SELECT n.name, list_sort(list(DISTINCT n.canonical)) AS canon, any_value(g.grps) AS grps
+        FROM _lk_nick n LEFT JOIN (SELECT name, list_sort(list(grp)) AS grps FROM _lk_vgrp GROUP BY 1) g USING (name)
+        GROUP BY 1;
         CREATE OR REPLACE TEMP TABLE _lk_comp AS
         WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m)
         SELECT a.pc, list(DISTINCT b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
@@ -280,6 +280,7 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
                strftime(s.dob, '%Y%m%d') AS dob_s,
                CASE WHEN s.fn IS NOT NULL THEN coalesce(k1.canon, [s.fn]) END AS fcanon,
                CASE WHEN s.pref IS NOT NULL THEN coalesce(k2.canon, [s.pref]) END AS pcanon,
+               coalesce(k1.grps, []) AS fgrp, coalesce(k2.grps, []) AS pgrp,
                p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set,
                coalesce(c.comps, []) AS comps,
                {key_cols}

@@ -47,7 +47,8 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
         -- Source rows naming people of two pre-clusters: one row never names a person twice.
         shared AS (SELECT record_id FROM _lk_m GROUP BY record_id HAVING count(DISTINCT pc) > 1),
         f AS (SELECT pc, fn AS name FROM m WHERE fn IS NOT NULL UNION SELECT pc, pref FROM m WHERE pref IS NOT NULL),
-        fc AS (SELECT f.pc, list(f.name) AS names, list_distinct(flatten(list(coalesce(k.canon, [f.name])))) AS canon
+        fc AS (SELECT f.pc, list(f.name) AS names, list_distinct(flatten(list(coalesce(k.canon, [f.name])))) AS canon,
+                      list_distinct(flatten(list(coalesce(k.grps, [])))) AS grps
                FROM f LEFT JOIN _lk_nickl k ON k.name = f.name GROUP BY f.pc)
         SELECT m.pc,
                {j("any_value(p.nhs_set)")}, {j("any_value(p.upn_set)")}, {j("any_value(p.pnc_set)")},
@@ -58,7 +59,8 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
                {j("list(DISTINCT m.sn) FILTER (WHERE m.sn IS NOT NULL)")},
                {j("list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL)")},
                min(m.max_birth_year),
-               {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))")}
+               {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))")},
+               {j("any_value(fc.grps)")}
         FROM m JOIN _lk_pc p USING (pc) LEFT JOIN fc USING (pc)
         GROUP BY m.pc
     """).fetchall()
@@ -80,7 +82,8 @@ def _clusters_for(con: duckdb.DuckDBPyConnection, pcs_table: str) -> dict[int, C
             if v:
                 d[key] = set(v.split(_SEP))
     out = dict(zip(cols[0], map(Cluster, ids, sets(cols[6]), sets(cols[7]), sets(cols[8]), sets(cols[9]),
-                                sets(cols[10]), sets(cols[11]), cols[12], [empty] * len(ids), sets(cols[13]))))
+                                sets(cols[10]), sets(cols[11]), cols[12], [empty] * len(ids), sets(cols[13]),
+                                sets(cols[14]))))
     return out
 
 

@@ -1,7 +1,7 @@
 """Normalisers: names, dates, postcodes, addresses and identifiers as bulk polars expressions.
 
-Every function takes and returns a ``pl.Expr`` (except ``nickname_table``,
-which returns the lookup frame for joins). Each pipeline runs as one
+Every function takes and returns a ``pl.Expr`` (except ``nickname_table`` and ``variant_groups``,
+which return lookup frames for joins). Each pipeline runs as one
 ``map_batches`` call per batch over staged ``with_columns`` steps (see
 ``_text.py``): no Python runs per row.
 """
@@ -14,6 +14,7 @@ from engine.normalise.names import (
     name_suffix,
     nickname_canonicals,
     nickname_table,
+    variant_groups,
     split_forenames,
     split_full_name,
     strip_titles,
@@ -29,6 +30,7 @@ __all__ = [
     "nhs_number",
     "nickname_canonicals",
     "nickname_table",
+    "variant_groups",
     "normalise_postcode",
     "parse_address",
     "parse_date",

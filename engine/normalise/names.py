@@ -196,6 +196,21 @@ def nickname_table() -> pl.DataFrame:
 
 
 @lru_cache(maxsize=1)
+def _variant_group_frame() -> pl.DataFrame:
+    var = pl.read_csv(_VARIANTS_CSV, schema={"canonical": pl.String, "name": pl.String})
+    var = var.select(_fold(pl.col("name")).alias("name"), _fold(pl.col("canonical")).alias("group")).drop_nulls()
+    heads = var.select(pl.col("group").alias("name"), "group")
+    return pl.concat([var, heads]).unique().sort("name", "group")
+
+
+def variant_groups() -> pl.DataFrame:
+    """(name, group): the curated groups of `name_variants.csv` (spellings and diminutives of one
+    name, folded), each head in its own group. Two names in one group are one name; two nicknames
+    that merely share a package canonical (MAISIE, MEGAN: MARGARITA) are not."""
+    return _variant_group_frame().clone()
+
+
+@lru_cache(maxsize=1)
 def _canonical_lists() -> dict[str, list[str]]:
     frame = _NICKNAMES.group_by("name").agg(pl.col("canonical").sort())
     return dict(zip(frame["name"].to_list(), frame["canonical"].to_list(), strict=True))

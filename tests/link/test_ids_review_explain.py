@@ -119,6 +119,15 @@ def test_cluster_constraints():
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700423"})) is None
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19710423"})) == "incompatible dates of birth"
     assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700424"})) == "incompatible dates of birth"
+    # a nickname and its canonical form, or one curated variant group, can be one person's forenames;
+    # two nicknames sharing only a canonical form (sisters MAISIE and MEGAN: MARGARITA) cannot
+    same = {"dobs": {"20120504"}}
+    maisie = Cluster(forenames={"MAISIE"}, canon={"MAISIE", "MARGARITA"}, **same)
+    assert "twin" in conflict(maisie, Cluster(forenames={"MEGAN"}, canon={"MEGAN", "MARGARITA"}, **same))
+    assert conflict(Cluster(forenames={"MEG"}, canon={"MEG", "MARGARET"}, **same),
+                    Cluster(forenames={"MARGARET"}, canon={"MARGARET"}, **same)) is None
+    assert conflict(Cluster(forenames={"MOHAMED"}, canon={"MOHAMED"}, groups={"MOHAMMED"}, **same),
+                    Cluster(forenames={"MUHAMMAD"}, canon={"MUHAMMAD"}, groups={"MOHAMMED"}, **same)) is None
     # a parent named by role must be old enough: for one of the other's dates (a later one may be a slip)
     parent = Cluster(max_birth_year=1990)
     assert conflict(parent, Cluster(dobs={"19940911"})) == "too young for a parent role"
