@@ -108,7 +108,8 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
         SELECT r.* EXCLUDE (fn1, sn1, reversed),
                (r.nhs IS NOT NULL OR r.upn IS NOT NULL OR r.pnc IS NOT NULL OR r.local_id IS NOT NULL) AS has_id,
                CASE WHEN reversed THEN sn1 ELSE fn1 END AS fn,
-               CASE WHEN reversed THEN fn1 ELSE sn1 END AS sn
+               -- HILL HARRISON and HILL-HARRISON are one double-barrelled surname
+               replace(CASE WHEN reversed THEN fn1 ELSE sn1 END, ' ', '-') AS sn
         FROM r;
         DROP TABLE _lk_npos;
     """)

@@ -385,3 +385,16 @@ def test_a_carer_known_only_by_name_links_through_the_child_named_beside_her() -
     comps = [json.loads(c) for (c,) in s.con.execute(
         "SELECT comparisons FROM link_pairs WHERE ? IN (mention_id_l, mention_id_r)", [carer]).fetchall()]
     assert comps and comps[0]["location"]["level"] == 1  # named beside the same person
+
+
+def test_a_double_barrelled_surname_written_with_a_space_is_the_hyphenated_one() -> None:
+    s = StoreBuilder()
+    background(s, 30)
+    a = s.add("THOMAS", "HILL-HARRISON", "2021-07-11", address="5 Kiln Row, Town8")
+    b = s.add("THOMAS", "HILL HARRISON", "2021-07-11", address="5 Kiln Row, Town8", file="school.csv",
+              agency="education")
+    run_link(s.con)
+    sigs = s.con.execute("SELECT DISTINCT g.sn FROM link_msig m JOIN link_sig g USING (sid) WHERE m.mention_id IN (?, ?)",
+                         [a, b]).fetchall()
+    assert sigs == [("HILL-HARRISON",)]
+    assert s.person_of(a) == s.person_of(b)
