@@ -119,7 +119,7 @@ DOB = Comparison("dob", (
     Level("too young for the role",
           "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)"),
     Level("null", _either_null("dob"), null=True),
-    Level("exact", "l.dob = r.dob"),
+    Level("exact", "l.dob = r.dob", tf="dob"),
     Level("day and month swapped", "l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d"),
     Level("one digit off", "damerau_levenshtein(l.dob_s, r.dob_s) <= 1"),
     # A year typed one out (1969 for 1970) changes two or more digits but keeps the birthday.

@@ -7,6 +7,7 @@ import duckdb
 
 from engine.link.comparisons import COMPARISONS, gamma_select_sql
 from engine.link.model import LinkModel
+from engine.link.scoring import TF_COLUMNS
 
 
 class ExplainError(LookupError):
@@ -50,14 +51,15 @@ def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> 
     sids = dict(con.execute("SELECT mention_id, sid FROM link_msig WHERE mention_id IN (?, ?)", [ma, mb]).fetchall())
     if ma not in sids or mb not in sids:
         raise ExplainError("mention not in the latest link run; run `chronolink link` again")
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    cols = [c for c in TF_COLUMNS if f"link_tf_{c}" in have]  # a store linked before dob frequencies has none
     row = con.execute(f"""
-        SELECT {gamma_select_sql()}, tf_fn.tf, tf_sn.tf
+        SELECT {gamma_select_sql()}{"".join(f", tf_{c}.tf" for c in cols)}
         FROM link_sig l, link_sig r
-        LEFT JOIN link_tf_fn tf_fn ON tf_fn.value = r.fn
-        LEFT JOIN link_tf_sn tf_sn ON tf_sn.value = r.sn
+        {" ".join(f"LEFT JOIN link_tf_{c} tf_{c} ON tf_{c}.value = r.{c}" for c in cols)}
         WHERE l.sid = ? AND r.sid = ?
     """, [sids[ma], sids[mb]]).fetchall()[0]
-    levels, tf = row[: len(COMPARISONS)], {"fn": row[-2], "sn": row[-1]}
+    levels, tf = row[: len(COMPARISONS)], dict(zip(cols, row[len(COMPARISONS):]))
     out: list[dict] = []
     total = model.prior_weight
     out.append({"comparison": "prior", "level": None, "label": "prior odds that two people picked at random are one",

@@ -13,6 +13,7 @@ from engine.link.comparisons import COMPARISONS
 from engine.link.persons import link_persons
 from engine.link.places import place_keys
 from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
+from engine.link.scoring import TF_COLUMNS
 from engine.link.settings import LinkSettings
 from engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
 from engine.link.tables import PERSONS_TABLE, PLACES_TABLE, drop_link_temp, drop_temp, ensure_link_tables
@@ -176,9 +177,9 @@ def _write_model_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE link_sig AS SELECT * FROM _lk_sig;
         CREATE OR REPLACE TABLE link_msig AS SELECT * FROM _lk_msig;
-        CREATE OR REPLACE TABLE link_tf_fn AS SELECT * FROM _lk_tf_fn;
-        CREATE OR REPLACE TABLE link_tf_sn AS SELECT * FROM _lk_tf_sn;
     """)
+    for col in TF_COLUMNS:
+        con.execute(f"CREATE OR REPLACE TABLE link_tf_{col} AS SELECT * FROM _lk_tf_{col}")
 
 
 def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None) -> LinkReport:

@@ -6,14 +6,17 @@ import duckdb
 from engine.link.comparisons import COMPARISONS
 from engine.link.model import LinkModel
 
-TF_COLUMNS = ("fn", "sn")
+NAME_TF_COLUMNS = ("fn", "sn")
+# A date of birth is a term too: placeholder dates (the 1st of January or of June of an estimated
+# year) are shared by many people, and agreeing on one is worth less than on another date.
+TF_COLUMNS = (*NAME_TF_COLUMNS, "dob")
 
 
 def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
     """`_lk_tf_<col>(value, tf)`: share of pre-clusters carrying each name (a person counts once,
-    however often recorded), in either name field: `Edwards Chloe` written surname first in two
+    however often recorded) or date of birth; a name counts in either name field: `Edwards Chloe` written surname first in two
     records agrees on a forename EDWARDS, which is rare as a forename but not as a name."""
-    a, b = TF_COLUMNS
+    a, b = NAME_TF_COLUMNS
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_tf_raw AS
         WITH d AS (SELECT DISTINCT pc, {a}, {b} FROM _lk_sig),
@@ -23,12 +26,17 @@ def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
         FULL JOIN (SELECT {b} AS value, count(DISTINCT pc) / any_value(n.n) AS f FROM d, n WHERE {b} IS NOT NULL GROUP BY 1) y
         USING (value)
     """)
-    for col in TF_COLUMNS:
+    for col in NAME_TF_COLUMNS:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lk_tf_{col} AS
             SELECT value, greatest(f_{a}, f_{b}) AS tf FROM _lk_tf_raw WHERE f_{col} > 0
         """)
-    con.execute("DROP TABLE _lk_tf_raw")
+    con.execute("""
+        DROP TABLE _lk_tf_raw;
+        CREATE OR REPLACE TEMP TABLE _lk_tf_dob AS
+        SELECT dob AS value, count(DISTINCT pc) / (SELECT count(DISTINCT pc) FROM _lk_sig) AS tf
+        FROM _lk_sig WHERE dob IS NOT NULL GROUP BY 1
+    """)
 
 
 def score(con: duckdb.DuckDBPyConnection, model: LinkModel, gammas: str, out: str, min_weight: float | None = None) -> None:

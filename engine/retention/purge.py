@@ -40,6 +40,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from engine.link.scoring import TF_COLUMNS
 from engine.security import audit
 
 __all__ = ["purge_before", "PROTECTED_TABLES"]
@@ -162,7 +163,7 @@ def _purge_derived(con: duckdb.DuckDBPyConnection, tables: Mapping[str, set[str]
         run("link_msig", "DELETE FROM link_msig WHERE mention_id IN (SELECT mention_id FROM _purge_men)")
         if has("link_sig") and "sid" in tables["link_sig"]:
             run("link_sig", "DELETE FROM link_sig WHERE sid NOT IN (SELECT sid FROM link_msig)")
-    for col in ("fn", "sn"):
+    for col in TF_COLUMNS:
         tf = f"link_tf_{col}"
         if has(tf) and has("link_sig") and col in tables["link_sig"]:
             run(tf, f"DELETE FROM {tf} WHERE value NOT IN (SELECT {col} FROM link_sig WHERE {col} IS NOT NULL)")
@@ -219,7 +220,8 @@ def _flags_citing_purged(con: duckdb.DuckDBPyConnection) -> list[str]:
 _HANDLED = frozenset({
     "records", "person_mentions", "address_mentions", "mention_observations", "value_issues", "quarantine",
     *_EVENT_TABLES, "observations", "person_facts", "person_places", "coresidence", "persons", "places",
-    "link_pairs", "link_review", "link_id_map", "link_msig", "link_sig", "link_tf_fn", "link_tf_sn",
+    "link_pairs", "link_review", "link_id_map", "link_msig", "link_sig",
+    *(f"link_tf_{c}" for c in TF_COLUMNS),
     "flags", "flag_dispositions",
 })
 

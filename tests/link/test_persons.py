@@ -319,23 +319,29 @@ def test_person_and_place_rows_show_the_most_common_values() -> None:
     assert place == [(4,)]
 
 
-def test_name_frequency_counts_a_name_in_either_field() -> None:
+def test_term_frequencies_count_a_name_in_either_field_and_dates_of_birth() -> None:
     # Two records writing `Edwards Chloe` surname first agree on a forename EDWARDS: rare as a
     # forename, common as a name. Its frequency is the name's, so the agreement is not overrated.
     import duckdb
 
     from engine.link.scoring import build_tf_tables
 
+    # Dates of birth count the same way: a placeholder date shared by many is worth less.
+    import datetime as dt
+
     con = duckdb.connect()
-    rows = [(1, "CHLOE", "EDWARDS"), (2, "AMY", "EDWARDS"), (3, "EDWARDS", "CHLOE"), (4, "JACK", "SMITH"),
-            (4, "JACK", "SMITH"), (5, None, "JONES")]
-    con.execute("CREATE TEMP TABLE _lk_sig (pc BIGINT, fn VARCHAR, sn VARCHAR)")
-    con.executemany("INSERT INTO _lk_sig VALUES (?, ?, ?)", rows)
+    d1, d2 = dt.date(2003, 6, 1), dt.date(2009, 8, 17)
+    rows = [(1, "CHLOE", "EDWARDS", d1), (2, "AMY", "EDWARDS", d1), (3, "EDWARDS", "CHLOE", d1),
+            (4, "JACK", "SMITH", d2), (4, "JACK", "SMITH", None), (5, None, "JONES", None)]
+    con.execute("CREATE TEMP TABLE _lk_sig (pc BIGINT, fn VARCHAR, sn VARCHAR, dob DATE)")
+    con.executemany("INSERT INTO _lk_sig VALUES (?, ?, ?, ?)", rows)
     build_tf_tables(con)
     fn = dict(con.execute("SELECT value, tf FROM _lk_tf_fn").fetchall())
     sn = dict(con.execute("SELECT value, tf FROM _lk_tf_sn").fetchall())
+    dob = dict(con.execute("SELECT value, tf FROM _lk_tf_dob").fetchall())
     assert fn == {"CHLOE": 1 / 5, "AMY": 1 / 5, "EDWARDS": 2 / 5, "JACK": 1 / 5}
     assert sn == {"EDWARDS": 2 / 5, "CHLOE": 1 / 5, "SMITH": 1 / 5, "JONES": 1 / 5}
+    assert dob == {d1: 3 / 5, d2: 1 / 5}
 
 
 def test_a_name_written_surname_first_is_put_in_order() -> None:
