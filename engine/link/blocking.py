@@ -61,8 +61,9 @@ RULES: tuple[BlockingRule, ...] = (
     # rules catch the common names whose blocks are too big to carry signal.
     BlockingRule("nickname+surname", f"CASE WHEN {_SN} THEN list_transform(fcanon, lambda x: x || '|' || sn) END",
                  explode=True, one_side="dob IS NULL", weak=True),
+    # Same dob and area, both names changed: a new surname and a nickname (PEGGY / MARGARET).
     BlockingRule("dob+district", "CASE WHEN dob IS NOT NULL THEN list_transform(districts, lambda x: x || '|' || dob) END",
-                 weak=True, explode=True),
+                 weak=True, explode=True, pair="list_has_any(l.fcanon, r.fcanon)"),
 )
 
 

@@ -404,3 +404,26 @@ def test_a_double_barrelled_surname_written_with_a_space_is_the_hyphenated_one()
                          [a, b]).fetchall()
     assert sigs == [("HILL-HARRISON",)]
     assert s.person_of(a) == s.person_of(b)
+
+
+def test_a_new_surname_and_a_nickname_are_still_blocked_together() -> None:
+    # MARGARET COLE and PEGGY HART share only a date of birth and an area: the dob+district rule
+    # pairs them because the forenames are one name; a different forename on that dob and area is not paired.
+    s = StoreBuilder()
+    background(s, 30)
+    a = s.add("MARGARET", "COLE", "1980-02-02", address="3 Ash Road, Town1", postcode="LE11 2AB")
+    b = s.add("PEGGY", "HART", "1980-02-02", address="9 Elm Road, Town1", postcode="LE11 5ZZ", file="police.csv",
+              agency="police")
+    c = s.add("BARBARA", "HART", "1980-02-02", address="9 Elm Road, Town1", postcode="LE11 5ZZ", file="housing.csv",
+              agency="housing")
+    run_link(s.con)
+    con = s.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _lk_sig AS SELECT * FROM link_sig")
+    block(con, LinkSettings().blocking)
+
+    def candidate(x: int, y: int) -> bool:
+        p, q = sorted(r[0] for r in con.execute("SELECT sid FROM link_msig WHERE mention_id IN (?, ?)", [x, y]).fetchall())
+        return bool(con.execute("SELECT count(*) FROM _lk_cand WHERE sid_l = ? AND sid_r = ?", [p, q]).fetchall()[0][0])
+
+    assert candidate(a, b)
+    assert not candidate(a, c)
