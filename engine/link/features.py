@@ -85,7 +85,8 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
     """)
     # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
     # its "forename" is written as a surname at least SWAP_RATIO times as often as a forename, and
-    # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way).
+    # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way; the row
+    # itself is not counted as evidence of how its own names are usually written).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_npos AS
         SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
@@ -96,8 +97,8 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
             SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
                    coalesce(w1.fixed, r.fn0) AS fn1, coalesce(w2.fixed, r.sn0) AS sn1,
                    nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref, r.mid0 AS mid,
-                   (pf.ns >= {SWAP_MIN_SEEN} AND pf.ns >= {SWAP_RATIO} * pf.nf
-                    AND ps.nf >= {SWAP_MIN_SEEN} AND ps.nf >= {SWAP_RATIO} * ps.ns) AS reversed
+                   (pf.ns >= {SWAP_MIN_SEEN} AND pf.ns >= {SWAP_RATIO} * (pf.nf - 1)
+                    AND ps.nf >= {SWAP_MIN_SEEN} AND ps.nf >= {SWAP_RATIO} * (ps.ns - 1)) AS reversed
             FROM _lk_raw r
             LEFT JOIN _lk_wild w1 ON w1.wild = r.fn0
             LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0

@@ -352,16 +352,19 @@ def test_a_name_written_surname_first_is_put_in_order() -> None:
     background(s, 30)
     names = [("CHLOE", "EDWARDS")] + [("CHLOE", sn) for sn in ("BROWN", "PATEL", "HUGHES", "KERR")] + \
         [(fn, "EDWARDS") for fn in ("AMY", "JACK", "RUBY", "OWEN")] + [("TAYLOR", "KING")] + \
-        [(fn, "TAYLOR") for fn in ("MIA", "LEO", "ZAK")] + [(fn, "JONES") for fn in ("ADA", "IVY", "ROY")]
+        [(fn, "TAYLOR") for fn in ("MIA", "LEO", "ZAK")] + [(fn, "JONES") for fn in ("ADA", "IVY", "ROY")] + \
+        [("TORI", sn) for sn in ("LANE", "HOLT", "RAY")] + [(fn, "MAY") for fn in ("IDA", "EVE", "UNA")]
     ids = [s.add(fn, sn, f"20{10 + i}-01-0{1 + i % 9}", address=f"{i + 1} Birch Road, Town4")
            for i, (fn, sn) in enumerate(names)]
     rev = s.add("EDWARDS", "CHLOE", "2010-01-01", address="40 Birch Road, Town4", file="housing.csv", agency="housing")
     kept = s.add("TAYLOR", "JONES", "2001-02-03", address="41 Birch Road, Town4")
+    # the row itself is no evidence: TORI is a forename three times elsewhere, a surname only here
+    rare = s.add("MAY", "TORI", "2019-01-01", address="42 Birch Road, Town4", file="mash.csv", agency="mash")
     run_link(s.con)
     got = dict((m, (fn, sn)) for m, fn, sn in s.con.execute(
-        "SELECT m.mention_id, g.fn, g.sn FROM link_msig m JOIN link_sig g USING (sid) WHERE m.mention_id IN (?, ?)",
-        [rev, kept]).fetchall())
-    assert got == {rev: ("CHLOE", "EDWARDS"), kept: ("TAYLOR", "JONES")}
+        "SELECT m.mention_id, g.fn, g.sn FROM link_msig m JOIN link_sig g USING (sid) WHERE m.mention_id IN (?, ?, ?)",
+        [rev, kept, rare]).fetchall())
+    assert got == {rev: ("CHLOE", "EDWARDS"), kept: ("TAYLOR", "JONES"), rare: ("TORI", "MAY")}
     assert s.person_of(rev) == s.person_of(ids[0])
 
 
