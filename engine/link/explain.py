@@ -40,7 +40,11 @@ def _model(con: duckdb.DuckDBPyConnection) -> LinkModel:
         row = []
     if not row:
         raise ExplainError("no link run yet: run `chronolink link` first")
-    return LinkModel.model_validate_json(row[0][0])
+    model = LinkModel.model_validate_json(row[0][0])
+    # A store linked by an earlier version has other comparison levels: its levels cannot be read now.
+    if any([lp.label for lp in model.comparisons.get(c.name, [])] != [lv.label for lv in c.levels] for c in COMPARISONS):
+        raise ExplainError("the latest link run used other comparison levels: run `chronolink link` again")
+    return model
 
 
 def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> list[dict]:
@@ -51,15 +55,13 @@ def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> 
     sids = dict(con.execute("SELECT mention_id, sid FROM link_msig WHERE mention_id IN (?, ?)", [ma, mb]).fetchall())
     if ma not in sids or mb not in sids:
         raise ExplainError("mention not in the latest link run; run `chronolink link` again")
-    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    cols = [c for c in TF_COLUMNS if f"link_tf_{c}" in have]  # a store linked before dob frequencies has none
     row = con.execute(f"""
-        SELECT {gamma_select_sql()}{"".join(f", tf_{c}.tf" for c in cols)}
+        SELECT {gamma_select_sql()}{"".join(f", tf_{c}.tf" for c in TF_COLUMNS)}
         FROM link_sig l, link_sig r
-        {" ".join(f"LEFT JOIN link_tf_{c} tf_{c} ON tf_{c}.value = r.{c}" for c in cols)}
+        {" ".join(f"LEFT JOIN link_tf_{c} tf_{c} ON tf_{c}.value = r.{c}" for c in TF_COLUMNS)}
         WHERE l.sid = ? AND r.sid = ?
     """, [sids[ma], sids[mb]]).fetchall()[0]
-    levels, tf = row[: len(COMPARISONS)], dict(zip(cols, row[len(COMPARISONS):]))
+    levels, tf = row[: len(COMPARISONS)], dict(zip(TF_COLUMNS, row[len(COMPARISONS):]))
     out: list[dict] = []
     total = model.prior_weight
     out.append({"comparison": "prior", "level": None, "label": "prior odds that two people picked at random are one",

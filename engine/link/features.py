@@ -21,6 +21,10 @@ MALE_ROLES = ("FATHER", "GRANDFATHER", "UNCLE", "SON", "BROTHER", "STEP-FATHER",
 ADULT_ROLES = ("MOTHER", "FATHER", "GRANDMOTHER", "GRANDFATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER",
                "STEPMOTHER", "MOTHER'S PARTNER", "FATHER'S PARTNER", "PARTNER", "HUSBAND", "WIFE", "CARER",
                "GUARDIAN", "LEAD_TENANT", "MUM", "DAD")
+# A name written surname first is put in order when its forename is a surname SWAP_RATIO times as
+# often as a forename in the data, and its surname a forename likewise (build_mentions).
+SWAP_RATIO = 4
+SWAP_MIN_SEEN = 3
 
 
 def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -34,10 +38,6 @@ def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.unregister("_lk_nick_df")
     con.unregister("_lk_vgrp_df")
-
-
-SWAP_RATIO = 4
-SWAP_MIN_SEEN = 3
 
 
 def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr",

@@ -233,10 +233,4 @@ def _run(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkReport:
                       person_plan.changes, places.ids.changes, timings)
 
 
-def latest_model_json(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(model JSON, settings JSON) of the latest link run, or None before any run."""
-    row = con.execute("SELECT model, settings FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
-    return (row[0][0], row[0][1]) if row else None
-
-
-__all__ = ["LinkReport", "run_link", "link_places", "latest_model_json"]
+__all__ = ["LinkReport", "run_link", "link_places"]

@@ -13,9 +13,10 @@ TF_COLUMNS = (*NAME_TF_COLUMNS, "dob")
 
 
 def build_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """`_lk_tf_<col>(value, tf)`: share of pre-clusters carrying each name (a person counts once,
-    however often recorded) or date of birth; a name counts in either name field: `Edwards Chloe` written surname first in two
-    records agrees on a forename EDWARDS, which is rare as a forename but not as a name."""
+    """`_lk_tf_<col>(value, tf)`: share of pre-clusters (a person counts once, however often
+    recorded) carrying each name or date of birth. A name counts in either name field: `Edwards
+    Chloe` written surname first in two records agrees on a forename EDWARDS, rare as a forename
+    but not as a name."""
     a, b = NAME_TF_COLUMNS
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk_tf_raw AS

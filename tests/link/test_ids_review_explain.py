@@ -107,6 +107,26 @@ def test_explain_waterfall(linked_store):
     assert "forename" in format_waterfall(rows)
 
 
+def test_explain_refuses_a_run_with_other_comparison_levels():
+    # A store linked by an earlier version stored a model whose levels differ from today's: its
+    # waterfall would name the wrong levels, so explain asks for a new link run instead.
+    import json
+
+    from engine.link.explain import ExplainError
+
+    s = StoreBuilder()
+    background(s, 30)
+    a = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2")
+    b = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2", file="school.csv", agency="education")
+    run_link(s.con)
+    assert explain_pair(s.con, a, b)[-1]["comparison"] == "total"
+    model = json.loads(s.con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0])
+    model["comparisons"]["location"] = model["comparisons"]["location"][1:]
+    s.con.execute("UPDATE link_runs SET model = ? WHERE run_id = (SELECT max(run_id) FROM link_runs)", [json.dumps(model)])
+    with pytest.raises(ExplainError, match="link` again"):
+        explain_pair(s.con, a, b)
+
+
 def test_cluster_constraints():
     a = Cluster(ids={"nhs": {"1"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
     b = Cluster(ids={"nhs": {"2"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
