@@ -20,10 +20,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.export import person_mentions  # noqa: E402
-from engine.flags import run_flags  # noqa: E402
-from engine.ingest import ingest_paths  # noqa: E402
-from engine.store import open_store  # noqa: E402
+from chronolink.engine.export import person_mentions  # noqa: E402
+from chronolink.engine.flags import run_flags  # noqa: E402
+from chronolink.engine.ingest import ingest_paths  # noqa: E402
+from chronolink.engine.store import open_store  # noqa: E402
 
 
 def majority_map(engine: pl.DataFrame, truth: pl.DataFrame, keys: list[str], eid: str, tid: str) -> pl.DataFrame:
@@ -86,7 +86,7 @@ def main() -> None:
     if args.oracle:
         apply_oracle(con, args.data / "truth")
     else:
-        from engine.link.run import run_link
+        from chronolink.engine.link.run import run_link
 
         run_link(con)
     t2 = time.perf_counter()

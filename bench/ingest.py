@@ -21,8 +21,8 @@ from bench.common import ensure_large_world, peak_rss_mb, run_child, summarise  
 
 def once(data: Path) -> dict:
     """One timed ingest of `data` into a new store."""
-    from engine.ingest import ingest_paths
-    from engine.store import open_store
+    from chronolink.engine.ingest import ingest_paths
+    from chronolink.engine.store import open_store
 
     db = Path(tempfile.mkdtemp()) / "bench.duckdb"
     con = open_store(db)

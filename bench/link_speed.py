@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from engine.link.run import run_link
-from engine.link.settings import LinkSettings
-from engine.store import open_store
+from chronolink.engine.link.run import run_link
+from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.store import open_store
 con = open_store({db!r})
 t = time.perf_counter()
 rep = run_link(con, LinkSettings(threads={threads}))
@@ -54,7 +54,7 @@ def main() -> None:
         if args.data is None:
             ap.error("give --db or --data")
         src = Path(tmp.name) / "src.duckdb"
-        subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "ingest", str(args.data),
+        subprocess.run([sys.executable, "-c", "from chronolink.engine.cli import main; main()", "ingest", str(args.data),
                         "--db", str(src)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
     runs = []
     for i in range(args.repeat):
@@ -101,7 +101,7 @@ def time_splink(src: Path, tmp: Path, args: argparse.Namespace) -> None:
     """Median wall time and peak RSS of the Splink recipe on the store's person mentions."""
     sys.path.insert(0, str(ROOT))
     from bench.linkage_quality import SPLINK_RUNNER, export_splink_input
-    from engine.store import open_store
+    from chronolink.engine.store import open_store
 
     inp, out = tmp / "splink_in.parquet", tmp / "splink_out.parquet"
     con = open_store(src, read_only=True)

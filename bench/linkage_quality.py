@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.linkage_errors import false_merges, load_persons, missed_links, print_breakdown  # noqa: E402
 from bench.quality import contingency_scores  # noqa: E402
-from engine.link.run import run_link  # noqa: E402
-from engine.link.settings import LinkSettings  # noqa: E402
-from engine.store import open_store  # noqa: E402
+from chronolink.engine.link.run import run_link  # noqa: E402
+from chronolink.engine.link.settings import LinkSettings  # noqa: E402
+from chronolink.engine.store import open_store  # noqa: E402
 
 
 def load_truth(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -164,7 +164,7 @@ def main() -> None:
         db = Path(tmp.name) / "bench.duckdb"
     if not db.exists():
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "ingest", str(args.data), "--db", str(db)],
+        subprocess.run([sys.executable, "-c", "from chronolink.engine.cli import main; main()", "ingest", str(args.data), "--db", str(db)],
                        check=True, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
         print(f"ingested in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     con = open_store(db)

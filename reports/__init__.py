@@ -1,6 +1,6 @@
 """Reviewer-facing reports: one self-contained HTML page per child, images, exports.
 
-    from reports import ChildReportData, render_child_html, write_child_report
+    from chronolink.reports import ChildReportData, render_child_html, write_child_report
     path = write_child_report(data, "out/reports")            # child_P00001234.html
     write_child_report(data, "out/reports", fmt="png")        # the timeline for a case review
     write_chronology_xlsx(data, "out/P00001234.xlsx")
@@ -11,14 +11,14 @@ The contract is in :mod:`reports.model`; the page is safe to open offline
 
 from __future__ import annotations
 
-from reports.chart import timeline_chart
-from reports.chronology_export import (
+from chronolink.reports.chart import timeline_chart
+from chronolink.reports.chronology_export import (
     CHRONOLOGY_COLUMNS,
     chronology_frame,
     write_chronology_csv,
     write_chronology_xlsx,
 )
-from reports.model import (
+from chronolink.reports.model import (
     EVENT_SCHEMA,
     AgencyName,
     Candidate,
@@ -40,7 +40,7 @@ from reports.model import (
     WaterfallStep,
     events_frame,
 )
-from reports.render import (
+from chronolink.reports.render import (
     household_filename,
     render_child_html,
     render_household_html,

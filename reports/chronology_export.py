@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.export.safe import write_csv_safe, write_xlsx_safe
-from reports.model import ChildReportData, HouseholdReportData
-from reports.vocab import AGENCY_LABELS
+from chronolink.engine.export.safe import write_csv_safe, write_xlsx_safe
+from chronolink.reports.model import ChildReportData, HouseholdReportData
+from chronolink.reports.vocab import AGENCY_LABELS
 
 #: Column order of the export.
 CHRONOLOGY_COLUMNS: tuple[str, ...] = (

@@ -21,17 +21,17 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports.chart import timeline_spec
-from reports.model import (
+from chronolink.reports.chart import timeline_spec
+from chronolink.reports.model import (
     ChildReportData,
     Flag,
     HouseholdReportData,
     IndexRow,
     check_id,
 )
-from reports.periods import GAP_DAYS, age_text, contact_gaps
-from reports.safety import content_security_policy, csp_hash, json_script_text, vega_bundle, vega_bundle_hash
-from reports.vocab import AGENCY_LABELS, fmt_date, rule_text, rule_title
+from chronolink.reports.periods import GAP_DAYS, age_text, contact_gaps
+from chronolink.reports.safety import content_security_policy, csp_hash, json_script_text, vega_bundle, vega_bundle_hash
+from chronolink.reports.vocab import AGENCY_LABELS, fmt_date, rule_text, rule_title
 
 Format = Literal["html", "svg", "png"]
 FORMATS = ("html", "svg", "png")
@@ -43,7 +43,7 @@ _STATUS_TEXT = {"open": "open, not yet reviewed", "confirmed": "confirmed", "dis
 @functools.lru_cache(maxsize=1)
 def _env() -> Environment:
     return Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("chronolink.reports", "templates"),
         autoescape=True,  # every template, whatever its extension
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -53,7 +53,7 @@ def _env() -> Environment:
 
 @functools.lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    return resources.files("reports").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("chronolink.reports").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _page(template: str, *, chart: dict[str, Any] | None, **context: Any) -> str:

@@ -1,10 +1,10 @@
-"""Export the JSON Schema of mapping files and canonical records (`python -m schemas.export_json`)."""
+"""Export the JSON Schema of mapping files and canonical records (`python -m chronolink.schemas.export_json`)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from schemas.models import CANONICAL_MODELS, Mapping
+from chronolink.schemas.models import CANONICAL_MODELS, Mapping
 
 JSON_DIR = Path(__file__).parent / "json"
 

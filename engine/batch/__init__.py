@@ -1,4 +1,4 @@
 """The batch run on new extracts and referrals."""
-from engine.batch.run import BatchResult, near_candidates, rating, run_batch
+from chronolink.engine.batch.run import BatchResult, near_candidates, rating, run_batch
 
 __all__ = ["BatchResult", "near_candidates", "rating", "run_batch"]

@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from engine.chronology.report_data import child_report_data, display_names
-from engine.flags import run_flags
-from engine.ingest import FileReport, ingest_file, ingest_paths
-from engine.link.run import run_link
-from reports import Candidate, IndexRow, write_child_report, write_index
+from chronolink.engine.chronology.report_data import child_report_data, display_names
+from chronolink.engine.flags import run_flags
+from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
+from chronolink.engine.link.run import run_link
+from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
 
 RED_RULES = frozenset({"bail_address_child", "unassessed_adult", "concerns_not_collated"})
 Progress = Callable[[str, int, int], None]

@@ -11,7 +11,7 @@ import json
 import duckdb
 import polars as pl
 
-from reports.model import (
+from chronolink.reports.model import (
     AgencyName,
     ChildReportData,
     ChildSummary,
@@ -202,7 +202,7 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
     """Flags about these children (and, for a household, at this place), and the rows they cite."""
     if not _has(con, "flags"):
         return [], {}
-    from engine.flags import flags_with_dispositions
+    from chronolink.engine.flags import flags_with_dispositions
 
     frame = flags_with_dispositions(con)
     keep = pl.col("child_person_id").is_in(children)
@@ -257,7 +257,7 @@ def _link(con: duckdb.DuckDBPyConnection, lk: dict) -> Link:
         [lk["mention_id_l"], lk["mention_id_r"]]).fetchall()))
     steps: list[WaterfallStep] = []
     try:
-        from engine.link.explain import explain_pair
+        from chronolink.engine.link.explain import explain_pair
 
         for r in explain_pair(con, lk["mention_id_l"], lk["mention_id_r"]):
             if r["comparison"] != "total":

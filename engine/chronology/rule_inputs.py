@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from engine.rules import RuleInputs
+from chronolink.engine.rules import RuleInputs
 
 _EVENTS = """
 WITH bail AS (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from engine.cli import export_cmd, flag_cmd, ingest_cmd, link_cmd, report_cmd, run_cmd, security_cmd
+from chronolink.engine.cli import export_cmd, flag_cmd, ingest_cmd, link_cmd, report_cmd, run_cmd, security_cmd
 
 app = typer.Typer(
     name="chronolink",
@@ -16,6 +16,22 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals would hold children's records
     add_completion=False,
 )
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from chronolink import __version__
+
+        typer.echo(f"chronolink {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Merge multi-agency safeguarding extracts into one chronology per child."""
+
 
 for module in (ingest_cmd, link_cmd, export_cmd, flag_cmd, report_cmd, run_cmd, security_cmd):
     module.register(app)

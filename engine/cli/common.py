@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from engine.security import audit
-from engine.security.errors import SecurityError
-from engine.store import StoreBusy, StoreMissing, open_store
+from chronolink.engine.security import audit
+from chronolink.engine.security.errors import SecurityError
+from chronolink.engine.store import StoreBusy, StoreMissing, open_store
 
 DbOption = Annotated[
     Optional[Path],

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.common import AnalystOption, DbOption, err, open_db, record_audit
-from engine.export import address_mentions, person_mentions, write_csv_safe
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, open_db, record_audit
+from chronolink.engine.export import address_mentions, person_mentions, write_csv_safe
 
 export_app = typer.Typer(help="Write exports other tools read (CSV, formula-neutralised).", no_args_is_help=True)
 

@@ -10,10 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from engine.export import write_csv_safe
-from engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
-from engine.rules import SettingsError
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from chronolink.engine.export import write_csv_safe
+from chronolink.engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
+from chronolink.engine.rules import SettingsError
 
 flags_app = typer.Typer(help="List flags and record analysts' decisions on them.", no_args_is_help=True)
 
@@ -96,6 +96,6 @@ def register(app: typer.Typer) -> None:
     """Add flag, flags and export flags to the CLI."""
     app.command("flag")(flag)
     app.add_typer(flags_app, name="flags")
-    from engine.cli.export_cmd import export_app
+    from chronolink.engine.cli.export_cmd import export_app
 
     export_app.command("flags")(export_flags)

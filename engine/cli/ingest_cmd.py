@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from engine.ingest import FileReport, ingest_paths
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from chronolink.engine.ingest import FileReport, ingest_paths
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:

@@ -8,12 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from engine.link.explain import ExplainError, explain_pair, format_waterfall
-from engine.link.link_files import FileMapping, link_files
-from engine.link.review import decide, list_reviews
-from engine.link.run import run_link
-from engine.link.settings import LinkSettings
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from chronolink.engine.link.explain import ExplainError, explain_pair, format_waterfall
+from chronolink.engine.link.link_files import FileMapping, link_files
+from chronolink.engine.link.review import decide, list_reviews
+from chronolink.engine.link.run import run_link
+from chronolink.engine.link.settings import LinkSettings
 
 SettingsOption = Annotated[
     Optional[Path], typer.Option("--settings", help="Linkage settings file (.json or .toml); defaults otherwise.")

@@ -8,9 +8,9 @@ from typing import Annotated, Literal, Optional
 import duckdb
 import typer
 
-from engine.chronology.report_data import UnknownPerson, child_report_data, household_report_data
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, record_audit
-from reports import write_child_report, write_chronology_csv, write_chronology_xlsx, write_household_report
+from chronolink.engine.chronology.report_data import UnknownPerson, child_report_data, household_report_data
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, record_audit
+from chronolink.reports import write_child_report, write_chronology_csv, write_chronology_xlsx, write_household_report
 
 AsOfOpt = Annotated[Optional[dt.datetime], typer.Option(
     "--as-of", formats=["%Y-%m-%d"], help="Date of the extracts (default: the date of the last `flag` run, else today).")]
@@ -87,9 +87,9 @@ def chronology(child: Annotated[Optional[str], typer.Option("--child", help="A c
     from rich.markup import escape
     from rich.table import Table
 
-    from engine.cli.common import out
-    from engine.export import neutralise
-    from reports import chronology_frame
+    from chronolink.engine.cli.common import out
+    from chronolink.engine.export import neutralise
+    from chronolink.reports import chronology_frame
 
     if (child is None) == (household is None):
         fail("give exactly one of --child PERSON_ID or --household PLACE_ID")
@@ -119,6 +119,6 @@ def register(app: typer.Typer) -> None:
     """Add report, chronology and export chronology to the CLI."""
     app.command("report")(report)
     app.command("chronology")(chronology)
-    from engine.cli.export_cmd import export_app
+    from chronolink.engine.cli.export_cmd import export_app
 
     export_app.command("chronology")(export_chronology)

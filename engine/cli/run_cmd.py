@@ -10,11 +10,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from engine.batch import run_batch
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from engine.cli.ingest_cmd import print_reconciliation
-from engine.store import StoreBusy, open_store
-from engine.store.connection import default_db_path
+from chronolink.engine.batch import run_batch
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from chronolink.engine.cli.ingest_cmd import print_reconciliation
+from chronolink.engine.store import StoreBusy, open_store
+from chronolink.engine.store.connection import default_db_path
 
 
 def _open_waiting(db: Path | None, wait: float):

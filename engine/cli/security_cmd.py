@@ -11,13 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from engine.export import write_csv_safe
-from engine.export.pseudonymised import load_pseudonym_key, pseudonymised_mentions
-from engine.retention import compact_store, purge_before
-from engine.security import audit
-from engine.security.errors import SecurityError
-from engine.store import default_db_path
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
+from chronolink.engine.export import write_csv_safe
+from chronolink.engine.export.pseudonymised import load_pseudonym_key, pseudonymised_mentions
+from chronolink.engine.retention import compact_store, purge_before
+from chronolink.engine.security import audit
+from chronolink.engine.security.errors import SecurityError
+from chronolink.engine.store import default_db_path
 
 DateOpt = dict(formats=["%Y-%m-%d"])
 
@@ -189,6 +189,6 @@ def register(app: typer.Typer) -> None:
     """Add audit, purge and export pseudonymised to the CLI."""
     app.command("audit")(audit_cmd)
     app.command("purge")(purge)
-    from engine.cli.export_cmd import export_app
+    from chronolink.engine.cli.export_cmd import export_app
 
     export_app.command("pseudonymised")(export_pseudonymised)

@@ -33,9 +33,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from engine.security.encryption import load_key
-from engine.security.errors import KeyConfigError
-from engine.security.pseudonymise import MIN_PSEUDONYM_KEY_BYTES, dob_to_month, keyed_pseudonym, postcode_district
+from chronolink.engine.security.encryption import load_key
+from chronolink.engine.security.errors import KeyConfigError
+from chronolink.engine.security.pseudonymise import MIN_PSEUDONYM_KEY_BYTES, dob_to_month, keyed_pseudonym, postcode_district
 
 __all__ = ["KEY_ENV", "KEY_FILE_ENV", "COLUMNS", "load_pseudonym_key", "pseudonymised_mentions", "redact_free_text"]
 

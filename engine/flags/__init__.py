@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from engine.chronology import build_chronology, load_rule_inputs
-from engine.flags.evidence import attach_evidence
-from engine.flags.store import (
+from chronolink.engine.chronology import build_chronology, load_rule_inputs
+from chronolink.engine.flags.evidence import attach_evidence
+from chronolink.engine.flags.store import (
     DISPOSITIONS,
     DispositionError,
     export_frame,
@@ -17,7 +17,7 @@ from engine.flags.store import (
     save_flags,
     set_disposition,
 )
-from engine.rules import evaluate_all, load_settings
+from chronolink.engine.rules import evaluate_all, load_settings
 
 __all__ = ["DISPOSITIONS", "DispositionError", "export_frame", "flags_with_dispositions", "run_flags",
            "set_disposition"]

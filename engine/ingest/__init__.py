@@ -9,11 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from engine.ingest.layouts import MappingFileError, builtin_mappings, detect_layout, load_mapping
-from engine.ingest.readers import ExtractError, RawTable, read_csv_file, read_jsonl_file, read_xlsx_file
-from engine.ingest.transform import CanonicalFrames, apply_mapping
-from engine.ingest.writer import next_file_seq, previous_version, write_file
-from schemas.models import Mapping
+from chronolink.engine.ingest.layouts import MappingFileError, builtin_mappings, detect_layout, load_mapping
+from chronolink.engine.ingest.readers import ExtractError, RawTable, read_csv_file, read_jsonl_file, read_xlsx_file
+from chronolink.engine.ingest.transform import CanonicalFrames, apply_mapping
+from chronolink.engine.ingest.writer import next_file_seq, previous_version, write_file
+from chronolink.schemas.models import Mapping
 
 __all__ = ["ExtractError", "FileReport", "MappingFileError", "builtin_mappings", "detect_layout",
            "discover_files", "ingest_file", "ingest_paths", "load_mapping", "read_extract"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from engine.ingest.readers import ExtractError, peek_header
-from schemas.models import Mapping
+from chronolink.engine.ingest.readers import ExtractError, peek_header
+from chronolink.schemas.models import Mapping
 
 
 class MappingFileError(ValueError):
@@ -31,7 +31,7 @@ def load_mapping(path: Path) -> Mapping:
 @lru_cache(maxsize=1)
 def builtin_mappings() -> tuple[Mapping, ...]:
     """Every layout mapping shipped in schemas/mappings."""
-    folder = resources.files("schemas").joinpath("mappings")
+    folder = resources.files("chronolink.schemas").joinpath("mappings")
     return tuple(sorted((load_mapping(Path(str(p))) for p in folder.iterdir() if p.name.endswith(".toml")),
                         key=lambda m: m.layout))
 

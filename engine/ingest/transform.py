@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from engine.ingest.readers import ROW, RawTable
-from engine.normalise.addresses import parse_address
-from engine.normalise.dates import parse_date, parse_datetime
-from engine.normalise.identifiers import nhs_number, pnc_id, upn
-from engine.normalise.names import fold_name, split_forenames, split_full_name
-from schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
+from chronolink.engine.ingest.readers import ROW, RawTable
+from chronolink.engine.normalise.addresses import parse_address
+from chronolink.engine.normalise.dates import parse_date, parse_datetime
+from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn
+from chronolink.engine.normalise.names import fold_name, split_forenames, split_full_name
+from chronolink.schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
 
 ROW_STRIDE = 100  # ids: record_id = file_seq * 1e9 + row * 100; slots and fields add their index
 FILE_STRIDE = 1_000_000_000

@@ -6,7 +6,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from engine.ingest.transform import CanonicalFrames
+from chronolink.engine.ingest.transform import CanonicalFrames
 
 _TABLES = ("records", "person_mentions", "address_mentions", "mention_observations", "value_issues", "quarantine")
 

@@ -19,9 +19,9 @@ Modules, one job each:
   link_files    dedupe/link arbitrary CSV person lists
   run           `link` over a store: places, persons, outputs
 """
-from engine.link.explain import explain_pair, format_waterfall
-from engine.link.link_files import FileMapping, link_files
-from engine.link.run import LinkReport, run_link
-from engine.link.settings import LinkSettings
+from chronolink.engine.link.explain import explain_pair, format_waterfall
+from chronolink.engine.link.link_files import FileMapping, link_files
+from chronolink.engine.link.run import LinkReport, run_link
+from chronolink.engine.link.settings import LinkSettings
 
 __all__ = ["FileMapping", "LinkReport", "LinkSettings", "explain_pair", "format_waterfall", "link_files", "run_link"]

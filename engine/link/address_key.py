@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.normalise import expand_street_abbreviations, parse_address
-from engine.normalise.addresses import BLOCK_WORDS, STREET_TYPES
-from engine.normalise.postcodes import POSTCODE_SHAPE
+from chronolink.engine.normalise import expand_street_abbreviations, parse_address
+from chronolink.engine.normalise.addresses import BLOCK_WORDS, STREET_TYPES
+from chronolink.engine.normalise.postcodes import POSTCODE_SHAPE
 
 # The stored columns of address_mentions that place keys are built from.
 PARSED = ("flat", "number", "number_suffix", "building", "street", "town", "postcode")

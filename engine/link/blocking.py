@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from engine.link.comparisons import pair_columns, possible_sql
-from engine.link.settings import BlockingSettings
+from chronolink.engine.link.comparisons import pair_columns, possible_sql
+from chronolink.engine.link.settings import BlockingSettings
 
 
 @dataclass(frozen=True)

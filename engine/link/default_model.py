@@ -5,7 +5,7 @@ MIN_PRECLUSTERS pre-clusters exist, because EM and random-pair u need a populati
 """
 from __future__ import annotations
 
-from engine.link.model import LinkModel
+from chronolink.engine.link.model import LinkModel
 
 MIN_PRECLUSTERS = 200
 

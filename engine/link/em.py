@@ -13,9 +13,9 @@ import math
 import duckdb
 import polars as pl
 
-from engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U
-from engine.link.model import LevelParams, LinkModel
-from engine.link.settings import EmSettings
+from chronolink.engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U
+from chronolink.engine.link.model import LevelParams, LinkModel
+from chronolink.engine.link.settings import EmSettings
 
 
 def gamma_table(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> None:

@@ -5,9 +5,9 @@ import math
 
 import duckdb
 
-from engine.link.comparisons import COMPARISONS, gamma_select_sql
-from engine.link.model import LinkModel
-from engine.link.scoring import TF_COLUMNS
+from chronolink.engine.link.comparisons import COMPARISONS, gamma_select_sql
+from chronolink.engine.link.model import LinkModel
+from chronolink.engine.link.scoring import TF_COLUMNS
 
 
 class ExplainError(LookupError):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
-from engine.link.comparisons import lookup_key_sql
-from engine.link.components import connected_components
-from engine.normalise.names import nickname_table, variant_groups
+from chronolink.engine.link.comparisons import lookup_key_sql
+from chronolink.engine.link.components import connected_components
+from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
 FEMALE_ROLES = ("MOTHER", "GRANDMOTHER", "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",

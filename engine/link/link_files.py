@@ -12,10 +12,10 @@ import duckdb
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from engine.link.persons import link_persons
-from engine.link.places import place_keys
-from engine.link.settings import LinkSettings
-from engine.store import schema_sql
+from chronolink.engine.link.persons import link_persons
+from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.store import schema_sql
 
 
 class FileMapping(BaseModel):
@@ -50,7 +50,7 @@ def _nhs_valid(e: pl.Expr) -> pl.Expr:
 
 def _fold(e: pl.Expr) -> pl.Expr:
     try:
-        from engine.normalise.names import fold_name
+        from chronolink.engine.normalise.names import fold_name
 
         return fold_name(e)
     except Exception:  # normaliser absent: a minimal fold

@@ -5,7 +5,7 @@ import math
 
 from pydantic import BaseModel
 
-from engine.link.comparisons import COMPARISONS
+from chronolink.engine.link.comparisons import COMPARISONS
 
 
 class LevelParams(BaseModel):

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from engine.link.blocking import block
-from engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, hard_conflict, release_memory
-from engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
-from engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
-from engine.link.em import gamma_table, prior_over_all_pairs, train
-from engine.link.features import build_mentions, build_signatures
-from engine.link.model import LinkModel
-from engine.link.scoring import build_tf_tables, score
-from engine.link.settings import ClusterSettings, LinkSettings
-from engine.link.tables import drop_temp
+from chronolink.engine.link.blocking import block
+from chronolink.engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, hard_conflict, release_memory
+from chronolink.engine.link.comparisons import IMPOSSIBLE, comparison, impossible_levels
+from chronolink.engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
+from chronolink.engine.link.em import gamma_table, prior_over_all_pairs, train
+from chronolink.engine.link.features import build_mentions, build_signatures
+from chronolink.engine.link.model import LinkModel
+from chronolink.engine.link.scoring import build_tf_tables, score
+from chronolink.engine.link.settings import ClusterSettings, LinkSettings
+from chronolink.engine.link.tables import drop_temp
 
 
 @dataclass

@@ -14,8 +14,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from engine.link.address_key import PARSED, match_parts, squash_street
-from engine.link.components import connected_components
+from chronolink.engine.link.address_key import PARSED, match_parts, squash_street
+from chronolink.engine.link.components import connected_components
 
 
 def _mode(col: str) -> pl.Expr:

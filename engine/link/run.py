@@ -8,15 +8,15 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from engine.link.blocking import rule_names
-from engine.link.comparisons import COMPARISONS
-from engine.link.persons import link_persons
-from engine.link.places import place_keys
-from engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
-from engine.link.scoring import TF_COLUMNS
-from engine.link.settings import LinkSettings
-from engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
-from engine.link.tables import PERSONS_TABLE, PLACES_TABLE, drop_link_temp, drop_temp, ensure_link_tables
+from chronolink.engine.link.blocking import rule_names
+from chronolink.engine.link.comparisons import COMPARISONS
+from chronolink.engine.link.persons import link_persons
+from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.review import MENTION_KEY_SQL, decisions, queue_pairs
+from chronolink.engine.link.scoring import TF_COLUMNS
+from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.link.stable_ids import IdChanges, IdPlan, plan_ids, record_ids
+from chronolink.engine.link.tables import PERSONS_TABLE, PLACES_TABLE, drop_link_temp, drop_temp, ensure_link_tables
 
 
 @dataclass

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
-from engine.link.comparisons import COMPARISONS
-from engine.link.model import LinkModel
+from chronolink.engine.link.comparisons import COMPARISONS
+from chronolink.engine.link.model import LinkModel
 
 NAME_TF_COLUMNS = ("fn", "sn")
 # A date of birth is a term too: placeholder dates (the 1st of January or of June of an estimated

@@ -6,10 +6,10 @@ which return lookup frames for joins). Each pipeline runs as one
 ``_text.py``): no Python runs per row.
 """
 
-from engine.normalise.addresses import expand_street_abbreviations, parse_address
-from engine.normalise.dates import parse_date, parse_datetime
-from engine.normalise.identifiers import nhs_number, pnc_id, upn
-from engine.normalise.names import (
+from chronolink.engine.normalise.addresses import expand_street_abbreviations, parse_address
+from chronolink.engine.normalise.dates import parse_date, parse_datetime
+from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn
+from chronolink.engine.normalise.names import (
     fold_name,
     name_suffix,
     nickname_canonicals,
@@ -20,7 +20,7 @@ from engine.normalise.names import (
     strip_titles,
     surname_parts,
 )
-from engine.normalise.postcodes import extract_postcode, normalise_postcode
+from chronolink.engine.normalise.postcodes import extract_postcode, normalise_postcode
 
 __all__ = [
     "expand_street_abbreviations",

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.normalise._text import fold_base, staged
-from engine.normalise.postcodes import POSTCODE_SHAPE, postcode_stages
+from chronolink.engine.normalise._text import fold_base, staged
+from chronolink.engine.normalise.postcodes import POSTCODE_SHAPE, postcode_stages
 
 STREET_ABBREVIATIONS: dict[str, str] = {
     "RD": "ROAD", "ST": "STREET", "STR": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "AVEN": "AVENUE",

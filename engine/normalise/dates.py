@@ -22,7 +22,7 @@ from datetime import date
 
 import polars as pl
 
-from engine.normalise._text import staged
+from chronolink.engine.normalise._text import staged
 
 MISSING_TOKENS = ("N/A", "NA", "N/K", "NK", "NOT KNOWN", "UNKNOWN", "NULL", "NONE", "-", "--", "?")
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from engine.normalise._text import staged
+from chronolink.engine.normalise._text import staged
 
 # DfE UPN alphabet (python-stdnum stdnum.gb.upn): check letter = _UPN_ALPHABET[sum % 23].
 _UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ0123456789"

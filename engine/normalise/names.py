@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 from nicknames import NickNamer
 
-from engine.normalise._text import empty_to_null, fold_base, staged
+from chronolink.engine.normalise._text import empty_to_null, fold_base, staged
 
 TITLES = ("MR", "MRS", "MS", "MISS", "DR", "MASTER", "REV", "REVD", "SIR", "MX", "PROF", "LADY", "DAME")
 SUFFIXES = {"JR": "JR", "JNR": "JR", "JUNIOR": "JR", "SR": "SR", "SNR": "SR", "SENIOR": "SR",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.normalise._text import staged
+from chronolink.engine.normalise._text import staged
 
 # Compact (no space) UK postcode, per the published format rules, plus GIR 0AA.
 _VALID_COMPACT = (

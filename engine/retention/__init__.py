@@ -4,7 +4,7 @@
 and what stays, including undated rows); ``compact.compact_store`` then rewrites the store
 file so purged bytes do not linger in DuckDB's free blocks.
 """
-from engine.retention.compact import compact_store
-from engine.retention.purge import PROTECTED_TABLES, purge_before
+from chronolink.engine.retention.compact import compact_store
+from chronolink.engine.retention.purge import PROTECTED_TABLES, purge_before
 
 __all__ = ["PROTECTED_TABLES", "compact_store", "purge_before"]

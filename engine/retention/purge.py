@@ -40,8 +40,8 @@ from collections.abc import Mapping
 
 import duckdb
 
-from engine.link.scoring import TF_COLUMNS
-from engine.security import audit
+from chronolink.engine.link.scoring import TF_COLUMNS
+from chronolink.engine.security import audit
 
 __all__ = ["purge_before", "PROTECTED_TABLES"]
 

@@ -1,6 +1,6 @@
 """Risk and drift rules of `risk-rules.md`, one pure function per module.
 
-    from engine.rules import RuleInputs, load_settings, evaluate_all
+    from chronolink.engine.rules import RuleInputs, load_settings, evaluate_all
     flags = evaluate_all(inputs, load_settings(), as_of=date(2024, 6, 30))
 
 Each module in :data:`RULES` exposes ``RULE`` (its name) and
@@ -15,7 +15,7 @@ from datetime import date
 
 import polars as pl
 
-from engine.rules import (
+from chronolink.engine.rules import (
     assessment_overdue,
     bail_address_child,
     concerns_not_collated,
@@ -26,10 +26,10 @@ from engine.rules import (
     repeat_referrals,
     unassessed_adult,
 )
-from engine.rules.common import FLAG_SCHEMA, FLAG_SORT, empty_flags
-from engine.rules.inputs import InputSchemaError, RuleInputs
-from engine.rules.markers import derive_markers
-from engine.rules.settings import RuleSettings, SettingsError, load_settings
+from chronolink.engine.rules.common import FLAG_SCHEMA, FLAG_SORT, empty_flags
+from chronolink.engine.rules.inputs import InputSchemaError, RuleInputs
+from chronolink.engine.rules.markers import derive_markers
+from chronolink.engine.rules.settings import RuleSettings, SettingsError, load_settings
 
 RULES = (
     bail_address_child,

@@ -12,9 +12,9 @@ from datetime import date
 
 import polars as pl
 
-from engine.rules import vocabulary as v
-from engine.rules.calendar import add_days
-from engine.rules.common import (
+from chronolink.engine.rules import vocabulary as v
+from chronolink.engine.rules.calendar import add_days
+from chronolink.engine.rules.common import (
     FULL_FIELDS,
     assemble,
     events_of,
@@ -25,8 +25,8 @@ from engine.rules.common import (
     with_dob,
     with_mentions,
 )
-from engine.rules.inputs import RuleInputs
-from engine.rules.settings import RuleSettings
+from chronolink.engine.rules.inputs import RuleInputs
+from chronolink.engine.rules.settings import RuleSettings
 
 RULE = "bail_address_child"
 _KEYS = ["bail_key", "child_person_id", "address_id"]

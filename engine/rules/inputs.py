@@ -137,7 +137,7 @@ class RuleInputs:
         """Conform the given frames (extra columns dropped, dtypes cast), fill the
         missing ones with empty frames, and derive ``markers`` from ``events``
         when not given."""
-        from engine.rules.markers import derive_markers
+        from chronolink.engine.rules.markers import derive_markers
 
         given = {
             "persons": persons,

@@ -10,11 +10,11 @@ from datetime import date
 
 import polars as pl
 
-from engine.rules import vocabulary as v
-from engine.rules.calendar import add_months
-from engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
-from engine.rules.inputs import RuleInputs
-from engine.rules.settings import RuleSettings
+from chronolink.engine.rules import vocabulary as v
+from chronolink.engine.rules.calendar import add_months
+from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
+from chronolink.engine.rules.inputs import RuleInputs
+from chronolink.engine.rules.settings import RuleSettings
 
 RULE = "long_cp_plan"
 _KEYS = ["child_person_id", "trigger_date"]

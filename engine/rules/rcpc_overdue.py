@@ -16,13 +16,13 @@ from datetime import date
 
 import polars as pl
 
-from engine.rules import vocabulary as v
-from engine.rules.calendar import add_months
-from engine.rules.common import (
+from chronolink.engine.rules import vocabulary as v
+from chronolink.engine.rules.calendar import add_months
+from chronolink.engine.rules.common import (
     assemble, effective_end, empty_flags, events_of, evidence, is_csc_child, with_dob,
 )
-from engine.rules.inputs import RuleInputs
-from engine.rules.settings import RuleSettings
+from chronolink.engine.rules.inputs import RuleInputs
+from chronolink.engine.rules.settings import RuleSettings
 
 RULE = "rcpc_overdue"
 _KEYS = ["plan_key"]

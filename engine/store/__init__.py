@@ -1,4 +1,4 @@
 """The DuckDB store: schema, connections."""
-from engine.store.connection import StoreBusy, StoreMissing, default_db_path, open_store, schema_sql
+from chronolink.engine.store.connection import StoreBusy, StoreMissing, default_db_path, open_store, schema_sql
 
 __all__ = ["StoreBusy", "StoreMissing", "default_db_path", "open_store", "schema_sql"]

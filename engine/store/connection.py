@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from engine.security.encryption import is_encrypted, load_key, open_encrypted
-from engine.security.errors import StoreKeyError
+from chronolink.engine.security.encryption import is_encrypted, load_key, open_encrypted
+from chronolink.engine.security.errors import StoreKeyError
 
 DEFAULT_DB_NAME = "chronolink.duckdb"
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
@@ -35,7 +35,7 @@ def default_db_path() -> Path:
 
 def schema_sql() -> str:
     """The DDL of every base table (idempotent)."""
-    return resources.files("engine.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    return resources.files("chronolink.engine.store").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
 def _busy(db: Path, exc: Exception) -> StoreBusy | None:

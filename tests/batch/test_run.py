@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-RUN = [sys.executable, "-c", "from engine.cli import main; main()"]
+RUN = [sys.executable, "-c", "from chronolink.engine.cli import main; main()"]
 
 
 def _run(world: Path, out: Path, db: Path, **kw) -> subprocess.Popen:

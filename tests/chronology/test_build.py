@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.chronology import build_chronology
-from engine.ingest import ingest_paths
-from engine.store import open_store
+from chronolink.engine.chronology import build_chronology
+from chronolink.engine.ingest import ingest_paths
+from chronolink.engine.store import open_store
 from tests.ingest.helpers import police_row, write_csc, write_police, write_school
 
 
@@ -108,7 +108,7 @@ def test_bailed_nominal_is_observed_at_the_bail_address(tmp_path):
 def test_relationship_row_resolves_to_the_household_member_it_names(tmp_path):
     """`Mo Hart` born 12/04/1985 on the child's relationships row is the household's Mohammed Hart born
     that day, even when linkage left the row's mention apart."""
-    from engine.chronology import load_rule_inputs
+    from chronolink.engine.chronology import load_rule_inputs
 
     d = tmp_path / "x"
     d.mkdir()

@@ -9,11 +9,11 @@ import pytest
 
 from bench.flag_quality import score
 from bench.quality import pairwise_scores
-from engine.export import address_mentions, person_mentions
-from engine.flags import run_flags
-from engine.ingest import ingest_paths
-from engine.link.run import run_link
-from engine.store import open_store
+from chronolink.engine.export import address_mentions, person_mentions
+from chronolink.engine.flags import run_flags
+from chronolink.engine.ingest import ingest_paths
+from chronolink.engine.link.run import run_link
+from chronolink.engine.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.flag_quality import apply_oracle, score
-from engine.cli import app
-from engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
-from engine.ingest import ingest_paths
-from engine.rules import SettingsError
-from engine.store import open_store
+from chronolink.engine.cli import app
+from chronolink.engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
+from chronolink.engine.ingest import ingest_paths
+from chronolink.engine.rules import SettingsError
+from chronolink.engine.store import open_store
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -87,7 +87,7 @@ def test_settings_are_validated_and_change_results(flagged, tmp_path):
     with pytest.raises(SettingsError):
         run_flags(con, AS_OF, bad)
     before = flags_with_dispositions(con).filter(pl.col("rule") == "assessment_overdue").height
-    from engine.rules.settings import DEFAULT_SETTINGS_PATH
+    from chronolink.engine.rules.settings import DEFAULT_SETTINGS_PATH
 
     strict = tmp_path / "strict.toml"
     text = DEFAULT_SETTINGS_PATH.read_text()

@@ -8,8 +8,8 @@ from collections.abc import Mapping as MappingT
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.ingest import builtin_mappings
-from schemas.models import Mapping
+from chronolink.engine.ingest import builtin_mappings
+from chronolink.schemas.models import Mapping
 
 
 def mapping(layout: str) -> Mapping:

@@ -5,7 +5,7 @@ import duckdb
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from engine.store import schema_sql
+from chronolink.engine.store import schema_sql
 
 #: Fast and reproducible: same examples every run, no example database, no deadline.
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,

@@ -11,9 +11,9 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.export import address_mentions, person_mentions, write_csv_safe, write_xlsx_safe
-from engine.export.pseudonymised import pseudonymised_mentions
-from engine.ingest import ingest_file
+from chronolink.engine.export import address_mentions, person_mentions, write_csv_safe, write_xlsx_safe
+from chronolink.engine.export.pseudonymised import pseudonymised_mentions
+from chronolink.engine.ingest import ingest_file
 from tests.fuzz.extracts import header, mapping, write_layout
 from tests.fuzz.strategies import FORMULAS, FUZZ, SCRIPTS, field, memory_store
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from engine.ingest import FileReport, ingest_file
+from chronolink.engine.ingest import FileReport, ingest_file
 from tests.fuzz.extracts import csv_text, header, nest, text_layouts, write_layout
 from tests.fuzz.strategies import FUZZ, field, memory_store
 

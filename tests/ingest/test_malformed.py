@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.ingest import ingest_file, ingest_paths
-from engine.store import open_store
+from chronolink.engine.ingest import ingest_file, ingest_paths
+from chronolink.engine.store import open_store
 from tests.ingest.helpers import POLICE_HEADER, police_row, quoted, write_police
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from engine.export import address_mentions, person_mentions
-from engine.ingest import ingest_paths
-from engine.store import open_store
+from chronolink.engine.export import address_mentions, person_mentions
+from chronolink.engine.ingest import ingest_paths
+from chronolink.engine.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import itertools
 import duckdb
 import pytest
 
-from engine.store import schema_sql
+from chronolink.engine.store import schema_sql
 
 _COLS = ("mention_id", "record_id", "file_seq", "source_file", "source_row", "slot", "agency", "role", "forename",
          "middle_names", "surname", "preferred_forename", "name_suffix", "dob", "dob_status", "sex", "nhs_number",

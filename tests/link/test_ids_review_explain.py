@@ -6,13 +6,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.link.clustering import Cluster, conflict, greedy_cluster
-from engine.link.explain import explain_pair, format_waterfall
-from engine.link.link_files import FileMapping, link_files
-from engine.link.review import add_decision
-from engine.link.run import run_link
-from engine.link.settings import LinkSettings
-from engine.link.stable_ids import assign_ids
+from chronolink.engine.link.clustering import Cluster, conflict, greedy_cluster
+from chronolink.engine.link.explain import explain_pair, format_waterfall
+from chronolink.engine.link.link_files import FileMapping, link_files
+from chronolink.engine.link.review import add_decision
+from chronolink.engine.link.run import run_link
+from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.link.stable_ids import assign_ids
 from tests.link.conftest import StoreBuilder, background, nhs
 
 
@@ -112,7 +112,7 @@ def test_explain_refuses_a_run_with_other_comparison_levels():
     # waterfall would name the wrong levels, so explain asks for a new link run instead.
     import json
 
-    from engine.link.explain import ExplainError
+    from chronolink.engine.link.explain import ExplainError
 
     s = StoreBuilder()
     background(s, 30)
@@ -185,8 +185,7 @@ def test_link_files_dedupe_and_link(tmp_path: Path):
 def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
     # The run works in temp tables and writes the store in one transaction at the end: a failure
     # while writing persons must also undo the places already written in that transaction.
-    import engine.link.run as run_mod
-
+    import chronolink.engine.link.run as run_mod
     s, m = linked_store
     tables = ("address_mentions", "places", "person_mentions", "persons", "link_id_map", "link_runs", "link_pairs")
     snap = {t: s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
@@ -211,7 +210,7 @@ def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
 def test_review_candidates_leave_out_certain_non_matches():
     # Borderline edges go to an analyst unless the two persons are certainly two people (different
     # strict ids) or already one; a dob the clustering could not reconcile is for the analyst.
-    from engine.link.persons import _reviewable
+    from chronolink.engine.link.persons import _reviewable
 
     clusters = {1: Cluster(ids={"nhs": {"1"}}, dobs={"19900101"}), 2: Cluster(ids={"nhs": {"2"}}),
                 3: Cluster(dobs={"19750101"}), 4: Cluster()}
@@ -225,8 +224,8 @@ def test_review_band_needs_a_name_in_common():
     # case; a forename-surname swap shares a name, so it is.
     import duckdb
 
-    from engine.link.comparisons import comparison
-    from engine.link.persons import _band_edges
+    from chronolink.engine.link.comparisons import comparison
+    from chronolink.engine.link.persons import _band_edges
 
     fd, sd = comparison("forename").level_of("different"), comparison("surname").level_of("different")
     con = duckdb.connect()
@@ -248,7 +247,7 @@ def test_review_band_needs_a_name_in_common():
 def test_prior_is_for_a_random_pair_of_preclusters():
     # The matches EM finds among blocked pairs, spread over every pair of pre-clusters: the same
     # evidence counts for less in a larger population; never above the share among blocked pairs.
-    from engine.link.em import prior_over_all_pairs
+    from chronolink.engine.link.em import prior_over_all_pairs
 
     assert prior_over_all_pairs(0.5, 1000, 100) == pytest.approx(0.5 * 1000 / 4950)
     assert prior_over_all_pairs(0.5, 1000, 10_000) < prior_over_all_pairs(0.5, 1000, 1000)
@@ -259,8 +258,8 @@ def test_prior_is_for_a_random_pair_of_preclusters():
 def test_pending_queue_follows_the_latest_run():
     # Pending pairs a new run no longer finds borderline leave the queue; surviving ones keep their
     # id and take the new weight; ids are never reused; decisions stay whatever the model says.
-    from engine.link.review import decide, queue_pairs
-    from engine.link.tables import ensure_link_tables
+    from chronolink.engine.link.review import decide, queue_pairs
+    from chronolink.engine.link.tables import ensure_link_tables
 
     s = StoreBuilder()
     ensure_link_tables(s.con)

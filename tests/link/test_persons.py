@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.link.blocking import block
-from engine.link.run import run_link
-from engine.link.settings import LinkSettings
+from chronolink.engine.link.blocking import block
+from chronolink.engine.link.run import run_link
+from chronolink.engine.link.settings import LinkSettings
 from tests.link.conftest import StoreBuilder, background, nhs
 
 # One store holds every case (each in its own street) and is linked once: the cases share the
@@ -216,8 +216,8 @@ def test_every_link_into_a_person_is_explained(world: StoreBuilder) -> None:
 def test_looked_up_levels_equal_the_direct_comparison(world: StoreBuilder) -> None:
     # Costly levels are computed once per distinct key pair and joined back: they must agree with
     # evaluating every comparison directly on each pair.
-    from engine.link.comparisons import COMPARISONS, gamma_select_sql
-    from engine.link.em import gamma_table
+    from chronolink.engine.link.comparisons import COMPARISONS, gamma_select_sql
+    from chronolink.engine.link.em import gamma_table
 
     con = world.con
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_sig AS SELECT * FROM link_sig")  # the run's work tables are gone
@@ -257,7 +257,7 @@ def test_pairs_the_clustering_could_never_merge_are_not_scored(world: StoreBuild
 def test_a_lost_letter_is_restored_the_same_way_on_every_run() -> None:
     # '?AETA' fits BAETA and ZAETA, each written once: the tie goes to the alphabetically first,
     # whatever order the threads meet them in (so signatures, blocks and ids repeat exactly).
-    from engine.link.features import build_mentions
+    from chronolink.engine.link.features import build_mentions
 
     s = StoreBuilder()
     s.add("BAETA", "NOWAK", "2001-01-01")
@@ -324,7 +324,7 @@ def test_term_frequencies_count_a_name_in_either_field_and_dates_of_birth() -> N
     # forename, common as a name. Its frequency is the name's, so the agreement is not overrated.
     import duckdb
 
-    from engine.link.scoring import build_tf_tables
+    from chronolink.engine.link.scoring import build_tf_tables
 
     # Dates of birth count the same way: a placeholder date shared by many is worth less.
     import datetime as dt

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.link.address_key import match_parts
-from engine.link.places import place_keys
-from engine.normalise import parse_address
+from chronolink.engine.link.address_key import match_parts
+from chronolink.engine.link.places import place_keys
+from chronolink.engine.normalise import parse_address
 
 
 def keys(rows: list[tuple[str, str | None]]) -> list[str]:

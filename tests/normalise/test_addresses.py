@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.normalise import expand_street_abbreviations, fold_name, parse_address
+from chronolink.engine.normalise import expand_street_abbreviations, fold_name, parse_address
 from tests.normalise.helpers import blank, golden
 
 FIELDS = ("flat", "number", "number_suffix", "building", "street", "town", "postcode", "postcode_valid")

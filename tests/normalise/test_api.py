@@ -7,8 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-import engine.normalise as norm
-
+import chronolink.engine.normalise as norm
 EXPECTED = {
     "expand_street_abbreviations": "(e: 'pl.Expr') -> 'pl.Expr'",
     "extract_postcode": "(e: 'pl.Expr') -> 'pl.Expr'",

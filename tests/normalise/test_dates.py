@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.normalise import parse_date, parse_datetime
-from engine.normalise.dates import format_regex
+from chronolink.engine.normalise import parse_date, parse_datetime
+from chronolink.engine.normalise.dates import format_regex
 from tests.normalise.helpers import run
 
 UK = ["%d/%m/%Y"]

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.gb import upn as stdnum_upn
 
-from engine.normalise import nhs_number, pnc_id, upn
-from engine.normalise.identifiers import UPN_LA_NUMBERS
+from chronolink.engine.normalise import nhs_number, pnc_id, upn
+from chronolink.engine.normalise.identifiers import UPN_LA_NUMBERS
 from tests.normalise.helpers import run
 
 UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ0123456789"

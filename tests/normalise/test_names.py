@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.normalise import (
+from chronolink.engine.normalise import (
     fold_name,
     name_suffix,
     nickname_canonicals,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.normalise import extract_postcode, normalise_postcode
+from chronolink.engine.normalise import extract_postcode, normalise_postcode
 from tests.normalise.helpers import run
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from reports.model import (
+from chronolink.reports.model import (
     AgencyName,
     Candidate,
     ChildReportData,

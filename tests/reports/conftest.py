@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.safety import vega_bundle
+from chronolink.reports.safety import vega_bundle
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import render_child_html
-from reports.safety import csp_hash
+from chronolink.reports import render_child_html
+from chronolink.reports.safety import csp_hash
 from tests.reports.builders import IMG_PAYLOAD, PAYLOAD, SCRIPT_PAYLOAD, child_data
 from tests.reports.htmlcheck import parse
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import altair as alt
 
-from reports import timeline_chart
-from reports.chart import timeline_spec
+from chronolink.reports import timeline_chart
+from chronolink.reports.chart import timeline_spec
 from tests.reports.builders import child_data, household_data
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from reports import (
+from chronolink.reports import (
     ChildReportData,
     ChildSummary,
     Flag,
@@ -105,7 +105,7 @@ def test_household_page():
 
 
 def render_household_html_text() -> str:
-    from reports import render_household_html
+    from chronolink.reports import render_household_html
 
     return " ".join(" ".join(parse(render_household_html(household_data())).text).split())
 
@@ -169,7 +169,7 @@ def test_big_chronology_over_altair_row_limit():
     data = big_child_data(6000, flags=3)
     html = render_child_html(data)
     assert "Chronology (6000 records)" in html
-    from reports import timeline_chart
+    from chronolink.reports import timeline_chart
 
     spec = timeline_chart(data).to_dict()  # no MaxRowsError: the data are named datasets
     assert len(spec["datasets"]["points"]) + len(spec["datasets"]["spans"]) == 6000

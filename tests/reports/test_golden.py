@@ -11,8 +11,8 @@ import difflib
 import os
 from pathlib import Path
 
-from reports import render_child_html
-from reports.safety import vega_bundle, vega_bundle_hash
+from chronolink.reports import render_child_html
+from chronolink.reports.safety import vega_bundle, vega_bundle_hash
 from tests.reports.builders import child_data
 
 GOLDEN = Path(__file__).parent / "golden" / "child_report.html"

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from reports import EVENT_SCHEMA, ChildReportData, ChildSummary, IndexRow, ReportDataError, events_frame
+from chronolink.reports import EVENT_SCHEMA, ChildReportData, ChildSummary, IndexRow, ReportDataError, events_frame
 
 SENTINEL = "Zebedee Quux-Sentinel"
 
@@ -72,8 +72,7 @@ def test_models_are_frozen_and_strict():
 
 
 def test_public_api_does_not_drift():
-    import reports
-
+    from chronolink import reports
     assert sorted(reports.__all__) == sorted([
         "CHRONOLOGY_COLUMNS", "EVENT_SCHEMA", "AgencyName", "Candidate", "ChildReportData", "ChildSummary",
         "CurrentPlace", "Disposition", "Evidence", "Flag", "HouseholdMember", "HouseholdReportData", "Identifier",

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.periods import age_text, contact_gaps, duration_text
+from chronolink.reports.periods import age_text, contact_gaps, duration_text
 
 
 def test_age_text():

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports import (
+from chronolink.reports import (
     ChildReportData,
     ChildSummary,
     render_child_html,
     render_household_html,
     render_index_html,
 )
-from reports.chart import timeline_spec
-from reports.safety import json_script_text
+from chronolink.reports.chart import timeline_spec
+from chronolink.reports.safety import json_script_text
 from tests.reports.builders import IMG_PAYLOAD, PAYLOAD, SCRIPT_PAYLOAD, child_data, household_data, index_rows
 from tests.reports.htmlcheck import parse, remote_refs
 

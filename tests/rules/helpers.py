@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from engine.rules.inputs import RuleInputs
-from engine.rules.settings import RuleSettings
+from chronolink.engine.rules.inputs import RuleInputs
+from chronolink.engine.rules.settings import RuleSettings
 
 SETTINGS = RuleSettings()
 _rows = itertools.count(1)
@@ -85,7 +85,7 @@ def rel(child: str, related: str) -> dict:
 
 
 def inputs(persons=(), events=(), observations=(), relationships=(), markers=None) -> RuleInputs:
-    from engine.rules.inputs import SCHEMAS
+    from chronolink.engine.rules.inputs import SCHEMAS
 
     def frame(name, rows):
         return pl.DataFrame(list(rows), schema=SCHEMAS[name]) if rows else None

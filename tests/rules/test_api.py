@@ -3,8 +3,8 @@ import time
 
 import polars as pl
 
-import engine.rules as rules
-from engine.rules import FLAG_SCHEMA, RULES, RuleSettings, evaluate_all
+import chronolink.engine.rules as rules
+from chronolink.engine.rules import FLAG_SCHEMA, RULES, RuleSettings, evaluate_all
 from tests.rules.helpers import ADULT_DOB, CHILD_DOB, event, inputs, obs, person
 
 

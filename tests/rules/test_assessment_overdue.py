@@ -1,7 +1,7 @@
 import pytest
 
-from engine.rules import assessment_overdue as rule
-from engine.rules.calendar import nth_working_day_after
+from chronolink.engine.rules import assessment_overdue as rule
+from chronolink.engine.rules.calendar import nth_working_day_after
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, plus, run
 
 START = D("2024-12-20")  # a Friday before Christmas; day 45 is 2025-02-26

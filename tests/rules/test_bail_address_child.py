@@ -1,6 +1,6 @@
 import pytest
 
-from engine.rules import bail_address_child as rule
+from chronolink.engine.rules import bail_address_child as rule
 from tests.rules.helpers import ADULT_DOB, CHILD_DOB, D, event, inputs, keys, obs, person, plus, rel, run
 
 BAIL = D("2024-03-01")

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.rules.calendar import (
+from chronolink.engine.rules.calendar import (
     add_months, bank_holidays, is_working_day, nth_working_day_after, working_days_between,
 )
 

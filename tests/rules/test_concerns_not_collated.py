@@ -3,8 +3,8 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.rules import concerns_not_collated as rule
-from engine.rules import vocabulary as v
+from chronolink.engine.rules import concerns_not_collated as rule
+from chronolink.engine.rules import vocabulary as v
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, plus, run
 
 T0 = D("2024-02-01")

@@ -1,6 +1,6 @@
 import pytest
 
-from engine.rules import core_group_overdue as rule
+from chronolink.engine.rules import core_group_overdue as rule
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, plus, run
 
 START = D("2024-12-20")

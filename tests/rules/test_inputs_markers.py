@@ -1,8 +1,8 @@
 import polars as pl
 import pytest
 
-from engine.rules.inputs import EVENTS_SCHEMA, InputSchemaError, RuleInputs
-from engine.rules.markers import derive_markers
+from chronolink.engine.rules.inputs import EVENTS_SCHEMA, InputSchemaError, RuleInputs
+from chronolink.engine.rules.markers import derive_markers
 from tests.rules.helpers import D, event, inputs
 
 

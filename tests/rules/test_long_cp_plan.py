@@ -1,6 +1,6 @@
 import pytest
 
-from engine.rules import long_cp_plan as rule
+from chronolink.engine.rules import long_cp_plan as rule
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, run
 
 

@@ -3,8 +3,8 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.rules import rcpc_overdue as rule
-from engine.rules.calendar import add_months
+from chronolink.engine.rules import rcpc_overdue as rule
+from chronolink.engine.rules.calendar import add_months
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, plus, run
 
 START = D("2024-01-31")

@@ -1,6 +1,6 @@
 import pytest
 
-from engine.rules import repeat_cp_plan as rule
+from chronolink.engine.rules import repeat_cp_plan as rule
 from tests.rules.helpers import CHILD_DOB, D, event, inputs, keys, person, run
 
 END1 = "2021-06-30"

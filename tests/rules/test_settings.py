@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.rules.settings import (
+from chronolink.engine.rules.settings import (
     DEFAULT_SETTINGS_PATH, RuleSettings, SettingsError, dump_settings, load_settings,
 )
 

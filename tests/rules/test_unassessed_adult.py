@@ -1,6 +1,6 @@
 import pytest
 
-from engine.rules import unassessed_adult as rule
+from chronolink.engine.rules import unassessed_adult as rule
 from tests.rules.helpers import ADULT_DOB, CHILD_DOB, D, event, inputs, keys, obs, person, plus, rel, run
 
 D0 = D("2024-05-01")

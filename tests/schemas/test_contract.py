@@ -7,11 +7,11 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from engine.ingest import builtin_mappings
-from engine.ingest.layouts import MappingFileError, load_mapping
-from engine.store import open_store
-from schemas.export_json import JSON_DIR, render, schemas
-from schemas.models import CANONICAL_MODELS, Mapping
+from chronolink.engine.ingest import builtin_mappings
+from chronolink.engine.ingest.layouts import MappingFileError, load_mapping
+from chronolink.engine.store import open_store
+from chronolink.schemas.export_json import JSON_DIR, render, schemas
+from chronolink.schemas.models import CANONICAL_MODELS, Mapping
 
 LAYOUTS = {"police_occurrences", "csc_episodes", "csc_relationships", "gp_consultations", "school_safeguarding",
            "probation_events", "housing_tenancies", "mash_referrals"}
@@ -24,8 +24,8 @@ def test_every_layout_has_a_valid_mapping():
 @pytest.mark.parametrize("name, schema", sorted(schemas().items()))
 def test_exported_json_schema_is_in_sync(name, schema):
     path = JSON_DIR / name
-    assert path.exists(), f"run python -m schemas.export_json ({name} missing)"
-    assert path.read_text(encoding="utf-8") == render(schema), f"{name} is stale: run python -m schemas.export_json"
+    assert path.exists(), f"run python -m chronolink.schemas.export_json ({name} missing)"
+    assert path.read_text(encoding="utf-8") == render(schema), f"{name} is stale: run python -m chronolink.schemas.export_json"
 
 
 def test_no_stale_schema_files():
@@ -63,7 +63,7 @@ def test_bad_mapping_file_error_names_the_file_not_values(tmp_path):
 
 def test_a_new_layout_is_a_new_mapping_file(tmp_path):
     """A layout the engine has never seen is ingested from a mapping file alone."""
-    from engine.ingest import ingest_file
+    from chronolink.engine.ingest import ingest_file
 
     mapping = tmp_path / "ambulance.toml"
     mapping.write_text(

@@ -1,7 +1,7 @@
 """The public surface of engine.security does not drift by accident."""
 
-import engine.security as security
-from engine.security import audit, encryption, pseudonymise
+import chronolink.engine.security as security
+from chronolink.engine.security import audit, encryption, pseudonymise
 
 EXPECTED = {
     "audit", "encryption", "pseudonymise",

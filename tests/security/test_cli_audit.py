@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
+from chronolink.engine.cli import app
 from tests.ingest.helpers import police_row, write_police
 
 KEY_VARS = ("CHRONOLINK_KEY", "CHRONOLINK_KEY_FILE", "CHRONOLINK_DB", "CHRONOLINK_REQUIRE_ENCRYPTION")
@@ -75,7 +75,7 @@ def test_filters(store, run):
 
 
 def test_person_filter_finds_entries_naming_the_person(store, run):
-    from engine.security import audit
+    from chronolink.engine.security import audit
 
     con = duckdb.connect(str(store))
     audit.record(con, "analyst.one", "report", "report", ["P00000007"], {"rows": 1})

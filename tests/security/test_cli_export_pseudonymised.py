@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.export.pseudonymised import COLUMNS, redact_free_text
+from chronolink.engine.cli import app
+from chronolink.engine.export.pseudonymised import COLUMNS, redact_free_text
 from tests.fuzz.extracts import identifying_values, identifying_world
 
 KEY = "pseudonym-key-for-tests-0123456789"
@@ -156,8 +156,8 @@ def test_key_is_never_a_command_line_argument(store, run, tmp_path):
 
 
 def test_store_key_cannot_be_the_pseudonym_key(monkeypatch):
-    from engine.export.pseudonymised import load_pseudonym_key
-    from engine.security.errors import KeyConfigError
+    from chronolink.engine.export.pseudonymised import load_pseudonym_key
+    from chronolink.engine.security.errors import KeyConfigError
 
     with pytest.raises(KeyConfigError, match="differ"):
         load_pseudonym_key({"CHRONOLINK_PSEUDONYM_KEY": KEY, "CHRONOLINK_KEY": KEY})

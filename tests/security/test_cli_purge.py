@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.retention import purge_before
-from engine.store import open_store
+from chronolink.engine.cli import app
+from chronolink.engine.retention import purge_before
+from chronolink.engine.store import open_store
 from tests.fuzz.extracts import csv_text, header, mapping, write_layout
 from tests.ingest.helpers import police_row, write_police
 
@@ -108,7 +108,7 @@ def _newer(con) -> dict[str, list]:
 
 def _add_flags(con) -> None:
     """Two flags (one citing a purged row, one citing kept rows) with dispositions."""
-    from engine.flags.store import ensure_tables
+    from chronolink.engine.flags.store import ensure_tables
 
     ensure_tables(con)
     old = {"records": [{"source_file": "police_occurrences.csv", "source_row": 1, "mention_id": None}]}
@@ -124,8 +124,8 @@ def _add_flags(con) -> None:
 @pytest.fixture
 def store(tmp_path, run) -> Path:
     """Ingested, linked and flagged store with old and new rows."""
-    from engine.flags import run_flags
-    from engine.link.run import run_link
+    from chronolink.engine.flags import run_flags
+    from chronolink.engine.link.run import run_link
 
     db = tmp_path / "store.duckdb"
     res = run("ingest", write_extracts(tmp_path / "extracts"), "--db", db)
@@ -221,8 +221,8 @@ def test_future_cutoff_and_bad_date_are_refused(store, run):
 
 
 def test_a_failed_purge_changes_nothing(tmp_path, monkeypatch):
-    from engine.ingest import ingest_paths
-    from engine.retention import purge as purge_module
+    from chronolink.engine.ingest import ingest_paths
+    from chronolink.engine.retention import purge as purge_module
 
     con = open_store(tmp_path / "s.duckdb")
     ingest_paths(con, [write_extracts(tmp_path / "x")])
@@ -243,7 +243,7 @@ def test_a_failed_purge_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_unknown_tables_with_provenance_are_purged_too(tmp_path):
-    from engine.ingest import ingest_paths
+    from chronolink.engine.ingest import ingest_paths
 
     con = open_store(tmp_path / "s.duckdb")
     ingest_paths(con, [write_extracts(tmp_path / "x")])
@@ -257,7 +257,7 @@ def test_unknown_tables_with_provenance_are_purged_too(tmp_path):
 
 
 def test_encrypted_store_is_purged_and_stays_encrypted(tmp_path, run, monkeypatch, encryption_available):
-    from engine.security.encryption import generate_key, is_encrypted
+    from chronolink.engine.security.encryption import generate_key, is_encrypted
 
     monkeypatch.setenv("CHRONOLINK_KEY", generate_key())
     db = tmp_path / "enc.duckdb"

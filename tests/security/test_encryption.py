@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engine.security import encryption
-from engine.security.encryption import (
+from chronolink.engine.security import encryption
+from chronolink.engine.security.encryption import (
     encrypt_copy,
     ensure_encryption_support,
     generate_key,
@@ -21,7 +21,7 @@ from engine.security.encryption import (
     load_key,
     open_encrypted,
 )
-from engine.security.errors import (
+from chronolink.engine.security.errors import (
     EncryptionUnavailable,
     KeyConfigError,
     StoreKeyError,
@@ -216,7 +216,7 @@ class TestEncryptedStore:
             f"""
             import os, sys
             sys.path.insert(0, {str(ROOT)!r})
-            from engine.security.encryption import open_encrypted
+            from chronolink.engine.security.encryption import open_encrypted
             con = open_encrypted({str(path)!r}, os.environb[b"TEST_KEY"], config={OFFLINE!r})
             con.execute("CREATE TABLE t (s VARCHAR)")
             con.execute("INSERT INTO t VALUES (?)", [{SENTINEL!r}])
@@ -269,7 +269,7 @@ class TestEncryptedStore:
                 f"""
                 import os, sys
                 sys.path.insert(0, {str(ROOT)!r})
-                from engine.security.encryption import open_encrypted
+                from chronolink.engine.security.encryption import open_encrypted
                 try:
                     open_encrypted({str(path)!r}, os.environb[b"TEST_KEY"], config={OFFLINE!r})
                 except Exception as exc:
@@ -323,7 +323,7 @@ class TestEncryptedStore:
             f"""
             import os, sys
             sys.path.insert(0, {str(ROOT)!r})
-            from engine.security.encryption import open_encrypted
+            from chronolink.engine.security.encryption import open_encrypted
             key = os.environb[b"TEST_KEY"]
             con = open_encrypted({str(path)!r}, key)
             con.execute("CREATE TABLE t AS SELECT 1 AS x")

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
+from chronolink.engine.cli import app
 from tests.fuzz.extracts import csv_text, header, mapping, write_layout
 from tests.ingest.helpers import POLICE_HEADER, police_row, quoted, write_police
 
@@ -244,8 +244,8 @@ def test_unexpected_failure_traceback_carries_no_data(store, tmp_path):
 
 
 def test_headerless_extract_with_repeated_values_leaks_nothing(tmp_path):
-    from engine.ingest import ingest_file
-    from engine.store import open_store
+    from chronolink.engine.ingest import ingest_file
+    from chronolink.engine.store import open_store
 
     path = tmp_path / "police_occurrences.csv"
     write_police(path, [police_row(surname=SENTINEL, forenames=SENTINEL)], bom=False)

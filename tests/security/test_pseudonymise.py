@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.security.pseudonymise import dob_to_month, keyed_pseudonym, postcode_district
+from chronolink.engine.security.pseudonymise import dob_to_month, keyed_pseudonym, postcode_district
 
 KEY = b"pseudonym-test-key-0123456789"
 OTHER_KEY = b"another-test-key-9876543210"

@@ -1,0 +1,4 @@
+"""`python -m chronolink` runs the command line."""
+from chronolink.engine.cli import main
+
+main()
