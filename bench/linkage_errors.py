@@ -95,3 +95,66 @@ def print_breakdown(title: str, tables: dict[str, pl.DataFrame]) -> None:
     for i, k in enumerate(kinds):
         print(f"  {k:38} " + " ".join(f"{tables[n]['pairs'][i]:12d}" for n in names))
     print(f"  {'total':38} " + " ".join(f"{tables[n]['pairs'].sum():12d}" for n in names))
+
+
+PLACE_MERGE_KINDS = ["one UPRN written for both", "other flat of one house", "other number, same street",
+                     "same street, other town", "unrelated addresses"]
+PLACE_MISS_KINDS = ["house number not read", "house number digits transposed", "house number differs",
+                    "flat differs or missing", "words run together or split", "street type differs",
+                    "street spelling", "town differs or missing", "other"]
+
+
+def load_master(path) -> pl.DataFrame:
+    """Truth properties (address_id, uprn, flat, number, street, town) as strings, upper case."""
+    m = pl.read_csv(path, infer_schema=False)
+    return m.select(pl.col("address_id").alias("true_id"),
+                    *[pl.col(c).fill_null("").str.to_uppercase().alias(f"t_{c}") for c in ("flat", "number", "street", "town")])
+
+
+def place_false_merges(aj: pl.DataFrame, pred: str, master: pl.DataFrame) -> pl.DataFrame:
+    """Wrong-merge pairs of address mentions by kind: two true properties in one predicted place, classed
+    by how the properties relate (from the truth) or by a UPRN written on both (from the data)."""
+    cells = aj.group_by(pred, "true_id").agg(pl.len(), pl.col("uprn").cast(pl.String).drop_nulls().unique().alias("uprns"))
+    pairs = (cells.join(cells, on=pred, suffix="_r").filter(pl.col("true_id") < pl.col("true_id_r"))
+             .with_columns((pl.col("len").cast(pl.Int64) * pl.col("len_r")).alias("pairs"))
+             .join(master, on="true_id").join(master, left_on="true_id_r", right_on="true_id", suffix="_r"))
+    same = {c: pl.col(f"t_{c}") == pl.col(f"t_{c}_r") for c in ("flat", "number", "street", "town")}
+    shared_uprn = pl.col("uprns").list.set_intersection("uprns_r").list.len() > 0
+    kind = (pl.when(shared_uprn).then(pl.lit(PLACE_MERGE_KINDS[0]))
+            .when(same["street"] & same["town"] & same["number"]).then(pl.lit(PLACE_MERGE_KINDS[1]))
+            .when(same["street"] & same["town"]).then(pl.lit(PLACE_MERGE_KINDS[2]))
+            .when(same["street"]).then(pl.lit(PLACE_MERGE_KINDS[3]))
+            .otherwise(pl.lit(PLACE_MERGE_KINDS[4])))
+    return _tally(pairs.with_columns(kind.alias("kind")), PLACE_MERGE_KINDS)
+
+
+def place_missed_links(aj: pl.DataFrame, pred: str) -> pl.DataFrame:
+    """Missed pairs of address mentions by kind: two writings of one property left in different places,
+    classed by how their parses (number, flat, street, town) differ, in PLACE_MISS_KINDS order."""
+    split = aj.group_by("true_id").agg(pl.col(pred).n_unique().alias("k")).filter(pl.col("k") > 1)
+    cols = ("number", "flat", "street", "town")
+    m = (aj.join(split.select("true_id"), on="true_id")
+         .select("true_id", pred, "address_mention_id", *[pl.col(c).cast(pl.String).fill_null("") for c in cols]))
+    pairs = m.join(m, on="true_id", suffix="_r").filter(
+        (pl.col(pred) != pl.col(f"{pred}_r")) & (pl.col("address_mention_id") < pl.col("address_mention_id_r")))
+    num, num_r, st, st_r = pl.col("number"), pl.col("number_r"), pl.col("street"), pl.col("street_r")
+
+    def digits_sorted(e: pl.Expr) -> pl.Expr:
+        return e.str.split("").list.sort().list.join("")
+
+    def squash(e: pl.Expr) -> pl.Expr:
+        return e.str.replace_all(" ", "")
+
+    def head(e: pl.Expr) -> pl.Expr:
+        return e.str.replace(r"\s*\S+$", "")
+
+    kind = (pl.when((num == "") != (num_r == "")).then(pl.lit(PLACE_MISS_KINDS[0]))
+            .when((num != num_r) & (digits_sorted(num) == digits_sorted(num_r))).then(pl.lit(PLACE_MISS_KINDS[1]))
+            .when(num != num_r).then(pl.lit(PLACE_MISS_KINDS[2]))
+            .when(pl.col("flat") != pl.col("flat_r")).then(pl.lit(PLACE_MISS_KINDS[3]))
+            .when((st != st_r) & (squash(st) == squash(st_r))).then(pl.lit(PLACE_MISS_KINDS[4]))
+            .when((st != st_r) & (head(st) == head(st_r)) & (head(st) != "")).then(pl.lit(PLACE_MISS_KINDS[5]))
+            .when(st != st_r).then(pl.lit(PLACE_MISS_KINDS[6]))
+            .when(pl.col("town") != pl.col("town_r")).then(pl.lit(PLACE_MISS_KINDS[7]))
+            .otherwise(pl.lit(PLACE_MISS_KINDS[8])))
+    return _tally(pairs.with_columns(kind.alias("kind"), pl.lit(1, dtype=pl.Int64).alias("pairs")), PLACE_MISS_KINDS)

@@ -2,6 +2,9 @@
 
     python bench/linkage_quality.py --data DIR [--db FILE] [--splink] [--relink] [--kinds] [--errors N]
 
+Prints person F1 per family name culture when the truth records it (truth/persons.csv `culture`);
+--kinds adds wrong merges and misses by kind, for persons and for places.
+
 Without --db the extracts in DIR are ingested into a temporary store. The store is linked
 (unless it is already linked and --relink is not given). Scores come from cluster
 contingency counts: true-positive pairs = sum over (true, predicted) cells of n(n-1)/2,
@@ -23,8 +26,16 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.linkage_errors import false_merges, load_persons, missed_links, print_breakdown  # noqa: E402
-from bench.quality import contingency_scores  # noqa: E402
+from bench.linkage_errors import (  # noqa: E402
+    false_merges,
+    load_master,
+    load_persons,
+    missed_links,
+    place_false_merges,
+    place_missed_links,
+    print_breakdown,
+)
+from bench.quality import contingency_scores, scores_by_group  # noqa: E402
 from chronolink.engine.link.run import run_link  # noqa: E402
 from chronolink.engine.link.settings import LinkSettings  # noqa: E402
 from chronolink.engine.store import open_store  # noqa: E402
@@ -37,15 +48,30 @@ def load_truth(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return m, a
 
 
-def score_store(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[dict, dict, pl.DataFrame]:
-    """Person and place scores of the linked store; also the joined person frame for error listing."""
+def score_store(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[dict, dict, pl.DataFrame, pl.DataFrame]:
+    """Person and place scores of the linked store; also the joined person and address frames for error listing."""
     tm, ta = load_truth(data)
     pm = con.sql("""SELECT mention_id, source_file, source_row::INTEGER AS source_row, slot, person_id,
                            forename, surname, dob, agency FROM person_mentions""").pl()
-    am = con.sql("SELECT source_file, source_row::INTEGER AS source_row, field, address_id, raw FROM address_mentions").pl()
+    am = con.sql("""SELECT address_mention_id, source_file, source_row::INTEGER AS source_row, field, address_id, raw,
+                           uprn, flat, number, street, town FROM address_mentions""").pl()
     pj = pm.join(tm.rename({"person_id": "true_id"}), on=["source_file", "source_row", "slot"])
     aj = am.join(ta.rename({"address_id": "true_id"}), on=["source_file", "source_row", "field"])
-    return contingency_scores(pj, "true_id", "person_id"), contingency_scores(aj, "true_id", "address_id"), pj
+    return contingency_scores(pj, "true_id", "person_id"), contingency_scores(aj, "true_id", "address_id"), pj, aj
+
+
+def print_by_culture(linkers: dict[str, pl.DataFrame], persons_csv: Path) -> None:
+    """Person F1 per family name culture (the truth's `culture`), per linker, and the spread."""
+    cultures = pl.read_csv(persons_csv, infer_schema=False)
+    if "culture" not in cultures.columns:
+        return
+    cultures = cultures.select(pl.col("person_id").alias("true_id"), pl.col("culture").fill_null("unknown"))
+    print("person F1 by name culture")
+    for name, frame in linkers.items():
+        t = scores_by_group(frame.join(cultures, on="true_id"), "true_id", "person_id", "culture")
+        print(f"  {name}: min {t['f1'].min():.4f}, spread {t['f1'].max() - t['f1'].min():.4f}")
+        for c, n, p, r, f in t.iter_rows():
+            print(f"    {c:12} {n:8d} mentions  P {p:.4f}  R {r:.4f}  F1 {f:.4f}")
 
 
 def review_queue_scores(con: duckdb.DuckDBPyConnection, data: Path) -> tuple[int, int]:
@@ -174,7 +200,7 @@ def main() -> None:
         rep = run_link(con, LinkSettings.load(args.settings))
         print(f"linked in {time.perf_counter() - t:.1f}s: {rep.n_persons} persons, {rep.n_places} places, "
               f"{rep.n_candidates} candidate pairs, {rep.n_review_pending} awaiting review", file=sys.stderr)
-    ps, ls, pj = score_store(con, args.data)
+    ps, ls, pj, aj = score_store(con, args.data)
     rows = [("persons (chronolink)", ps), ("places (chronolink)", ls)]
     linkers = {"chronolink": pj}
     if args.splink:
@@ -189,10 +215,14 @@ def main() -> None:
               f"{s['true_clusters']:7d} {s['pred_clusters']:7d}")
     n_review, n_true = review_queue_scores(con, args.data)
     print(f"review queue: {n_review} pending pairs, {n_true} of them truly one person")
+    print_by_culture(linkers, args.data / "truth" / "persons.csv")
     if args.kinds:
         persons = load_persons(args.data / "truth" / "persons.csv")
         print_breakdown("wrong-merge pairs, by kind", {n: false_merges(f, "person_id", persons) for n, f in linkers.items()})
         print_breakdown("missed pairs, by kind", {n: missed_links(f, "person_id") for n, f in linkers.items()})
+        master = load_master(args.data / "truth" / "addresses_master.csv")
+        print_breakdown("place wrong-merge pairs, by kind", {"chronolink": place_false_merges(aj, "address_id", master)})
+        print_breakdown("place missed pairs, by kind", {"chronolink": place_missed_links(aj, "address_id")})
     if args.errors:
         print_errors(pj, args.errors)
     con.close()

@@ -57,3 +57,49 @@ def test_missed_links_by_kind() -> None:
                    "surname changed or differs": 1, "initial only": 1, "nickname or other forename": 1,
                    "known only by name (no date of birth)": 1}
     assert missed_links(pj, "person_id")["kind"].to_list() == MISS_KINDS
+
+
+def test_scores_by_group_counts_cross_group_merges_against_both() -> None:
+    from bench.quality import scores_by_group
+
+    df = pl.DataFrame({
+        "true_id": ["A", "A", "B", "B", "C"],
+        "pred": ["p1", "p2", "p3", "p3", "p3"],  # A split in two; B merged with C
+        "culture": ["irish", "irish", "polish", "polish", "somali"],
+    })
+    t = {r["culture"]: r for r in scores_by_group(df, "true_id", "pred", "culture").iter_rows(named=True)}
+    assert t["irish"]["recall"] == 0.0 and t["irish"]["precision"] == 1.0
+    # p3 holds B,B,C: polish mentions take part in 3 predicted pairs, one of them true
+    assert t["polish"]["recall"] == 1.0 and abs(t["polish"]["precision"] - 1 / 3) < 1e-9
+    assert t["somali"]["precision"] == 0.0 and t["somali"]["f1"] == 0.0
+
+
+def test_place_errors_by_kind() -> None:
+    from bench.linkage_errors import PLACE_MERGE_KINDS, PLACE_MISS_KINDS, place_false_merges, place_missed_links
+
+    master = pl.DataFrame({
+        "true_id": ["H14", "H41", "F1", "F2", "H16", "W14"],
+        "t_flat": ["", "", "1", "2", "", ""],
+        "t_number": ["14", "41", "3", "3", "16", "14"],
+        "t_street": ["MILL LANE"] * 5 + ["MILL LANE"],
+        "t_town": ["WEXLEY"] * 5 + ["STANMOOR"],
+    })
+    aj = pl.DataFrame({
+        "address_mention_id": list(range(9)),
+        "true_id": ["H14", "H14", "H14", "H14", "F1", "F2", "H16", "H41", "W14"],
+        "address_id": ["a", "b", "c", "d", "e", "e", "a", "x", "a"],
+        "uprn": [None, None, None, None, None, None, None, None, None],
+        "number": ["14", None, "41", "14", "3", "3", "16", "41", "14"],
+        "flat": [None] * 9,
+        "street": ["MILL LANE", "NO14 MILL LANE", "MILL LANE", "MILLLANE", "MILL LANE", "MILL LANE", "MILL LANE",
+                   "MILL LANE", "MILL LANE"],
+        "town": ["WEXLEY"] * 8 + ["STANMOOR"],
+    })
+    merges = {k: v for k, v in place_false_merges(aj, "address_id", master).iter_rows() if v}
+    # place a holds H14, H16 and W14 (Mill Lane in another town): 1 + 2 pairs
+    assert merges == {"other flat of one house": 1, "other number, same street": 1, "same street, other town": 2}
+    misses = {k: v for k, v in place_missed_links(aj, "address_id").iter_rows() if v}
+    # H14's four mentions in four places: 6 pairs
+    assert misses == {"house number not read": 3, "house number digits transposed": 2, "words run together or split": 1}
+    assert place_missed_links(aj, "address_id")["kind"].to_list() == PLACE_MISS_KINDS
+    assert place_false_merges(aj, "address_id", master)["kind"].to_list() == PLACE_MERGE_KINDS
