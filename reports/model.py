@@ -19,6 +19,8 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chronolink.engine.errors import ReportDataError  # noqa: F401 (re-exported: its home is engine.errors)
+
 AGENCIES: tuple[str, ...] = ("police", "csc", "health", "education", "probation", "housing", "mash")
 Agency = Literal["police", "csc", "health", "education", "probation", "housing", "mash"]
 IdentifierKind = Literal["NHS number", "UPN", "PNC id", "CSC Person ID", "Police nominal", "Probation CRN"]
@@ -48,10 +50,6 @@ EVENT_SCHEMA = pl.Schema(
     }
 )
 REQUIRED_EVENT_COLUMNS = ("event_id", "date", "agency", "event_type")
-
-
-class ReportDataError(ValueError):
-    """The report data breaks the contract. The message names fields, never values."""
 
 
 def check_id(value: str, what: str = "id") -> str:

@@ -11,6 +11,7 @@ import json
 import duckdb
 import polars as pl
 
+from chronolink.engine.errors import UnknownPerson  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.reports.model import (
     AgencyName,
     ChildReportData,
@@ -23,17 +24,13 @@ from chronolink.reports.model import (
     HouseholdReportData,
     Identifier,
     Link,
-    PlaceSummary,
     Period,
+    PlaceSummary,
     ResidentPeriods,
     WaterfallStep,
 )
 
 _ID_KINDS = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
-
-
-class UnknownPerson(LookupError):
-    """No linked person (or place) with that id in the store."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:

@@ -7,8 +7,11 @@ that finds the same flag.
 from __future__ import annotations
 
 import datetime as dt
+
 import duckdb
 import polars as pl
+
+from chronolink.engine.errors import DispositionError  # noqa: F401 (re-exported: its home is engine.errors)
 
 DISPOSITIONS = ("confirmed", "dismissed", "actioned", "open")
 
@@ -32,10 +35,6 @@ CREATE TABLE IF NOT EXISTS flag_dispositions (
     decided_at TIMESTAMP NOT NULL
 );
 """
-
-
-class DispositionError(ValueError):
-    """A disposition that cannot be recorded (unknown flag, bad status, missing reason)."""
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

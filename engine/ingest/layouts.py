@@ -8,12 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chronolink.engine.errors import MappingFileError  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.engine.ingest.readers import ExtractError, peek_header
 from chronolink.schemas.models import Mapping
-
-
-class MappingFileError(ValueError):
-    """A mapping file is not valid; the message names the file and the fields."""
 
 
 def load_mapping(path: Path) -> Mapping:

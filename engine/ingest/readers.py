@@ -16,12 +16,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from chronolink.engine.errors import ExtractError  # noqa: F401 (re-exported: its home is engine.errors)
+
 ROW = "__row"
 _QUARANTINE_SCHEMA = {"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
-
-
-class ExtractError(ValueError):
-    """A whole file cannot be ingested (unreadable, unknown layout, missing columns)."""
 
 
 @dataclass

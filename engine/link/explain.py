@@ -5,13 +5,10 @@ import math
 
 import duckdb
 
+from chronolink.engine.errors import ExplainError  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.engine.link.comparisons import COMPARISONS, gamma_select_sql
 from chronolink.engine.link.model import LinkModel
 from chronolink.engine.link.scoring import TF_COLUMNS
-
-
-class ExplainError(LookupError):
-    """Raised when a mention cannot be found or no link run has stored a model yet."""
 
 
 def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
+from chronolink.engine.errors import InputSchemaError  # noqa: F401 (re-exported: its home is engine.errors)
+
 PERSONS_SCHEMA = pl.Schema({"person_id": pl.String, "dob": pl.Date})
 EVENTS_SCHEMA = pl.Schema(
     {
@@ -82,10 +84,6 @@ SCHEMAS: dict[str, pl.Schema] = {
     "relationships": RELATIONSHIPS_SCHEMA,
     "markers": MARKERS_SCHEMA,
 }
-
-
-class InputSchemaError(ValueError):
-    """Raised when a frame handed to the rules does not have its documented schema."""
 
 
 def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:

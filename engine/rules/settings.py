@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
+from chronolink.engine.errors import SettingsError  # noqa: F401 (re-exported: its home is engine.errors)
+
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("settings.toml")
 
 
@@ -86,10 +88,6 @@ class RuleSettings(_Section):
     rcpc_overdue: RcpcOverdue = RcpcOverdue()
     long_cp_plan: LongCpPlan = LongCpPlan()
     repeat_cp_plan: RepeatCpPlan = RepeatCpPlan()
-
-
-class SettingsError(ValueError):
-    """Raised when a rule settings file cannot be read or does not validate."""
 
 
 def _describe(exc: ValidationError) -> str:

@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .errors import AuditDetailError, AuditIntegrityError
+from chronolink.engine.errors import AuditDetailError, AuditIntegrityError
+from chronolink.engine.store.transactions import transaction
 
 __all__ = [
     "ACTIONS",
@@ -234,20 +235,6 @@ def init(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_DDL)
 
 
-def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    """Start a transaction; ``False`` if the caller already has one (we join it).
-
-    A failed ``BEGIN`` would abort the caller's transaction, so ask first: two
-    statements share a transaction id only inside an explicit transaction.
-    """
-    first = con.execute("SELECT txid_current()").fetchall()[0][0]
-    second = con.execute("SELECT txid_current()").fetchall()[0][0]
-    if first == second:
-        return False
-    con.execute("BEGIN TRANSACTION")
-    return True
-
-
 def _read_head(con: duckdb.DuckDBPyConnection) -> AuditHead | None:
     rows = con.execute("SELECT entry_count, last_seq, head_hash FROM audit_head WHERE id = 1").fetchall()
     return AuditHead(*rows[0]) if rows else None
@@ -293,8 +280,7 @@ def record(
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
     init(con)
-    own = _begin(con)
-    try:
+    with transaction(con):
         current = _read_head(con) or AuditHead(0, 0, GENESIS_HASH)
         tail = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()
         tail_seq, tail_hash = tail[0] if tail else (0, GENESIS_HASH)
@@ -313,15 +299,6 @@ def record(
             "INSERT OR REPLACE INTO audit_head VALUES (1, ?, ?, ?, ?)",
             [current.entry_count + 1, seq, digest, at],
         )
-        if own:
-            con.execute("COMMIT")
-    except BaseException:
-        if own:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-        raise
     return AuditEntry(seq, at, actor, command, action, ids, clean, current.head_hash, digest)
 
 

@@ -12,19 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from chronolink.engine.errors import StoreBusy, StoreKeyError, StoreMissing
 from chronolink.engine.security.encryption import is_encrypted, load_key, open_encrypted
-from chronolink.engine.security.errors import StoreKeyError
 
 DEFAULT_DB_NAME = "chronolink.duckdb"
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
-
-
-class StoreBusy(RuntimeError):
-    """Raised when another Chronolink process holds the store for writing."""
-
-
-class StoreMissing(FileNotFoundError):
-    """Raised when a read-only command names a store that does not exist."""
 
 
 def default_db_path() -> Path:
