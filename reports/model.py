@@ -25,7 +25,7 @@ AGENCIES: tuple[str, ...] = ("police", "csc", "health", "education", "probation"
 Agency = Literal["police", "csc", "health", "education", "probation", "housing", "mash"]
 IdentifierKind = Literal["NHS number", "UPN", "PNC id", "CSC Person ID", "Police nominal", "Probation CRN"]
 DispositionStatus = Literal["open", "confirmed", "dismissed", "actioned"]
-Rating = Literal["red", "amber", "green"]
+Rating = Literal["red", "amber", "green", "not known"]
 
 # A person or place id becomes a file name: nothing but these characters.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -286,8 +286,9 @@ class IndexRow(_Model):
     child_person_id: str | None = None  # None: not known to any agency
     child_name: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
-    flag_count: int = 0
+    flag_count: int = 0  # open flags (not yet reviewed, or confirmed and not yet actioned)
     rating: Rating = "green"
+    rating_reasons: list[str] = Field(default_factory=list)  # why, in words (reports.rating)
 
     @field_validator("child_person_id")
     @classmethod

@@ -31,7 +31,7 @@ from chronolink.reports.model import (
 )
 from chronolink.reports.periods import GAP_DAYS, age_text, contact_gaps
 from chronolink.reports.safety import content_security_policy, csp_hash, json_script_text, vega_bundle, vega_bundle_hash
-from chronolink.reports.vocab import AGENCY_LABELS, fmt_date, rule_text, rule_title
+from chronolink.reports.vocab import AGENCY_LABELS, fmt_date, fmt_when, rule_text, rule_title
 
 Format = Literal["html", "svg", "png"]
 FORMATS = ("html", "svg", "png")
@@ -81,14 +81,6 @@ def _num(x: float | None, places: int = 2) -> str | None:
     return None if x is None else f"{x:+.{places}f}"
 
 
-def _when(x: datetime | date | None) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, datetime):
-        return f"{fmt_date(x.date())} {x:%H:%M}"
-    return fmt_date(x)
-
-
 def _flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
     views = []
     for f in sorted(flags, key=lambda f: (f.trigger_date, f.rule, f.flag_id)):
@@ -123,7 +115,7 @@ def _flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
             "status": f.disposition.status,
             "status_text": _STATUS_TEXT[f.disposition.status],
             "by": f.disposition.by,
-            "at": _when(f.disposition.at),
+            "at": fmt_when(f.disposition.at),
             "reason": f.disposition.reason,
             "evidence": [
                 {"source": e.source_file + ("" if e.source_row is None else f":{e.source_row}"),
@@ -274,6 +266,8 @@ def render_index_html(rows: list[IndexRow], *, heading: str = "Referrals", as_of
             ],
             "flag_count": r.flag_count,
             "rating": r.rating,
+            "rating_class": r.rating.replace(" ", "-"),
+            "rating_reasons": r.rating_reasons,
         }
         for r in ordered
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 AGENCY_LABELS: dict[str, str] = {
     "police": "Police",
@@ -156,3 +156,12 @@ def _minus_two_years(d: date) -> date:
 
 def fmt_date(d: date | None) -> str:
     return "" if d is None else f"{d.day} {d.strftime('%b')} {d.year}"
+
+
+def fmt_when(x: datetime | date | None) -> str:
+    """'3 Mar 2026 14:05' for a time, '3 Mar 2026' for a date, '' for nothing."""
+    if x is None:
+        return ""
+    if isinstance(x, datetime):
+        return f"{fmt_date(x.date())} {x:%H:%M}"
+    return fmt_date(x)

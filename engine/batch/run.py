@@ -20,8 +20,8 @@ from chronolink.engine.flags import run_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
 from chronolink.engine.link.run import run_link
 from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
+from chronolink.reports.rating import RatedFlag, Rating, rate
 
-RED_RULES = frozenset({"bail_address_child", "unassessed_adult", "concerns_not_collated"})
 Progress = Callable[[str, int, int], None]
 
 
@@ -36,11 +36,10 @@ class BatchResult:
     n_flags: int = 0
 
 
-def rating(flag_rules: list[str]) -> str:
-    """Red when a flag of the most serious kinds is open or three flags are, amber for any open flag."""
-    if any(r in RED_RULES for r in flag_rules) or len(flag_rules) >= 3:
-        return "red"
-    return "amber" if flag_rules else "green"
+def rating(flags: pl.DataFrame, as_of: dt.date, known: bool = True) -> Rating:
+    """A child's rating from their flags (rule, trigger_date, status): see reports.rating."""
+    return rate([RatedFlag(r, t, s) for r, t, s in flags.select("rule", "trigger_date", "status").iter_rows()],
+                as_of, known=known)
 
 
 def _referral_children(con: duckdb.DuckDBPyConnection, referrals_file: str) -> pl.DataFrame:
@@ -100,9 +99,8 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     flags = run_flags(con, as_of)
     result.n_flags = flags.height
     step("flag", 1, 1)
-    open_flags = flags.filter(pl.col("status").is_in(["open", "confirmed"]))
-    by_child = {c: rules for c, rules in open_flags.group_by("child_person_id").agg(pl.col("rule"))
-                .iter_rows()}
+    by_child = {c: frame for (c,), frame in flags.group_by("child_person_id")}
+    no_flags = flags.clear()
     refs = _referral_children(con, referrals.name)
     known = refs.filter(pl.col("known_mentions") > 0)
     names = display_names(con, sorted(set(known["person_id"].drop_nulls())))
@@ -116,10 +114,10 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     rows = []
     for r in refs.iter_rows(named=True):
         if r["known_mentions"] and r["person_id"] in written:
-            rules = by_child.get(r["person_id"], [])
+            rated = rating(by_child.get(r["person_id"], no_flags), as_of)
             rows.append(IndexRow(referral_id=r["referral_id"] or f"row {r['mention_id']}", received=r["received"],
                                  child_person_id=r["person_id"], child_name=names.get(r["person_id"]),
-                                 flag_count=len(rules), rating=rating(rules)))
+                                 flag_count=rated.open_flags, rating=rated.level, rating_reasons=rated.reasons))
         else:
             cands = near_candidates(con, r["mention_id"])
             cand_names = display_names(con, [c for c, _ in cands])
@@ -127,7 +125,8 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
                                  child_person_id=None, child_name=r["name_raw"],
                                  candidates=[Candidate(person_id=c, name=cand_names[c], match_probability=p,
                                                        has_report=c in written) for c, p in cands],
-                                 flag_count=0, rating="green"))
+                                 flag_count=0, rating="not known",
+                                 rating_reasons=rate([], as_of, known=False).reasons))
     result.referrals = rows
     result.reports = list(written.values())
     result.index = write_index(rows, out, as_of=as_of)
