@@ -22,7 +22,8 @@ demo: $(STAMP)
 		--as-of 2026-10-31 --out out/demo --db $(DEMO_DB)
 	$(BIN)/chronolink export mentions out/demo/mentions.csv --db $(DEMO_DB)
 	$(BIN)/chronolink export flags out/demo/flags.csv --db $(DEMO_DB)
-	@echo "Open out/demo/index.html in a browser."
+	@echo "Open out/demo/index.html in a browser, or the workbench over the demo store:"
+	@echo "  $(BIN)/chronolink serve --db $(DEMO_DB)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import typer
 
-from chronolink.engine.cli import export_cmd, flag_cmd, ingest_cmd, link_cmd, report_cmd, run_cmd, security_cmd
+from chronolink.engine.cli import (
+    export_cmd,
+    flag_cmd,
+    ingest_cmd,
+    link_cmd,
+    report_cmd,
+    run_cmd,
+    security_cmd,
+    serve_cmd,
+)
 
 app = typer.Typer(
     name="chronolink",
@@ -33,7 +42,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """Merge multi-agency safeguarding extracts into one chronology per child."""
 
 
-for module in (ingest_cmd, link_cmd, export_cmd, flag_cmd, report_cmd, run_cmd, security_cmd):
+for module in (ingest_cmd, link_cmd, export_cmd, flag_cmd, report_cmd, run_cmd, security_cmd, serve_cmd):
     module.register(app)
 
 

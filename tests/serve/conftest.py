@@ -1,0 +1,125 @@
+"""One workbench per test session: a small generated world linked and flagged, with script
+payloads planted in every name and free-text field, served in-process (route tests) and on a
+real loopback socket (browser tests)."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from chronolink.engine.flags import run_flags
+from chronolink.engine.ingest import ingest_paths
+from chronolink.engine.link.run import run_link
+from chronolink.engine.serve import Workbench
+from chronolink.engine.store import open_store
+
+AS_OF = dt.date(2026, 10, 31)
+WORLD = Path(__file__).resolve().parents[2] / "sample_data" / "world"
+# Both payloads set a global if they ever run; the browser tests assert it stays unset.
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = "<img src=x onerror=\"window.__pwned=2\">"
+PAYLOAD = f"{SCRIPT}{IMG}\"'&"
+# An analyst name is shown on every page, so it carries markup too.
+ANALYST = "<b>analyst</b>"
+
+
+def plant(con) -> dict[str, str]:
+    """Put the payload in every name and free-text column of a few records; returns what was planted where."""
+    child, = con.execute("""SELECT child_person_id FROM (SELECT child_person_id, count(*) n FROM flags
+                           GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1)""").fetchall()[0]
+    con.execute("UPDATE person_mentions SET name_raw = ? || ' ' || coalesce(name_raw, '') WHERE person_id = ?",
+                [PAYLOAD, child])
+    ev = con.execute("SELECT min(record_id) FROM person_mentions WHERE person_id = ?", [child]).fetchall()[0][0]
+    con.execute("UPDATE records SET summary = ? || coalesce(summary, ''), event_label = ? || coalesce(event_label, ''), "
+                "outcome = ? WHERE record_id IN (SELECT record_id FROM person_mentions WHERE person_id = ?)",
+                [PAYLOAD, PAYLOAD, PAYLOAD, child])
+    con.execute("UPDATE address_mentions SET raw = ? || raw WHERE address_id IN "
+                "(SELECT address_id FROM person_places WHERE person_id = ?)", [PAYLOAD, child])
+    # Everyone sharing a place with the child, and every referral's child name
+    con.execute("UPDATE person_mentions SET name_raw = ? || ' ' || coalesce(name_raw, '') WHERE person_id IN "
+                "(SELECT person_b FROM coresidence WHERE person_a = ? UNION SELECT person_a FROM coresidence "
+                "WHERE person_b = ?)", [PAYLOAD, child, child])
+    con.execute("UPDATE person_mentions SET name_raw = ? || ' ' || coalesce(name_raw, '') WHERE agency = 'mash'",
+                [PAYLOAD])
+    con.execute("UPDATE records SET summary = ? || coalesce(summary, '') WHERE agency = 'mash'", [PAYLOAD])
+    con.execute("INSERT INTO quarantine VALUES (1, (SELECT min(source_file) FROM source_files), 999999, ?, ?)",
+                [f"bad row {PAYLOAD}", PAYLOAD])
+    return {"child": child, "record": str(ev)}
+
+
+@pytest.fixture(scope="session")
+def served_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The bundled sample world (it has a referral of a child no agency knows) ingested, linked,
+    payloads planted, flagged (flags rebuild the chronology)."""
+    tmp = tmp_path_factory.mktemp("serve")
+    db = tmp / "store.duckdb"
+    con = open_store(db)
+    ingest_paths(con, [WORLD], max_date=AS_OF)
+    run_link(con)
+    run_flags(con, AS_OF)
+    planted = plant(con)
+    run_flags(con, AS_OF)
+    con.close()
+    return db, planted
+
+
+@pytest.fixture(scope="session")
+def workbench(served_store, tmp_path_factory):
+    db, _ = served_store
+    extracts = tmp_path_factory.mktemp("extracts")
+    announced: list[str] = []
+    from chronolink.engine.serve.batch import batch_factory
+
+    server = Workbench(db, 0, analyst=ANALYST, announce=announced.append,
+                       batch_factory=batch_factory(extracts, None, tmp_path_factory.mktemp("reports"), db))
+    server.announced = announced
+    server.extracts = extracts
+    yield server
+    server.stop()
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def planted(served_store) -> dict[str, str]:
+    return served_store[1]
+
+
+def login(server: Workbench) -> TestClient:
+    """A test client holding a fresh session."""
+    client = TestClient(server.app, base_url=f"http://127.0.0.1:{server.port}", follow_redirects=False)
+    url = server.login_url().split(f":{server.port}", 1)[1]
+    r = client.get(url)
+    assert r.status_code == 303 and "chronolink_session" in r.headers["set-cookie"]
+    client.csrf = client.get("/").text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    return client
+
+
+@pytest.fixture(scope="session")
+def client(workbench) -> TestClient:
+    return login(workbench)
+
+
+@pytest.fixture(scope="session")
+def live(workbench):
+    """The workbench on its real loopback socket, in a thread, for the browser tests."""
+    thread = threading.Thread(target=_serve, args=(workbench,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while getattr(workbench, "_server", None) is None or not workbench._server.started:
+        assert time.monotonic() < deadline, "the workbench did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{workbench.port}"
+
+
+def _serve(server: Workbench) -> None:
+    import asyncio
+
+    import uvicorn
+
+    config = uvicorn.Config(server.app, log_level="warning", access_log=False, lifespan="off")
+    server._server = uvicorn.Server(config)
+    asyncio.run(server._server.serve(sockets=[server.sock]))
