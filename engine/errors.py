@@ -33,6 +33,8 @@ Each class keeps a built-in base where callers relied on one (``ValueError``,
     │   ├── StoreDamaged            a DuckDB file that cannot be read back: damaged
     │   ├── StoreBusy               another process holds the store (the OS reports its lock)
     │   ├── StoreReadOnly           the store file or its folder cannot be written
+    │   ├── BatchRunning            the workbench's own batch run is updating the store, so
+    │   │                           decisions are paused until it finishes
     │   └── StoreWriteError         a write failed (disk full, I/O error); its transaction was
     │                               rolled back, so the store is as it was before
     ├── ContractError               a frame handed between stages breaks its declared contract
@@ -56,6 +58,7 @@ __all__ = [
     "AnalystError",
     "AuditDetailError",
     "AuditIntegrityError",
+    "BatchRunning",
     "ChronolinkError",
     "ContractError",
     "DispositionError",
@@ -167,6 +170,10 @@ class StoreBusy(StoreError):
 
 class StoreReadOnly(StoreError):
     """The store file or its folder cannot be written."""
+
+
+class BatchRunning(StoreError):
+    """The workbench's batch run is updating the store: decisions wait until it finishes."""
 
 
 class StoreWriteError(StoreError):

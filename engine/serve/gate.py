@@ -17,12 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from chronolink.engine.errors import BatchRunning
 from chronolink.engine.security import audit
 from chronolink.engine.store import open_store
-
-
-class BatchRunning(RuntimeError):
-    """A decision was attempted while the workbench's batch run holds the store."""
 
 
 class StoreGate:
