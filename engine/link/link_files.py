@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from chronolink.engine.link.persons import link_persons
 from chronolink.engine.link.places import place_keys
 from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.normalise.addresses import with_address_parts
 from chronolink.engine.store import schema_sql
 
 
@@ -119,7 +120,7 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     con.register("_p", persons.drop("ext_id"))
     con.execute("INSERT INTO person_mentions BY NAME SELECT * FROM _p")
     if addresses.height:
-        keys = place_keys(addresses, settings.street_max_edits)
+        keys = place_keys(with_address_parts(addresses), settings.street_max_edits)
         con.register("_k", keys)
         con.execute("""CREATE TEMP TABLE _lk_addr AS
             SELECT address_mention_id, place_key AS place_id, postcode, town || '|' || street AS street_key FROM _k""")

@@ -175,9 +175,8 @@ def _street_map(df: pl.DataFrame, max_edits: int) -> pl.DataFrame:
 def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
     """Columns (address_mention_id, place_key, town, street, number, flat) for address mentions.
 
-    `addresses` needs address_mention_id, raw, postcode and uprn (nullable); with the parsed columns of
-    address_mentions (flat, number, number_suffix, building, street, town) the stored parse is reused,
-    else raw and postcode are parsed here.
+    `addresses` needs address_mention_id, raw, uprn (nullable) and the parsed columns of address_mentions
+    (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
     """
     cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
     df = match_parts(addresses.select(cols))

@@ -55,6 +55,29 @@ BUILDING_WORDS = (
 # words that end the name of a block of flats ("4 MEADOW COURT, CHURCH STREET")
 BLOCK_WORDS = (*BUILDING_WORDS, "COURT", "VIEW", "POINT", "HEIGHTS", "TOWERS")
 _FLAT_WORDS = r"(?:FLAT|FLT|APARTMENT|APT|UNIT|ROOM|STUDIO|MAISONETTE)"
+# Lines written after the town that are never the town: counties (with their usual short forms) and
+# the country. Durham, Lincoln and the like are towns too, so only the county forms are listed.
+COUNTY_LINES = (
+    "BEDFORDSHIRE", "BEDS", "BERKSHIRE", "BERKS", "BUCKINGHAMSHIRE", "BUCKS", "CAMBRIDGESHIRE", "CAMBS",
+    "CHESHIRE", "CORNWALL", "CUMBRIA", "DERBYSHIRE", "DERBYS", "DEVON", "DORSET", "COUNTY DURHAM", "CO DURHAM",
+    "EAST SUSSEX", "E SUSSEX", "ESSEX", "GLOUCESTERSHIRE", "GLOS", "GREATER LONDON", "GREATER MANCHESTER",
+    "HAMPSHIRE", "HANTS", "HEREFORDSHIRE", "HERTFORDSHIRE", "HERTS", "ISLE OF WIGHT", "KENT", "LANCASHIRE",
+    "LANCS", "LEICESTERSHIRE", "LEICS", "LINCOLNSHIRE", "LINCS", "MERSEYSIDE", "MIDDLESEX", "NORFOLK",
+    "NORTH YORKSHIRE", "N YORKS", "NORTHAMPTONSHIRE", "NORTHANTS", "NORTHUMBERLAND", "NOTTINGHAMSHIRE", "NOTTS",
+    "OXFORDSHIRE", "OXON", "RUTLAND", "SHROPSHIRE", "SALOP", "SOMERSET", "SOUTH YORKSHIRE", "S YORKS",
+    "STAFFORDSHIRE", "STAFFS", "SUFFOLK", "SURREY", "TYNE AND WEAR", "WARWICKSHIRE", "WARKS", "WEST MIDLANDS",
+    "WEST SUSSEX", "W SUSSEX", "WEST YORKSHIRE", "W YORKS", "WILTSHIRE", "WILTS", "WORCESTERSHIRE", "WORCS",
+    "EAST RIDING OF YORKSHIRE", "EAST YORKSHIRE", "YORKSHIRE", "CLWYD", "DYFED", "GWENT", "GWYNEDD", "POWYS",
+    "GLAMORGAN", "MID GLAMORGAN", "SOUTH GLAMORGAN", "WEST GLAMORGAN", "LANARKSHIRE", "AYRSHIRE", "FIFE",
+    "LOTHIAN", "ABERDEENSHIRE", "ENGLAND", "WALES", "SCOTLAND", "UK", "UNITED KINGDOM", "GB", "GREAT BRITAIN",
+)
+# "No. 12", "No 12", "Number 12", "#12" (the # is punctuation, gone by now): the number.
+_NUMBER_WORD = r"(^|, )(?:NO|NUMBER|NUM|NBR|NR) ?(\d)"
+# Street types written onto the name ("OakRoad"): only long, unambiguous types (BROADWAY, HIGHGATE and
+# TOWNSEND are names, so WAY, GATE, END and the like are left alone).
+_GLUED_TYPES = ("ROAD", "STREET", "LANE", "AVENUE", "CLOSE", "DRIVE", "CRESCENT", "GARDENS", "GROVE", "TERRACE",
+                "PLACE", "SQUARE")
+_GLUED_RX = r"\b([A-Z]{3,}?)(" + "|".join(_GLUED_TYPES) + r")(,|$)"
 _CARE_OF = r"(?:C/O|C O|CARE OF)"
 _TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
 # one-pass regex (fast captures); "14 B MILL LANE" is fixed up afterwards
@@ -68,6 +91,46 @@ _CARE_OF_RX = (
 )
 # first alphabetic token of a component: ST is Saint; DR, LA, HO stay as written
 _FIRST_TOKEN = {"ST": "SAINT", "SAINT": "SAINT", "DR": "DR", "LA": "LA", "HO": "HO"}
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Typos of a type word that are words of their own (DROVE is a fen street type, PEACE a name).
+_NOT_TYPOS = frozenset(("DROVE", "CHOSE", "PEACE", "PLANE", "PLATE", "GRAVE", "GREET", "CLOSER", "LANES", "PLACES",
+                        "STREETS", "ROADS", "GROVES", "DRIVES", "PARKS", "HILLS", "VIEWS", "WALKS", "RISES",
+                        "GREENS", "PALACE", "CLOVE", "GLOVE", "GROVER", "DRIVER", "ROADE", "BROAD", "BREAD", "TREAD"))
+
+
+def _one_edit(word: str, letters: str = _LETTERS) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + c + b for a, b in splits for c in letters}
+    return out
+
+
+def _street_type_typos() -> dict[str, str]:
+    """Typo -> street type, for the last word of a component ("OAK RAOD", "MILL LAEN", "ELM CRESENT").
+
+    Types of five letters or more take any one edit; four-letter types only a transposition or a
+    doubled letter (one edit of ROAD or LANE is too often another word: READ, LINE). A typo shared by
+    two types, or that is itself a type, abbreviation, building word or listed word, is left alone.
+    """
+    known = set(STREET_TYPES) | set(STREET_ABBREVIATIONS) | set(STREET_ABBREVIATIONS.values()) | set(BUILDING_WORDS)
+    seen: dict[str, set[str]] = {}
+    for t in STREET_TYPES:
+        if len(t) >= 5:
+            typos = _one_edit(t)
+        elif len(t) == 4:
+            typos = {t[:i] + t[i + 1] + t[i] + t[i + 2:] for i in range(3)} | {t[:i] + t[i] + t[i:] for i in range(4)}
+        else:
+            continue
+        for x in typos - {t}:
+            seen.setdefault(x, set()).add(t)
+    return {x: next(iter(ts)) for x, ts in seen.items() if len(ts) == 1 and x not in known and x not in _NOT_TYPOS
+            and len(x) >= 3}
+
+
+STREET_TYPE_TYPOS = _street_type_typos()
 _FIRST_PREFIXES = ["\x02", ", "] + [f"{d}{x} " for d in "0123456789" for x in ["", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"]]
 
 
@@ -144,6 +207,21 @@ def expand_street_abbreviations(e: pl.Expr) -> pl.Expr:
     )
 
 
+# "2/14 MILL LANE" and "2, 14 MILL LANE": flat 2 at number 14
+_FLAT_AT_NUMBER = r"^(\d+[A-Z]?)(?:/|, )\d+[A-Z]? [A-Z]"
+
+
+def _fix_type_word(comp: pl.Expr) -> pl.Expr:
+    """A component whose last word is a typo of a street type ("OAK RAOD") with that word corrected."""
+    last = comp.str.extract(r" (\S+)$", 1)
+    fixed = last.replace_strict(STREET_TYPE_TYPOS, default=None, return_dtype=pl.String)
+    return pl.when(fixed.is_not_null()).then(pl.concat_str(comp.str.replace(r"\S+$", ""), fixed)).otherwise(comp)
+
+
+def _is_county(comp: pl.Expr) -> pl.Expr:
+    return comp.is_in(list(COUNTY_LINES))
+
+
 def _words_rx(words: tuple[str, ...]) -> str:
     return r"\b(?:" + "|".join(words) + r")$"
 
@@ -177,6 +255,8 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
     stages = [
         _fold_address(pl.col("x")).alias("s"),
         pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}${2}"), s).alias("s"),
+        s.str.replace_all(_NUMBER_WORD, "${1}${2}").str.replace_all(_GLUED_RX, "${1} ${2}${3}")
+        .str.replace_all(r"(^|, )(\d+)-([A-Z])", "${1}${2} ${3}").alias("s"),  # "14 - MILL LANE", "14-A"
         # trailing postcode (found by byte offset: the text is ASCII by now)
         s.str.find(_TRAILING_PC).alias("pc_at"),
         [
@@ -187,15 +267,17 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
         *postcode_stages(pl.col("pc_src"), "pcn"),
         # flat prefix ("FLAT 2, ..."), then the n/m form ("2/14 ...")
         s.str.extract(flat_rx, 1).alias("flat_a"),
-        pl.when(pl.col("flat_a").is_not_null()).then(s.str.replace(flat_rx + r"[ ,/]*", "")).otherwise(s).alias("s"),
-        s.str.extract(r"^(\d+[A-Z]?)/\d", 1).alias("flat_b"),
+        pl.when(pl.col("flat_a").is_not_null()).then(s.str.replace(flat_rx + r"[ ,/]*", "").str.replace(
+            _NUMBER_WORD, "${1}${2}")).otherwise(s).alias("s"),  # "FLAT 1 NO 12 ..."
+        s.str.extract(_FLAT_AT_NUMBER, 1).alias("flat_b"),
         [
-            pl.when(pl.col("flat_b").is_not_null()).then(s.str.replace(r"^\d+[A-Z]?/", "")).otherwise(s).alias("s"),
+            pl.when(pl.col("flat_b").is_not_null()).then(s.str.replace(r"^\d+[A-Z]?(?:/|, )", "")).otherwise(s).alias("s"),
             pl.coalesce("flat_a", "flat_b").alias("flat"),
         ],
         # a bare number component joins the next ("14, Mill Lane"); expand abbreviations
         s.str.replace(r"^(\d+[A-Z]?), ", "${1} ").alias("s"),
-        _expand(s).str.split(", ").alias("comps"),
+        _expand(s).str.split(", ").list.eval(_fix_type_word(pl.element())).list.filter(~_is_county(pl.element()) | (
+            pl.int_range(pl.len()) < 2)).alias("comps"),
         [
             pl.col("comps").list.len().alias("n"),
             pl.col("comps").list.get(0, null_on_oob=True).replace("", None).alias("c0"),
@@ -212,7 +294,10 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
         [
             # "1 OAK LODGE, 30 DICKENS LANE": flat 1 in building OAK LODGE at number 30;
             # "4 MEADOW COURT, CHURCH STREET": flat 4 in MEADOW COURT on CHURCH STREET
-            (pl.col("c0_num") & (pl.col("c1_num") | (pl.col("c1_sw") & pl.col("c0_blk")))).alias("sub_building"),
+            # "8 FOUNDRY HOUSE, ELIOTR OAD, TOWN": a numbered block before a street line that is not
+            # recognised (a spacing typo) and the town is still a flat in that block.
+            (pl.col("c0_num") & (pl.col("c1_num") | (pl.col("c0_blk") & (pl.col("c1_sw") | (n >= 3)))))
+            .alias("sub_building"),
             # "OAK LODGE, 30 DICKENS LANE" or "ROSE COTTAGE, MILL LANE, TOWN"
             (
                 ~pl.col("c0_num")
@@ -275,3 +360,20 @@ def parse_address(line: pl.Expr, postcode: pl.Expr | None = None, town: pl.Expr 
     return staged(
         pl.struct(inputs), lambda: _address_stages(postcode is not None, town is not None), "out", ADDRESS_DTYPE
     ).alias(name)
+
+
+PARTS = ("flat", "number", "number_suffix", "building", "street", "town", "postcode")
+
+
+def with_address_parts(df: pl.DataFrame, raw: str = "raw", postcode: str | None = "postcode") -> pl.DataFrame:
+    """`df` with the parsed columns PARTS (and postcode_valid) from its `raw` line and optional `postcode`
+    column, each distinct input parsed once: what ingest stores in address_mentions, for lists read
+    outside ingest (link-files). A given postcode column is replaced by the parsed postcode."""
+    has_pc = postcode is not None and postcode in df.columns
+    keys = [raw, postcode] if has_pc else [raw]
+    parts = df.select(keys).unique().with_columns(
+        parse_address(pl.col(raw).fill_null(""), pl.col(postcode) if has_pc else None).alias("_p"))
+    parts = parts.select(*keys, *[pl.col("_p").struct.field(c).alias(f"_{c}") for c in (*PARTS, "postcode_valid")])
+    out = df.drop([c for c in (*PARTS, "postcode_valid") if c in df.columns and c not in keys])
+    out = out.join(parts, on=keys, how="left", nulls_equal=True).drop([k for k in keys if k != raw])
+    return out.rename({f"_{c}": c for c in (*PARTS, "postcode_valid")})

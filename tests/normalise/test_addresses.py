@@ -164,3 +164,59 @@ def test_throughput_sanity(capsys) -> None:
     with capsys.disabled():
         print(f"\n[normalise] parse_address + fold_name on {n:,} rows: {dt:.2f}s ({n / dt:,.0f} rows/s)")
     assert dt < 60  # a sanity bound only; see the printed figure
+
+
+FORMS = golden("golden_address_forms.csv")
+PARTS = ("flat", "number", "number_suffix", "building", "street", "town", "postcode")
+
+
+def test_golden_written_forms() -> None:
+    # Several hundred ways clerks write UK addresses: number prefixes and punctuation, suffixes, ranges,
+    # flats, blocks, building names, words run together, abbreviations and their typos, counties,
+    # multi-line fields.
+    assert len(FORMS) >= 300
+    out = parse([r["input"] for r in FORMS])
+    wrong = [(r["input"], {k: (r[k], blank(o[k])) for k in PARTS if r[k] != blank(o[k])})
+             for r, o in zip(FORMS, out) if any(r[k] != blank(o[k]) for k in PARTS)]
+    assert wrong == []
+
+
+_ABBREV = {"ROAD": ["RD", "Rd.", "Raod", "ROAD"], "LANE": ["Ln", "La", "Laen"], "STREET": ["St", "Str", "Stret", "St."],
+           "AVENUE": ["Ave", "Av", "Avenu"], "CLOSE": ["Cl", "Clsoe"], "CRESCENT": ["Cres", "Cresent"],
+           "GARDENS": ["Gdns", "Gardns"], "DRIVE": ["Dr", "Drvie"]}
+
+
+@st.composite
+def rewritten_address(draw):
+    """(canonical text, a clerk's re-writing of it): the same property, written another way."""
+    number = draw(st.integers(1, 299))
+    flat = draw(st.one_of(st.none(), st.integers(1, 12)))
+    base = draw(st.sampled_from(["MILL", "OAK", "STATION", "KEATS", "UPPER ABBEY", "HAWTHORN", "QUEENS"]))
+    typ = draw(st.sampled_from(sorted(_ABBREV)))
+    town = draw(st.sampled_from(["WEXLEY", "HARROWBY CROSS", "STANMOOR", "PELHAM BRIDGE"]))
+    canonical = f"{'FLAT ' + str(flat) + ', ' if flat else ''}{number} {base} {typ}, {town}"
+    street = draw(st.sampled_from([f"{base} {typ}", f"{base} {draw(st.sampled_from(_ABBREV[typ]))}",
+                                   f"{base}{typ}" if typ in ("ROAD", "LANE", "STREET", "AVENUE", "CLOSE", "DRIVE") else
+                                   f"{base} {typ}"]))
+    num = draw(st.sampled_from([f"{number}", f"No. {number}", f"No{number}", f"#{number}", f"{number},",
+                                f"Number {number}"]))
+    flat_part = ""
+    if flat:
+        flat_style = draw(st.sampled_from(["Flat {f}, ", "Flat {f} ", "Apartment {f}, ", "FLAT NO. {f}\n"]))
+        flat_part = flat_style.format(f=flat)
+        if draw(st.booleans()) and not num.startswith(("No", "#", "Number")) and not num.endswith(","):
+            flat_part, num = "", f"{flat}/{number}"
+    sep = draw(st.sampled_from([", ", "\n", " ,", ",\n"]))
+    county = draw(st.sampled_from(["", ", Leicestershire", "\nLeics", ", UK"]))
+    text = f"{flat_part}{num} {street}{sep}{town.title()}{county}"
+    text = draw(st.sampled_from([text, text.upper(), text.lower()]))
+    return canonical, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rewritten_address(), min_size=1, max_size=30))
+def test_a_rewritten_address_parses_as_the_original(pairs) -> None:
+    canon = parse([c for c, _ in pairs])
+    again = parse([t for _, t in pairs])
+    for (c, t), a, b in zip(pairs, canon, again):
+        assert {k: a[k] for k in PARTS} == {k: b[k] for k in PARTS}, (c, t)
