@@ -2,6 +2,7 @@
 
     python -m sample_data.generate --out DIR --families N --seed S [--as-of 2026-10-31]
     python -m sample_data.generate --out DIR --rows 1000000 --seed S
+    python -m sample_data.generate --out DIR --seed S --errors messy   # other clerical errors (errors.py)
 
 Writes the eight extracts of docs agency-formats.md, ``truth/`` and
 ``manifest.json``.  Same arguments -> same bytes.
@@ -23,8 +24,11 @@ ROWS_PER_FAMILY = 23.5
 
 
 def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | str = dt.date(2026, 10, 31),
-             quiet: bool = True) -> dict:
-    """Build the world, write everything under ``out_dir`` and return the manifest."""
+             quiet: bool = True, errors: str | None = None) -> dict:
+    """Build the world, write everything under ``out_dir`` and return the manifest.
+
+    ``errors`` names an error profile or rates (see errors.py); the default adds nothing."""
+    from .errors import parse_profile
     from .render import FILES, Renderer
     from .rules import RULES, compute_flags
     from .world import P0, build_world, finalize
@@ -33,6 +37,7 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
         as_of = dt.date.fromisoformat(as_of)
     if families < 1:
         raise ValueError("families must be >= 1")
+    profile = parse_profile(errors)
     t0 = time.perf_counter()
     w = build_world(seed, families, as_of)
     finalize(w)
@@ -40,7 +45,7 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
     near: dict = {}
     flags = compute_flags(w, near)
     t2 = time.perf_counter()
-    r = Renderer(w, out_dir, seed)
+    r = Renderer(w, out_dir, seed, profile)
     r.write_all()
     r.write_truth(flags)
     t3 = time.perf_counter()
@@ -54,6 +59,7 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
         "seed": seed,
         "families": families,
         "as_of": as_of.isoformat(),
+        **({"errors": profile.name} if profile.name != "standard" else {}),
         "period_start": P0.isoformat(),
         "counts": {
             "files": {f: r.counts[f] for f in FILES},
@@ -81,6 +87,14 @@ def generate(out_dir: str, families: int = 300, seed: int = 7, as_of: dt.date | 
     return manifest
 
 
+def parse_profile_arg(spec: str | None) -> str | None:
+    """Check an --errors value early (a clear usage error, not a traceback); returns it unchanged."""
+    from .errors import parse_profile
+
+    parse_profile(spec)
+    return spec
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sample_data.generate", description=__doc__.split("\n")[1])
     ap.add_argument("--out", required=True, help="output directory")
@@ -89,12 +103,18 @@ def main(argv=None) -> int:
     g.add_argument("--rows", type=int, help="approximate total rows wanted; picks the number of families")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--as-of", default="2026-10-31", help="extract date, yyyy-mm-dd")
+    ap.add_argument("--errors", default=None,
+                    help="error profile (standard, messy, placeholders) and/or rates, e.g. messy,number_typo=0.02")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     families = a.families
     if families is None:
         families = max(1, round(a.rows / ROWS_PER_FAMILY)) if a.rows else 300
-    generate(a.out, families=families, seed=a.seed, as_of=a.as_of, quiet=a.quiet)
+    try:
+        profile = parse_profile_arg(a.errors)
+    except ValueError as e:
+        ap.error(str(e))
+    generate(a.out, families=families, seed=a.seed, as_of=a.as_of, quiet=a.quiet, errors=profile)
     return 0
 
 

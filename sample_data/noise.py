@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 from . import names
+from .errors import ErrorProfile
 from .places import ABBREV, Address
 
 KEYBOARD = {
@@ -39,10 +40,49 @@ class Reg:
     __slots__ = ("forename", "middles", "surname", "dob", "stale")
 
 
+COUNTIES = ("Leicestershire", "Leics", "Nottinghamshire", "Notts", "Lincolnshire", "Lincs", "Derbyshire", "Rutland")
+NUMBER_PREFIXES = ("No. {}", "No {}", "No.{}", "#{}", "Number {}", "{},")
+
+
 class Noise:
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, errors: ErrorProfile | None = None):
         self.rng = rng
         self.regs: dict = {}
+        self.errors = errors or ErrorProfile()
+
+    def _chance(self, rate: float) -> bool:
+        # A kind at rate zero draws nothing, so the standard profile keeps every earlier world's bytes.
+        return bool(rate) and self.rng.random() < rate
+
+    def _street_errors(self, street: str, stype: str) -> str:
+        """The profile's street errors: a typo in the type, the type run into the name, a split word."""
+        e, rng = self.errors, self.rng
+        base = street[: -len(stype)].rstrip() if street.endswith(stype) else None
+        if base is not None and self._chance(e.street_type_typo):
+            street = f"{base} {self.typo(stype)}"
+        if self._chance(e.run_together):
+            head, _, last = street.rpartition(" ")
+            if head:
+                street = head + (last if rng.random() < 0.7 else last.lower())
+        if self._chance(e.split_word):
+            words = street.split(" ")
+            i = rng.randrange(len(words))
+            if len(words[i]) >= 6:
+                k = rng.randrange(2, len(words[i]) - 2)
+                words[i] = words[i][:k] + " " + words[i][k:].lower()
+                street = " ".join(words)
+        return street
+
+    def _number_errors(self, a: Address) -> str:
+        """The house number as written under the profile: digits transposed or one key off."""
+        e, rng = self.errors, self.rng
+        num = a.number_str()
+        digits = str(a.number)
+        if len(digits) >= 2 and digits != digits[::-1] and self._chance(e.number_transposed):
+            return digits[::-1] + a.suffix
+        if self._chance(e.number_typo):
+            return str(max(1, a.number + rng.choice((-1, 1)))) + a.suffix
+        return num
 
     # ------------------------------------------------------------ primitives
     def typo(self, s: str) -> str:
@@ -189,7 +229,8 @@ class Noise:
                 street = street[: -len(a.stype)] + rng.choice(ab)
         elif x < 0.22:
             street = self.typo(street)
-        num = a.number_str()
+        street = self._street_errors(street, a.stype)
+        num = self._number_errors(a)
         style = rng.randrange(3) if flat_style is None else flat_style
         if a.kind == "flat":
             if style == 0:
@@ -213,12 +254,16 @@ class Noise:
                 lines = [f"{a.flat}/{num} {street}"]
         else:
             lines = [f"{num} {street}"]
+        if self._chance(self.errors.number_prefix) and lines[-1].startswith(num + " "):
+            lines[-1] = rng.choice(NUMBER_PREFIXES).format(num) + lines[-1][len(num):]
         town = a.town
         x = rng.random()
         if x < 0.05:
             town = ""
         elif x < 0.06:
             town = self.typo(town)
+        if town and self._chance(self.errors.county_line):
+            town = f"{town}, {rng.choice(COUNTIES)}"
         pc = a.postcode
         x = rng.random()
         if x < 0.08:

@@ -9,6 +9,7 @@ import random
 
 from . import names
 from .dates import fmt_dmy, fmt_gp, fmt_iso
+from .errors import ErrorProfile
 from .noise import Noise
 
 FILES = (
@@ -22,11 +23,12 @@ def _join(*parts) -> str:
 
 
 class Renderer:
-    def __init__(self, world, out_dir: str, seed: int):
+    def __init__(self, world, out_dir: str, seed: int, errors: ErrorProfile | None = None):
         self.w = world
         self.out = out_dir
         self.rng = random.Random(seed * 1000003 + 29)
-        self.noise = Noise(self.rng)
+        self.errors = errors or ErrorProfile()
+        self.noise = Noise(self.rng, self.errors)
         self.mentions: list = []
         self.addrs: list = []
         self.counts: dict = {}
@@ -186,6 +188,8 @@ class Renderer:
                 addr_s = _join(*lines, town)
                 self.addrs.append((fn, i, "Address", addr.aid))
             nhs = n.nhs(p.nhs, 0.85) if rng.random() > 0.03 else ""
+            if not nhs and self.errors.placeholder_nhs and rng.random() < self.errors.placeholder_nhs:
+                nhs = rng.choice(("0000000000", "9999999999"))  # what some systems write for "not known"
             self.mentions.append((fn, i, "patient", p.pid))
             rows.append((nhs, pname, fmt_gp(dob) if dob else "", sex[p.sex] if rng.random() > 0.005 else "Unknown",
                          addr_s, pc, fmt_gp(d), gtype, clin, notes))
@@ -279,7 +283,10 @@ class Renderer:
                 entries.append(f"{nm} ({fmt_dmy(mdob)}, {rel})" if mdob else f"{nm} ({rel})")
                 self.mentions.append((fn, i, f"household{k}", m.pid))
             self.mentions.append((fn, i, "lead_tenant", lead.pid))
-            rows.append((tref, addr.uprn if show_uprn else "", _join(*lines, town), pc, event, fmt_iso(d), lead_name,
+            uprn = addr.uprn if show_uprn else ""
+            if not uprn and self.errors.placeholder_uprn and self.rng.random() < self.errors.placeholder_uprn:
+                uprn = self.rng.choice(("0", "-1", "999999999999"))  # housing exports' "no UPRN"
+            rows.append((tref, uprn, _join(*lines, town), pc, event, fmt_iso(d), lead_name,
                          fmt_iso(ldob) if ldob else "", "; ".join(entries)))
         with open(os.path.join(self.out, fn), "w", encoding="utf-8", newline="") as fh:
             wr = csv.writer(fh)

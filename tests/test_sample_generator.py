@@ -271,3 +271,32 @@ def test_cli(tmp_path):
     assert main(["--out", str(tmp_path / "r"), "--rows", "470", "--seed", "9", "--quiet"]) == 0
     m = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert m["families"] == 20 and 200 < m["counts"]["total_rows"] < 900
+
+
+def test_bundled_world_is_what_the_generator_writes(tmp_path):
+    # sample_data/world is seed 7, 300 families, the standard error profile: same arguments, same bytes.
+    bundled = Path(__file__).resolve().parents[1] / "sample_data" / "world"
+    generate(str(tmp_path), families=300, seed=7)
+    for f in FILES + tuple("truth/" + t for t in TRUTH) + ("manifest.json",):
+        assert (tmp_path / f).read_bytes() == (bundled / f).read_bytes(), f
+
+
+def test_error_profiles(tmp_path):
+    from sample_data.errors import parse_profile
+
+    assert parse_profile(None).name == "standard" == parse_profile("standard").name
+    assert parse_profile("messy,number_typo=0").number_typo == 0.0
+    for bad in ("nonsense", "number_prefix=2", "colour=0.1"):
+        with pytest.raises(ValueError):
+            parse_profile(bad)
+    out = tmp_path / "messy"
+    generate(str(out), families=60, seed=21, errors="messy,number_prefix=0.3,run_together=0.2,placeholder_uprn=1")
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["errors"].startswith("number_prefix=0.3")
+    housing = read_rows(out, "housing_tenancies.csv")
+    assert {r[1] for r in housing} - {""} >= {"0", "-1"}  # placeholders where no UPRN is shown
+    texts = [r[2] for r in housing] + [r[4] for r in read_rows(out, "gp_consultations.csv")]
+    assert any(re.match(r"(No\.? ?|#|Number )\d", t) for t in texts)
+    assert any(re.search(r"[a-z](Road|Street|Lane|Avenue|Close|Drive)\b", t) for t in texts)
+    # the truth still names the property written, whatever the clerk wrote
+    assert len(read_truth(out, "addresses.csv")) == m["counts"]["address_mentions"]
