@@ -9,11 +9,11 @@ sorted-name rule. Over-large blocks carry no signal and are skipped.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
+from pydantic.dataclasses import dataclass
 
 from chronolink.engine.link.comparisons import pair_columns, possible_sql
+from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.settings import BlockingSettings
 
 
@@ -67,43 +67,46 @@ RULES: tuple[BlockingRule, ...] = (
 )
 
 
-def block(con: duckdb.DuckDBPyConnection, settings: BlockingSettings, rules: tuple[BlockingRule, ...] = RULES,
-          drop_impossible: bool = True) -> tuple[int, int]:
-    """Create `_lk_cand(sid_l, sid_r, rule)` (sid_l < sid_r, first rule that found the pair); returns
+def block(con: LinkEngine | duckdb.DuckDBPyConnection, settings: BlockingSettings,
+          rules: tuple[BlockingRule, ...] = RULES, drop_impossible: bool = True, sig: str = "_lk_sig",
+          against: str | None = None, out: str = "cand") -> tuple[int, int]:
+    """Work table `out` (sid_l, sid_r, rule): sid_l < sid_r, the first rule that found the pair; returns
     (its size, how many blocked pairs were left out as impossible).
 
     With `drop_impossible` (the clustering enforces dates of birth), pairs it could never merge are left
     out: incompatible dates of birth, a parent role born too late, two different strict ids
-    (signatures carry their pre-cluster's id sets). Scoring them would be wasted work."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _lk_cand_all (sid_l BIGINT, sid_r BIGINT, rule INTEGER)")
+    (signatures carry their pre-cluster's id sets). Scoring them would be wasted work.
+    With `against` (a second signature table), only pairs with one side in `sig` and the other in
+    `against` or `sig` are made, and block sizes count both (new signatures against a linked store)."""
+    eng = as_engine(con)
+    pool = sig if against is None else f"(SELECT * FROM {sig} UNION ALL BY NAME SELECT * FROM {against})"
     for i, rule in enumerate(rules):
         cap = settings.max_block_weak if rule.weak else settings.max_block
         key = f"unnest({rule.key})" if rule.explode else rule.key
         side = rule.one_side or "TRUE"
         cols = "".join(f", {c}" for c in pair_columns(rule.pair or ""))
-        con.execute(f"""
-            INSERT INTO _lk_cand_all
+        new_side = "TRUE" if against is None else f"sid IN (SELECT sid FROM {sig})"
+        # On a linked store only pairs touching a new signature are wanted (`fresh` marks them).
+        eng.materialise(f"cand_r{i}", f"""
             WITH k AS (
-                SELECT * FROM (SELECT sid, pc, {key} AS key, ({side}) AS side{cols} FROM _lk_sig)
+                SELECT * FROM (SELECT sid, pc, {key} AS key, ({side}) AS side, ({new_side}) AS fresh{cols} FROM {pool})
                 WHERE key IS NOT NULL
             ), ok AS (
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
             ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),
             ks AS (SELECT * FROM kk WHERE side)
-            SELECT least(l.sid, r.sid), greatest(l.sid, r.sid), {i}
+            SELECT least(l.sid, r.sid) AS sid_l, greatest(l.sid, r.sid) AS sid_r, {i} AS rule
             FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
-            WHERE (NOT r.side OR l.sid < r.sid) AND {rule.pair or "TRUE"}
-        """)
+            WHERE (NOT r.side OR l.sid < r.sid) AND (l.fresh OR r.fresh) AND {rule.pair or "TRUE"}""")
     possible = possible_sql() if drop_impossible else "TRUE"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_cand1 AS
-        WITH c AS (SELECT sid_l, sid_r, min(rule) AS rule FROM _lk_cand_all GROUP BY ALL)
-        SELECT c.*, {possible} AS possible FROM c JOIN _lk_sig l ON l.sid = c.sid_l JOIN _lk_sig r ON r.sid = c.sid_r;
-        DROP TABLE _lk_cand_all;
-        CREATE OR REPLACE TEMP TABLE _lk_cand AS SELECT sid_l, sid_r, rule FROM _lk_cand1 WHERE possible;
-    """)
-    n_all, n_impossible = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand1").fetchall()[0]
-    con.execute("DROP TABLE _lk_cand1")
+    every = " UNION ALL ".join(f"SELECT * FROM _lk_cand_r{i}" for i in range(len(rules)))
+    eng.materialise("cand1", f"""
+        WITH c AS (SELECT sid_l, sid_r, min(rule) AS rule FROM ({every}) GROUP BY ALL)
+        SELECT c.*, {possible} AS possible FROM c JOIN {pool} l ON l.sid = c.sid_l JOIN {pool} r ON r.sid = c.sid_r""")
+    eng.drop(*(f"cand_r{i}" for i in range(len(rules))))
+    eng.materialise(out, "SELECT sid_l, sid_r, rule FROM _lk_cand1 WHERE possible")
+    n_all, n_impossible = eng.rows("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand1")[0]
+    eng.drop("cand1")
     return n_all - n_impossible, n_impossible
 
 

@@ -8,17 +8,26 @@ agreeing value (agreeing on SMITH is worth less than on WOJCIK).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from pydantic.dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Level:
-    """One comparison level: a label, its SQL condition, and whether it is the no-evidence level."""
+    """One comparison level: a label and its SQL condition over a signature pair (aliases l, r).
+
+    `null`: the no-evidence level (weight 0). `tf`: the signature column whose value frequency
+    adjusts this level's u. `fixed_m` / `fixed_u`: not learned. `impossible`: the clustering never
+    merges two signatures at this level (with dates of birth enforced), so a pair there is not
+    scored and an edge whose pre-clusters sit there is not handed to the clustering."""
 
     label: str
     sql: str
     null: bool = False
-    tf: str | None = None  # column whose value frequency adjusts this level's u
+    tf: str | None = None
+    fixed_m: float | None = None
+    fixed_u: float | None = None
+    impossible: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,6 @@ class Comparison:
 
     name: str
     levels: tuple[Level, ...]
-    fixed_m: dict[str, float] = field(default_factory=dict)  # levels whose m is not learned
     # Levels from `lookup_from` on are costly (string similarity) and read only columns that are
     # functions of `lookup_key`: they are evaluated once per distinct pair of keys, not per pair.
     lookup_from: int | None = None
@@ -65,6 +73,19 @@ class Comparison:
     def null_levels(self) -> list[int]:
         """Indices of the no-evidence levels."""
         return [i for i, lv in enumerate(self.levels) if lv.null]
+
+    def impossible_levels(self) -> list[int]:
+        """Indices of the levels the clustering never merges at."""
+        return [i for i, lv in enumerate(self.levels) if lv.impossible]
+
+    @property
+    def learned(self) -> bool:
+        """Is some evidence level's m learned (not fixed)?"""
+        return any(lv.fixed_m is None for lv in self.levels if not lv.null)
+
+    def tf_column(self) -> str | None:
+        """The term-frequency column of this comparison's tf level, if any."""
+        return next((lv.tf for lv in self.levels if lv.tf), None)
 
 
 def pair_columns(sql: str) -> list[str]:
@@ -115,17 +136,19 @@ SURNAME = Comparison("surname", (
 ), lookup_from=3, lookup_key=("sn",))
 
 DOB = Comparison("dob", (
-    # A parent named only by role cannot be born after the event year minus 13.
+    # A parent named only by role cannot be born after the event year minus 13: such a pair is
+    # almost never one person (fixed, not learned: id-linked pairs hold none).
     Level("too young for the role",
-          "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)"),
+          "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)",
+          fixed_m=0.0005, fixed_u=0.2, impossible=True),
     Level("null", _either_null("dob"), null=True),
     Level("exact", "l.dob = r.dob", tf="dob"),
     Level("day and month swapped", "l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d"),
     Level("one digit off", "damerau_levenshtein(l.dob_s, r.dob_s) <= 1"),
     # A year typed one out (1969 for 1970) changes two or more digits but keeps the birthday.
     Level("year one out, same birthday", "l.dob_m = r.dob_m AND l.dob_d = r.dob_d AND abs(l.dob_y - r.dob_y) = 1"),
-    Level("same year", "l.dob_y = r.dob_y"),
-    Level("different", "TRUE"),
+    Level("same year", "l.dob_y = r.dob_y", impossible=True),
+    Level("different", "TRUE", impossible=True),
 ), lookup_from=3, lookup_key=("dob",))
 
 SEX = Comparison("sex", (
@@ -153,47 +176,26 @@ LOCATION = Comparison("location", (
 ))
 
 
-def _id_comparison(name: str, col: str, label: str) -> Comparison:
+def _id_comparison(name: str, col: str, label: str, m_same: float, strict: bool = True) -> Comparison:
+    # Identifier agreement is near-certain, and disagreement on a strict id rules a match out: m is
+    # fixed rather than learned, because deterministic pre-clusters leave no agreeing pairs to learn from.
     return Comparison(name, (
         Level("null", f"(coalesce(len(l.{col}), 0) = 0 OR coalesce(len(r.{col}), 0) = 0)", null=True),
-        Level(f"same {label}", f"list_has_any(l.{col}, r.{col})"),
-        Level(f"different {label}", "TRUE"),
+        Level(f"same {label}", f"list_has_any(l.{col}, r.{col})", fixed_m=m_same),
+        Level(f"different {label}", "TRUE", fixed_m=round(1 - m_same, 6), impossible=strict),
     ))
 
 
-NHS = _id_comparison("nhs_number", "nhs_set", "NHS number")
-UPN = _id_comparison("upn", "upn_set", "UPN")
-PNC = _id_comparison("pnc", "pnc_set", "PNC id")
-POLICE = _id_comparison("police_id", "police_set", "police NominalRef")
-PROBATION = _id_comparison("probation_id", "probation_set", "probation CRN")
-CSC = _id_comparison("csc_id", "csc_set", "CSC Person ID")
+NHS = _id_comparison("nhs_number", "nhs_set", "NHS number", 0.999)
+UPN = _id_comparison("upn", "upn_set", "UPN", 0.999)
+PNC = _id_comparison("pnc", "pnc_set", "PNC id", 0.999)
+POLICE = _id_comparison("police_id", "police_set", "police NominalRef", 0.99)
+PROBATION = _id_comparison("probation_id", "probation_set", "probation CRN", 0.99)
+# A child can hold two CSC ids when a duplicate record was made: not strict.
+CSC = _id_comparison("csc_id", "csc_set", "CSC Person ID", 0.9, strict=False)
 
 COMPARISONS: tuple[Comparison, ...] = (FORENAME, SURNAME, DOB, SEX, SUFFIX, LOCATION, NHS, UPN, PNC, POLICE,
                                        PROBATION, CSC)
-
-# Identifier agreement is near-certain and disagreement on a strict id rules a match out; these
-# are fixed rather than learned because deterministic pre-clusters leave no agreeing pairs to learn from.
-FIXED_M: dict[tuple[str, int], float] = {
-    ("nhs_number", 1): 0.999, ("nhs_number", 2): 0.001,
-    ("upn", 1): 0.999, ("upn", 2): 0.001,
-    ("pnc", 1): 0.999, ("pnc", 2): 0.001,
-    ("police_id", 1): 0.99, ("police_id", 2): 0.01,
-    ("probation_id", 1): 0.99, ("probation_id", 2): 0.01,
-    # A child can hold two CSC ids when a duplicate record was made.
-    ("csc_id", 1): 0.9, ("csc_id", 2): 0.1,
-    # A parent-role mention whose candidate was born too late is almost never the same person.
-    ("dob", 0): 0.0005,
-}
-FIXED_U: dict[tuple[str, int], float] = {("dob", 0): 0.2}
-
-
-# Levels at which the clustering never merges two signatures (with dates of birth enforced): a pair
-# there is not scored, and an edge whose pre-clusters sit there is not handed to the clustering.
-IMPOSSIBLE: dict[str, tuple[str, ...]] = {
-    "dob": ("too young for the role", "same year", "different"),
-    **{c.name: (c.levels[2].label,) for c in (NHS, UPN, PNC, POLICE, PROBATION)},
-}
-
 
 def comparison(name: str) -> Comparison:
     """The comparison called `name`."""
@@ -201,15 +203,14 @@ def comparison(name: str) -> Comparison:
 
 
 def impossible_levels(name: str) -> list[int]:
-    """Indices of the IMPOSSIBLE levels of comparison `name`."""
-    c = comparison(name)
-    return [c.level_of(label) for label in IMPOSSIBLE[name]]
+    """Indices of the impossible levels of comparison `name`."""
+    return comparison(name).impossible_levels()
 
 
-def possible_sql() -> str:
+def possible_sql(comparisons: tuple[Comparison, ...] = COMPARISONS) -> str:
     """SQL over a signature pair (aliases l, r): true unless some comparison is at an impossible level."""
-    return " AND ".join(f"({comparison(n).case_sql()}) NOT IN ({', '.join(map(str, impossible_levels(n)))})"
-                        for n in IMPOSSIBLE)
+    return " AND ".join(f"({c.case_sql()}) NOT IN ({', '.join(map(str, c.impossible_levels()))})"
+                        for c in comparisons if c.impossible_levels())
 
 
 def gamma_select_sql() -> str:

@@ -12,46 +12,21 @@ import math
 
 import duckdb
 import polars as pl
+from pydantic.dataclasses import dataclass
 
-from chronolink.engine.link.comparisons import COMPARISONS, FIXED_M, FIXED_U
+from chronolink.engine.link.blocking import rule_names
+from chronolink.engine.link.comparisons import COMPARISONS, Comparison
+from chronolink.engine.link.engine import LinkEngine, as_engine
+from chronolink.engine.link.gammas import gamma_table
 from chronolink.engine.link.model import LevelParams, LinkModel
 from chronolink.engine.link.settings import EmSettings
 
 
-def gamma_table(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> None:
-    """Create temp table `out`: the rows of `pairs` (sid_l, sid_r, ...) with every `g_<comparison>` level.
-
-    Costly levels are evaluated once per distinct pair of lookup keys (far fewer than pairs: the
-    same two spellings meet again and again) and joined back."""
-    looked = [c for c in COMPARISONS if c.lookup_from is not None]
-    for c in looked:
-        cols = c.tail_columns()
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _lk_lv_{c.name} AS
-            WITH d AS (
-                SELECT DISTINCT l.k_{c.name} AS kl, r.k_{c.name} AS kr
-                FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r
-            ), v AS (SELECT k_{c.name} AS k, {", ".join(f"any_value({x}) AS {x}" for x in cols)} FROM _lk_sig GROUP BY 1)
-            SELECT d.kl, d.kr, {c.tail_sql()} AS g FROM d JOIN v l ON l.k = d.kl JOIN v r ON r.k = d.kr
-        """)
-    select = ", ".join(
-        f"{c.head_sql(f'lv_{c.name}.g') if c.lookup_from is not None else c.case_sql()} AS g_{c.name}" for c in COMPARISONS)
-    joins = " ".join(f"LEFT JOIN _lk_lv_{c.name} lv_{c.name} ON lv_{c.name}.kl = l.k_{c.name} AND lv_{c.name}.kr = r.k_{c.name}"
-                     for c in looked)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT p.*, {select}
-        FROM {pairs} p JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r {joins}
-    """)
-    con.execute("; ".join(f"DROP TABLE _lk_lv_{c.name}" for c in looked))
-
-
-def _level_counts(con: duckdb.DuckDBPyConnection, table: str, weight: str = "1") -> dict[str, list[float]]:
+def _level_counts(eng: LinkEngine, table: str) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for c in COMPARISONS:
-        rows = con.execute(f"SELECT g_{c.name}, sum({weight}) FROM {table} GROUP BY 1").fetchall()
         counts = [0.0] * len(c.levels)
-        for lvl, n in rows:
+        for lvl, n in eng.rows(f"SELECT g_{c.name}, count(*) FROM {table} GROUP BY 1"):
             counts[int(lvl)] = float(n)
         out[c.name] = counts
     return out
@@ -64,49 +39,48 @@ def _normalise(counts: list[float], nulls: list[int], floor: float, smooth: floa
     return [1.0 if i in nulls else max(v / tot, floor) for i, v in enumerate(vals)]
 
 
-def estimate_u(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str, list[float]]:
+def estimate_u(eng: LinkEngine, settings: EmSettings) -> dict[str, list[float]]:
     """u per level from random pairs of different pre-clusters (one random signature each)."""
-    n = con.execute("SELECT count(DISTINCT pc) FROM _lk_sig").fetchall()[0][0]
+    n = eng.rows("SELECT count(DISTINCT pc) FROM _lk_sig")[0][0]
     if n < 2:
         return {c.name: _normalise([0.0] * len(c.levels), c.null_levels(), settings.u_floor) for c in COMPARISONS}
     offsets = max(1, min(n - 1, math.ceil(settings.u_sample_pairs / n)))
-    seed = settings.seed
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_reps AS
-        SELECT row_number() OVER (ORDER BY hash(pc + {int(seed * 1e6)})) - 1 AS rn, sid FROM (
-            SELECT pc, arg_min(sid, hash(sid * 7919 + {int(seed * 1e6)})) AS sid FROM _lk_sig GROUP BY pc
-        );
-        CREATE OR REPLACE TEMP TABLE _lk_upairs AS
+    seed = int(settings.seed * 1e6)
+    # One signature per pre-cluster, in an order fixed by hashes of ids (the same sample every run).
+    eng.materialise("ureps", f"""
+        SELECT row_number() OVER (ORDER BY hash(pc + {seed}), pc) - 1 AS rn, sid FROM (
+            SELECT pc, arg_min(sid, hash(sid * 7919 + {seed})) AS sid FROM _lk_sig GROUP BY pc
+        )""")
+    eng.materialise("upairs", f"""
         WITH t AS (
-            SELECT a.sid AS sid_l, (a.rn + o.k) % {n} AS trn FROM _lk_reps a CROSS JOIN range(1, {offsets + 1}) o(k)
+            SELECT a.sid AS sid_l, (a.rn + o.k) % {n} AS trn FROM _lk_ureps a CROSS JOIN range(1, {offsets + 1}) o(k)
         )
-        SELECT t.sid_l, b.sid AS sid_r FROM t JOIN _lk_reps b ON b.rn = t.trn;
-    """)
-    gamma_table(con, "_lk_upairs", "_lk_ugam")
-    counts = _level_counts(con, "_lk_ugam")
-    con.execute("DROP TABLE _lk_upairs; DROP TABLE _lk_ugam; DROP TABLE _lk_reps")
+        SELECT t.sid_l, b.sid AS sid_r FROM t JOIN _lk_ureps b ON b.rn = t.trn""")
+    gamma_table(eng, "_lk_upairs", "ugam")
+    counts = _level_counts(eng, "_lk_ugam")
+    eng.drop("upairs", "ugam", "ureps")
     return {c.name: _normalise(counts[c.name], c.null_levels(), settings.u_floor) for c in COMPARISONS}
 
 
-def initial_m(con: duckdb.DuckDBPyConnection, settings: EmSettings) -> dict[str, list[float]]:
+def initial_m(eng: LinkEngine, settings: EmSettings) -> dict[str, list[float]]:
     """m per level from signature pairs inside the same pre-cluster (matches known through ids).
 
     Only signatures written on rows that carried the id count: mentions folded in by identical
     names and date of birth would teach the model that true matches always agree exactly."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lk_mpairs AS
+    eng.materialise("mpairs", """
         WITH s AS (SELECT sid, pc, row_number() OVER (PARTITION BY pc ORDER BY sid) AS k FROM _lk_sig WHERE from_ids)
-        SELECT a.sid AS sid_l, b.sid AS sid_r FROM s a JOIN s b ON a.pc = b.pc AND b.k = a.k + 1
-    """)
-    gamma_table(con, "_lk_mpairs", "_lk_mgam")
-    counts = _level_counts(con, "_lk_mgam")
-    con.execute("DROP TABLE _lk_mpairs; DROP TABLE _lk_mgam")
+        SELECT a.sid AS sid_l, b.sid AS sid_r FROM s a JOIN s b ON a.pc = b.pc AND b.k = a.k + 1""")
+    gamma_table(eng, "_lk_mpairs", "mgam")
+    counts = _level_counts(eng, "_lk_mgam")
+    eng.drop("mpairs", "mgam")
     return {c.name: _normalise(counts[c.name], c.null_levels(), settings.m_floor, smooth=1.0) for c in COMPARISONS}
 
 
-def _patterns(con: duckdb.DuckDBPyConnection, gammas: str, where: str = "TRUE") -> pl.DataFrame:
+def agreement_patterns(eng: LinkEngine, gammas: str) -> pl.DataFrame:
+    """Integer counts of candidate pairs per (blocking rule, level of every comparison): all that
+    training reads of the pairs, small enough for any driver, and summed in a fixed order."""
     cols = ", ".join(f"g_{c.name}" for c in COMPARISONS)
-    return con.sql(f"SELECT {cols}, count(*)::DOUBLE AS n FROM {gammas} WHERE {where} GROUP BY ALL").pl()
+    return eng.frame(f"SELECT rule, {cols}, count(*) AS n FROM {gammas} GROUP BY ALL ORDER BY ALL")
 
 
 def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list[float]], settings: EmSettings,
@@ -123,7 +97,7 @@ def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list
         return m, lam0
     lam = lam0
     used = [c for c in COMPARISONS if c.name not in exclude]
-    total = patterns["n"].sum() + known_nonmatches
+    total = int(patterns["n"].sum()) + known_nonmatches
     for _ in range(settings.iterations):
         log_bf = pl.sum_horizontal(
             pl.col(f"g_{c.name}").replace_strict(
@@ -133,25 +107,53 @@ def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list
         post = patterns.with_columns(
             (pl.lit(math.log(lam / (1 - lam))) + log_bf).clip(-700, 700).alias("lo")
         ).with_columns((pl.col("n") / (1 + (-pl.col("lo")).exp())).alias("pn"))
-        lam = min(max(post["pn"].sum() / total, 1e-6), 1 - 1e-6)
+        # Exact sums (fsum): the same result whatever order the rows arrive in.
+        pn = post["pn"].to_list()
+        lam = min(max(math.fsum(pn) / total, 1e-6), 1 - 1e-6)
         for c in used:
             if c.name not in learn:
                 continue
-            agg = post.group_by(f"g_{c.name}").agg(pl.col("pn").sum())
-            acc = [0.0] * len(c.levels)
-            for g, v in agg.iter_rows():
-                acc[int(g)] = v
+            acc = [math.fsum(v for g, v in zip(post[f"g_{c.name}"].to_list(), pn) if g == i) for i in range(len(c.levels))]
             m[c.name] = _normalise(acc, c.null_levels(), settings.m_floor, smooth=0.1)
     return m, lam
 
 
-# Training sessions (Splink's approach): each runs EM on the candidates of one blocking rule and
-# learns only the comparisons that rule did not constrain, which the blocking would have biased.
-SESSIONS: tuple[tuple[int, frozenset[str]], ...] = (
-    (0, frozenset({"surname", "dob"})),  # surname+dob: learns forename, location, sex
+@dataclass(frozen=True)
+class Session:
+    """One EM session (Splink's approach): EM over the candidates of one blocking rule, learning only
+    the comparisons that rule did not constrain (`fixed`), which the blocking would have biased."""
+
+    blocking_rule: str
+    fixed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MeasuredM:
+    """A comparison whose m is measured on id-linked pairs, not learned by EM; its levels from
+    `floor_from` on get at least `floor`."""
+
+    comparison: str
+    floor: float = 0.0
+    floor_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    """How the model is trained: EM sessions, then the comparisons measured on id-linked pairs."""
+
+    sessions: tuple[Session, ...]
+    measured: tuple[MeasuredM, ...]
+
+
+TRAINING = Training(
+    sessions=(Session("surname+dob", ("surname", "dob")),),  # learns location, sex, suffix
+    # Surname and dob keep the m measured on id-linked pairs: every rule that leaves them free blocks
+    # on place or names, where family members (same surname, same address) pose as matches. Dates of
+    # birth: EM cannot tell how often a true match disagrees, because same-name different people
+    # (father and son) then look like matches with a wrong dob; error levels get a floor for
+    # cross-agency typos, which id-linked (mostly same-agency) pairs under-represent.
+    measured=(MeasuredM("dob", 0.005, "day and month swapped"), MeasuredM("forename")),
 )
-# Surname and dob keep the m measured on id-linked pairs: every rule that leaves them free blocks
-# on place or names, where family members (same surname, same address) pose as matches.
 
 
 def prior_over_all_pairs(prior_among_blocked: float, n_blocked: int, n_preclusters: int) -> float:
@@ -168,38 +170,48 @@ def prior_over_all_pairs(prior_among_blocked: float, n_blocked: int, n_precluste
     return min(prior_among_blocked, max(prior_among_blocked * n_blocked / total, 1e-12))
 
 
-def train(con: duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0,
-          n_impossible: int = 0) -> LinkModel:
+def train(con: LinkEngine | duckdb.DuckDBPyConnection, gammas: str, settings: EmSettings, tf_weight: float = 1.0,
+          n_impossible: int = 0, comparisons: tuple[Comparison, ...] = COMPARISONS,
+          training: Training = TRAINING, rules: list[str] | None = None) -> LinkModel:
     """Estimate the full model: u from random pre-cluster pairs, m by EM sessions, then the prior.
 
     The prior returned is the share of matches among every blocked pair, the `n_impossible` ones
     that were not scored (see blocking.block) counted as non-matches, so it does not depend on that
-    filter; scoring uses it spread over all pairs (see prior_over_all_pairs)."""
-    u = estimate_u(con, settings)
-    for (name, i), v in FIXED_U.items():
-        u[name][i] = v
-    m0 = initial_m(con, settings)
+    filter; scoring uses it spread over all pairs (see prior_over_all_pairs). `rules` names the
+    blocking rules by their index in the `rule` column of `gammas`."""
+    eng = as_engine(con)
+    rules = rules or rule_names()
+    u = estimate_u(eng, settings)
+    m0 = initial_m(eng, settings)
+    for c in comparisons:
+        for i, lv in enumerate(c.levels):
+            if lv.fixed_u is not None:
+                u[c.name][i] = lv.fixed_u
     m = {k: list(v) for k, v in m0.items()}
     learned: set[str] = set()
-    for rule, exclude in SESSIONS:
-        pats = _patterns(con, gammas, f"rule = {rule}")
-        learn = {c.name for c in COMPARISONS if c.name not in exclude and (c.name, 1) not in FIXED_M}
+    patterns = agreement_patterns(eng, gammas)
+    for session in training.sessions:
+        exclude = frozenset(session.fixed)
+        pats = patterns.filter(pl.col("rule") == rules.index(session.blocking_rule)).drop("rule")
+        learn = {c.name for c in comparisons if c.name not in exclude and c.learned}
         m_s, _ = run_em(pats, m, u, settings, learn - learned, exclude)
         for name in learn - learned:
             m[name] = m_s[name]
         learned |= learn
-    # Dates of birth: the id-linked pairs measure how often a true match disagrees; EM cannot,
-    # because every rule that leaves dob free blocks on names, and same-name different people
-    # (father and son) then look like matches with a wrong dob. Error levels get a floor for
-    # cross-agency typos, which id-linked (mostly same-agency) pairs under-represent.
-    m["dob"] = [max(v, 0.005) if i > 2 else v for i, v in enumerate(m0["dob"])]
-    m["forename"] = list(m0["forename"])
-    for (name, i), v in FIXED_M.items():
-        m[name][i] = v
+    for meas in training.measured:
+        c = next(c for c in comparisons if c.name == meas.comparison)
+        start = c.level_of(meas.floor_from) if meas.floor_from else len(c.levels)
+        m[c.name] = [max(v, meas.floor) if i >= start else v for i, v in enumerate(m0[c.name])]
+    for c in comparisons:
+        for i, lv in enumerate(c.levels):
+            if lv.fixed_m is not None:
+                m[c.name][i] = lv.fixed_m
     # The prior: EM over every candidate with m and u fixed.
-    _, lam = run_em(_patterns(con, gammas), m, u, settings, learn=set(), lam0=0.1, known_nonmatches=n_impossible)
+    g = [f"g_{c.name}" for c in comparisons]
+    everything = patterns.group_by(g).agg(pl.col("n").sum()).sort(g)
+    _, lam = run_em(everything, m, u, settings, learn=set(), lam0=0.1, known_nonmatches=n_impossible)
     comps: dict[str, list[LevelParams]] = {}
-    for c in COMPARISONS:
+    for c in comparisons:
         comps[c.name] = [LevelParams(label=lv.label, m=m[c.name][i], u=u[c.name][i], null=lv.null)
                          for i, lv in enumerate(c.levels)]
     return LinkModel(prior=lam, comparisons=comps, tf_weight=tf_weight)

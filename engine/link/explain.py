@@ -1,14 +1,12 @@
 """Explanations: the match-weight waterfall of any two mentions under the latest trained model."""
 from __future__ import annotations
 
-import math
-
 import duckdb
 
 from chronolink.engine.errors import ExplainError  # noqa: F401 (re-exported: its home is engine.errors)
-from chronolink.engine.link.comparisons import COMPARISONS, gamma_select_sql
+from chronolink.engine.link.comparisons import COMPARISONS, Comparison
 from chronolink.engine.link.model import LinkModel
-from chronolink.engine.link.scoring import TF_COLUMNS
+from chronolink.engine.link.spec import StoredModel
 
 
 def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:
@@ -30,46 +28,56 @@ def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:
     return row[0][0]
 
 
-def _model(con: duckdb.DuckDBPyConnection) -> LinkModel:
+def _stored_model(con: duckdb.DuckDBPyConnection) -> tuple[LinkModel, tuple[Comparison, ...]]:
+    """The latest run's parameters and the comparisons it was linked with (its stored spec)."""
     try:
         row = con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
     except duckdb.CatalogException:
         row = []
     if not row:
         raise ExplainError("no link run yet: run `chronolink link` first")
-    model = LinkModel.model_validate_json(row[0][0])
-    # A store linked by an earlier version has other comparison levels: its levels cannot be read now.
+    stored = StoredModel.from_json(row[0][0])
+    if stored.spec is not None:
+        return stored.params, stored.spec.comparisons
+    # A store linked before runs stored their spec: today's levels, if they are the ones it used.
+    model = stored.params
     if any([lp.label for lp in model.comparisons.get(c.name, [])] != [lv.label for lv in c.levels] for c in COMPARISONS):
         raise ExplainError("the latest link run used other comparison levels: run `chronolink link` again")
-    return model
+    return model, COMPARISONS
 
 
 def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> list[dict]:
     """Waterfall rows for mentions `a` and `b`: the prior, one row per comparison (level, label,
-    m, u, weight, cumulative weight), then the total with its match probability."""
+    m, u, weight, cumulative weight), then the total with its match probability.
+
+    Levels and weights are computed by the SQL the run itself declared and scored with."""
     ma, mb = resolve_mention(con, a), resolve_mention(con, b)
-    model = _model(con)
+    model, comps = _stored_model(con)
     sids = dict(con.execute("SELECT mention_id, sid FROM link_msig WHERE mention_id IN (?, ?)", [ma, mb]).fetchall())
     if ma not in sids or mb not in sids:
         raise ExplainError("mention not in the latest link run; run `chronolink link` again")
+    tf_cols = [col for c in comps if (col := c.tf_column())]
+    levels = ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in comps)
+    weights = ", ".join(
+        f"{model.weight_case_sql(c.name, f'tf_{c.tf_column()}.tf' if c.tf_column() else None, c)} AS w_{c.name}"
+        for c in comps)
     row = con.execute(f"""
-        SELECT {gamma_select_sql()}{"".join(f", tf_{c}.tf" for c in TF_COLUMNS)}
-        FROM link_sig l, link_sig r
-        {" ".join(f"LEFT JOIN link_tf_{c} tf_{c} ON tf_{c}.value = r.{c}" for c in TF_COLUMNS)}
-        WHERE l.sid = ? AND r.sid = ?
+        WITH g AS (SELECT {levels}{"".join(f", r.{col} AS v_{col}" for col in tf_cols)}
+                   FROM link_sig l, link_sig r WHERE l.sid = ? AND r.sid = ?)
+        SELECT {", ".join(f"g_{c.name}" for c in comps)}, {weights}{"".join(f", tf_{col}.tf" for col in tf_cols)}
+        FROM g {" ".join(f"LEFT JOIN link_tf_{col} tf_{col} ON tf_{col}.value = g.v_{col}" for col in tf_cols)}
     """, [sids[ma], sids[mb]]).fetchall()[0]
-    levels, tf = row[: len(COMPARISONS)], dict(zip(TF_COLUMNS, row[len(COMPARISONS):]))
+    n = len(comps)
+    levels_, weights_, tf = row[:n], row[n: 2 * n], dict(zip(tf_cols, row[2 * n:]))
     out: list[dict] = []
     total = model.prior_weight
     out.append({"comparison": "prior", "level": None, "label": "prior odds that two people picked at random are one",
                 "m": None, "u": None, "weight": round(total, 3), "cumulative": round(total, 3)})
-    for comp, lvl in zip(COMPARISONS, levels):
+    for comp, lvl, w in zip(comps, levels_, weights_):
         lp = model.comparisons[comp.name][int(lvl)]
-        w = lp.weight
         tf_col = comp.levels[int(lvl)].tf
         label = lp.label
         if tf_col and not lp.null and tf.get(tf_col):
-            w += model.tf_weight * (math.log2(lp.u) - math.log2(max(tf[tf_col], 1e-9)))
             label = f"{label} (term frequency {tf[tf_col]:.4f})"
         total += w
         out.append({"comparison": comp.name, "level": int(lvl), "label": label, "m": lp.m, "u": lp.u,

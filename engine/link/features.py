@@ -11,6 +11,7 @@ import duckdb
 
 from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.components import connected_components
+from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
@@ -27,29 +28,31 @@ SWAP_RATIO = 4
 SWAP_MIN_SEEN = 3
 
 
-def _nickname_sql_table(con: duckdb.DuckDBPyConnection) -> None:
-    """`_lk_nick(name, canonical)` (nicknames and their canonical forms) and `_lk_vgrp(name, grp)`
-    (curated variant groups) from engine.normalise."""
-    con.register("_lk_nick_df", nickname_table())
-    con.register("_lk_vgrp_df", variant_groups())
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lk_nick AS SELECT DISTINCT name, canonical FROM _lk_nick_df;
-        CREATE OR REPLACE TEMP TABLE _lk_vgrp AS SELECT DISTINCT name, "group" AS grp FROM _lk_vgrp_df;
-    """)
-    con.unregister("_lk_nick_df")
-    con.unregister("_lk_vgrp_df")
+def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
+    """`nickl(name, canon, grps)`: each name's canonical forms (nicknames) and curated variant
+    groups, from engine.normalise."""
+    eng = as_engine(con)
+    eng.register("_lk_nick_df", nickname_table())
+    eng.register("_lk_vgrp_df", variant_groups())
+    eng.materialise("nickl", """
+        WITH n AS (SELECT DISTINCT name, canonical FROM _lk_nick_df),
+        g AS (SELECT name, list_sort(list(grp)) AS grps FROM (SELECT DISTINCT name, "group" AS grp FROM _lk_vgrp_df) GROUP BY 1)
+        SELECT n.name, list_sort(list(DISTINCT n.canonical)) AS canon, any_value(g.grps) AS grps
+        FROM n LEFT JOIN g USING (name) GROUP BY 1""")
+    eng.unregister("_lk_nick_df")
+    eng.unregister("_lk_vgrp_df")
 
 
-def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mentions", places: str = "_lk_addr",
-                   keep_apart: list[int] | None = None) -> None:
-    """Create `_lk_m` from the mention table `source` and the place table `places`
-    (address_mention_id, place_id, postcode, street_key). Mentions in `keep_apart` (those an
-    analyst decided on) are never folded into another mention's pre-cluster."""
-    _nickname_sql_table(con)
+def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "person_mentions",
+                   places: str = "_lk_addr", keep_apart: list[int] | None = None) -> None:
+    """Work tables `m` (one row per mention: cleaned comparison fields, place, pre-cluster id) and
+    `pc` (one row per pre-cluster: its identifier sets) from the mention table `source` and the
+    place table `places` (address_mention_id, place_id, postcode, street_key). Mentions in
+    `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster."""
+    eng = as_engine(con)
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
                        for roles in (FEMALE_ROLES, MALE_ROLES, ADULT_ROLES))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_raw AS
+    eng.materialise("raw", f"""
         SELECT m.mention_id, m.record_id, m.source_file, m.source_row, m.slot, m.agency, upper(m.role) AS role,
                nullif(trim(upper(m.forename)), '') AS fn0,
                nullif(trim(upper(m.middle_names)), '') AS mid0,
@@ -70,29 +73,26 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
         FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
     """)
     # Letters the source encoding lost ('?'): take the commonest fully-written name that fits.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lk_names AS
+    eng.materialise("names", """
         SELECT v AS name, count(*) AS n FROM (
             SELECT fn0 AS v FROM _lk_raw UNION ALL SELECT sn0 FROM _lk_raw UNION ALL SELECT pref0 FROM _lk_raw
-        ) WHERE v IS NOT NULL GROUP BY 1;
-        CREATE OR REPLACE TEMP TABLE _lk_wild AS
+        ) WHERE v IS NOT NULL GROUP BY 1""")
+    eng.materialise("wild", """
         SELECT w.name AS wild, first(c.name ORDER BY c.n DESC, c.name) AS fixed  -- ties: alphabetical, so runs agree
         FROM (SELECT name FROM _lk_names WHERE contains(name, '?')) w
         JOIN (SELECT name, n FROM _lk_names WHERE NOT contains(name, '?')) c
           ON length(c.name) = length(w.name)
          AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
-        GROUP BY 1;
-    """)
+        GROUP BY 1""")
     # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
     # its "forename" is written as a surname at least SWAP_RATIO times as often as a forename, and
     # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way; the row
     # itself is not counted as evidence of how its own names are usually written).
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_npos AS
+    eng.materialise("npos", """
         SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
         FROM (SELECT fn0 AS v, 'f' AS pos FROM _lk_raw UNION ALL SELECT sn0, 's' FROM _lk_raw)
-        WHERE v IS NOT NULL GROUP BY 1;
-        CREATE OR REPLACE TEMP TABLE _lk_m0 AS
+        WHERE v IS NOT NULL GROUP BY 1""")
+    eng.materialise("m0", f"""
         WITH r AS (
             SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
                    coalesce(w1.fixed, r.fn0) AS fn1, coalesce(w2.fixed, r.sn0) AS sn1,
@@ -111,51 +111,42 @@ def build_mentions(con: duckdb.DuckDBPyConnection, source: str = "person_mention
                CASE WHEN reversed THEN sn1 ELSE fn1 END AS fn,
                -- HILL HARRISON and HILL-HARRISON are one double-barrelled surname
                replace(CASE WHEN reversed THEN fn1 ELSE sn1 END, ' ', '-') AS sn
-        FROM r;
-        DROP TABLE _lk_npos;
-    """)
-    _pre_clusters(con, keep_apart or [])
+        FROM r""")
+    eng.drop("npos", "names", "raw")
+    _pre_clusters(eng, keep_apart or [])
 
 
-def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None:
+def _pre_clusters(eng: LinkEngine, keep_apart: list[int]) -> None:
     """Deterministic pre-clusters: mentions sharing a valid NHS number, UPN, PNC id or an
     agency's own person id are one person (the ids were checked clean on every extract we have);
     then mentions without ids are folded in by identity (see `_identity_groups`)."""
     # Components over the ids themselves (a row holding two ids joins them), far fewer nodes than
     # mentions; each mention then takes its ids' component.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lk_ids AS
+    eng.materialise("ids", """
         WITH ids AS (
             SELECT mention_id, 'N' || nhs AS k FROM _lk_m0 WHERE nhs IS NOT NULL
             UNION ALL SELECT mention_id, 'U' || upn FROM _lk_m0 WHERE upn IS NOT NULL
             UNION ALL SELECT mention_id, 'P' || pnc FROM _lk_m0 WHERE pnc IS NOT NULL
             UNION ALL SELECT mention_id, 'L' || local_id FROM _lk_m0 WHERE local_id IS NOT NULL
         ), keys AS (SELECT k, dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
-        SELECT ids.mention_id, keys.node FROM ids JOIN keys USING (k)
-    """)
-    edges = con.sql("""
+        SELECT ids.mention_id, keys.node FROM ids JOIN keys USING (k)""")
+    edges = eng.frame("""
         SELECT DISTINCT a, node AS b FROM (SELECT node, min(node) OVER (PARTITION BY mention_id) AS a FROM _lk_ids)
-        WHERE node <> a
-    """).pl()
-    nodes = con.sql("SELECT DISTINCT node FROM _lk_ids").pl()["node"]
-    key_comp = connected_components(edges, nodes)
-    con.register("_lk_kc_df", key_comp)
+        WHERE node <> a""")
+    nodes = eng.frame("SELECT DISTINCT node FROM _lk_ids")["node"]
+    eng.register("_lk_kc_df", connected_components(edges, nodes))
     # Label: the smallest mention id of the component; a mention without ids is its own.
-    comp = con.sql("""
+    eng.materialise("pc0", """
         WITH mc AS (SELECT DISTINCT i.mention_id, c.component FROM _lk_ids i JOIN _lk_kc_df c ON c.node = i.node),
         lab AS (SELECT component, min(mention_id) AS pc FROM mc GROUP BY component)
         SELECT m.mention_id, coalesce(lab.pc, m.mention_id) AS pc
-        FROM _lk_m0 m LEFT JOIN mc USING (mention_id) LEFT JOIN lab USING (component)
-    """).pl()
-    con.unregister("_lk_kc_df")
-    con.execute("DROP TABLE _lk_ids")
-    con.register("_lk_pc_df", comp)
-    _identity_groups(con, "_lk_pc_df", keep_apart)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _lk_m AS
-        SELECT m.*, p.pc
-        FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id);
-        CREATE OR REPLACE TEMP TABLE _lk_pc AS
+        FROM _lk_m0 m LEFT JOIN mc USING (mention_id) LEFT JOIN lab USING (component)""")
+    eng.unregister("_lk_kc_df")
+    eng.drop("ids")
+    _identity_groups(eng, "_lk_pc0", keep_apart)
+    eng.drop("pc0")
+    _parent_ages(eng)
+    eng.materialise("pc", """
         SELECT pc,
                coalesce(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL)), []) AS nhs_set,
                coalesce(list_distinct(list(upn) FILTER (WHERE upn IS NOT NULL)), []) AS upn_set,
@@ -168,16 +159,11 @@ def _pre_clusters(con: duckdb.DuckDBPyConnection, keep_apart: list[int]) -> None
                -- are the pre-clusters' own (see persons._plausible_edges).
                count(DISTINCT dob) AS n_dob, count(DISTINCT fn) AS n_fn, count(pref) AS n_pref,
                count(mid) AS n_mid, count(DISTINCT sn) AS n_sn
-        FROM _lk_m GROUP BY pc;
-        DROP TABLE _lk_pc1;
-    """)
-    con.unregister("_lk_pc_df")
-    con.execute("DROP TABLE IF EXISTS _lk_m0; DROP TABLE IF EXISTS _lk_raw")
-    _parent_ages(con)
+        FROM _lk_m GROUP BY pc""")
 
 
-def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[int]) -> None:
-    """`_lk_pc1(mention_id, pc)`: id pre-clusters `pc0` plus identity folding of id-less mentions.
+def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
+    """`pc1(mention_id, pc)`: id pre-clusters `pc0` plus identity folding of id-less mentions.
 
     An id-less mention (a carer on a school roll, a tenant, a relative) repeats the same person's
     name, date of birth and often address on row after row; scoring every such copy against every
@@ -187,8 +173,7 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
     id-less mention carries one key, so groups never chain two id pre-clusters together; mentions
     written alike in one source row are left to the clustering, which keeps them apart.
     """
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_pc1 AS
+    eng.materialise("pc1", f"""
         WITH m AS (
             SELECT m.mention_id, m.record_id, p.pc AS pc0, m.has_id,
                    CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
@@ -208,8 +193,7 @@ def _identity_groups(con: duckdb.DuckDBPyConnection, pc0: str, keep_apart: list[
         SELECT m.mention_id, coalesce(i.idpc, k.own, m.pc0) AS pc
         FROM m LEFT JOIN eligible e USING (mention_id)
         LEFT JOIN keys k ON k.ik = e.ik
-        LEFT JOIN idkeys i ON i.ik = e.ik
-    """, [keep_apart])
+        LEFT JOIN idkeys i ON i.ik = e.ik""", [keep_apart])
 
 
 CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")
@@ -217,25 +201,29 @@ PARENT_ROLES = ("MOTHER", "FATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", 
                 "FATHER'S PARTNER", "GRANDMOTHER", "GRANDFATHER", "PARENT", "GUARDIAN")
 
 
-def _parent_ages(con: duckdb.DuckDBPyConnection) -> None:
-    """A parent named in the same row as a child (school carer, CSC relative, lead tenant of a
-    household with a son or daughter) was born at least 12 years before that child; the child's
-    dob comes from its pre-cluster, so an id-only child slot still counts."""
+def _parent_ages(eng: LinkEngine) -> None:
+    """`m`: the mentions `m0` with their pre-cluster `pc1`, where a parent named in the same row as a
+    child (school carer, CSC relative, lead tenant of a household with a son or daughter) was born
+    at least 12 years before that child; the child's dob comes from its pre-cluster, so an id-only
+    child slot still counts."""
     child = ", ".join("'" + r + "'" for r in CHILD_ROLES)
     parent = ", ".join("'" + r.replace("'", "''") + "'" for r in PARENT_ROLES)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_pcdob AS SELECT pc, min(year(dob)) AS y FROM _lk_m WHERE dob IS NOT NULL GROUP BY pc;
-        CREATE OR REPLACE TEMP TABLE _lk_kid AS
-        SELECT m.record_id, min(d.y) AS kid_y FROM _lk_m m JOIN _lk_pcdob d USING (pc)
-        WHERE m.slot IN ('pupil', 'child') OR upper(m.role) IN ({child})
-        GROUP BY m.record_id;
-        UPDATE _lk_m SET max_birth_year = least(coalesce(_lk_m.max_birth_year, 9999), k.kid_y - 12)
-        FROM _lk_kid k
-        WHERE k.record_id = _lk_m.record_id AND _lk_m.dob IS NULL
-          AND (upper(_lk_m.role) IN ({parent}) OR (_lk_m.slot = 'lead_tenant'))
-          AND _lk_m.slot NOT IN ('pupil', 'child');
-        DROP TABLE _lk_pcdob; DROP TABLE _lk_kid;
-    """)
+    eng.materialise("kid", f"""
+        WITH mp AS (SELECT m.record_id, m.slot, m.role, m.dob, p.pc FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id)),
+        pcdob AS (SELECT pc, min(year(dob)) AS y FROM mp WHERE dob IS NOT NULL GROUP BY pc)
+        SELECT mp.record_id, min(d.y) AS kid_y FROM mp JOIN pcdob d USING (pc)
+        WHERE mp.slot IN ('pupil', 'child') OR upper(mp.role) IN ({child})
+        GROUP BY mp.record_id""")
+    eng.materialise("m", f"""
+        SELECT m.* EXCLUDE (max_birth_year),
+               CASE WHEN k.kid_y IS NOT NULL AND m.dob IS NULL
+                     AND (upper(m.role) IN ({parent}) OR (m.slot = 'lead_tenant'))
+                     AND m.slot NOT IN ('pupil', 'child')
+                    THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - 12)
+                    ELSE m.max_birth_year END AS max_birth_year,
+               p.pc
+        FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id) LEFT JOIN _lk_kid k USING (record_id)""")
+    eng.drop("kid", "m0", "pc1")
 
 
 # A signature is one way of writing one pre-cluster's person: the addresses it was seen at are
@@ -244,25 +232,21 @@ def _parent_ages(con: duckdb.DuckDBPyConnection) -> None:
 SIG_COLS = ("pc", "fn", "mid", "sn", "pref", "sfx", "dob", "sex")
 
 
-def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
-    """Collapse identical mentions into `_lk_sig` (with derived blocking/comparison fields) and
-    map every mention to its signature in `_lk_msig(mention_id, sid)`."""
+def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
+    """Collapse identical mentions of `m` into `sig` (with derived blocking/comparison fields) and
+    map every mention to its signature in `msig(mention_id, sid)`; needs `pc` and `nickl`."""
+    eng = as_engine(con)
     cols = ", ".join(SIG_COLS)
     anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
     key_ctes, key_cols, key_joins = lookup_key_sql("s")
     # A pre-cluster's companions: the other pre-clusters named in its source rows (a pupil's carers,
     # a tenant's household, a child's relatives). A carer known only by name, at an address no other
     # record gives, is still named beside the same child as the record that knows her date of birth.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lk_nickl AS
-        SELECT n.name, list_sort(list(DISTINCT n.canonical)) AS canon, any_value(g.grps) AS grps
-        FROM _lk_nick n LEFT JOIN (SELECT name, list_sort(list(grp)) AS grps FROM _lk_vgrp GROUP BY 1) g USING (name)
-        GROUP BY 1;
-        CREATE OR REPLACE TEMP TABLE _lk_comp AS
+    eng.materialise("comp", """
         WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m)
         SELECT a.pc, list(DISTINCT b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
-        GROUP BY a.pc;
-        CREATE OR REPLACE TEMP TABLE _lk_sig AS
+        GROUP BY a.pc""")
+    eng.materialise("sig", f"""
         WITH s AS (
             SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
                    bool_or(m.has_id) AS from_ids, min(m.max_birth_year) AS max_birth_year,
@@ -289,8 +273,7 @@ def build_signatures(con: duckdb.DuckDBPyConnection) -> None:
         FROM s JOIN _lk_pc p USING (pc) LEFT JOIN _lk_comp c USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
         LEFT JOIN _lk_nickl k2 ON k2.name = s.pref
-        {key_joins};
-        CREATE OR REPLACE TEMP TABLE _lk_msig AS
-        SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)});
-        DROP TABLE _lk_comp;
-    """)
+        {key_joins}""")
+    eng.materialise("msig", f"""
+        SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)})""")
+    eng.drop("comp")

@@ -12,7 +12,8 @@ import duckdb
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from chronolink.engine.link.persons import link_persons
+from chronolink.engine.link.engine import DuckDBEngine
+from chronolink.engine.link.pipeline import link_persons
 from chronolink.engine.link.places import place_keys
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.normalise.addresses import with_address_parts
@@ -126,7 +127,7 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
             SELECT address_mention_id, place_key AS place_id, postcode, town || '|' || street AS street_key FROM _k""")
     else:
         con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
-    link_persons(con, settings)
+    link_persons(DuckDBEngine(con), settings, keep=("sig", "msig", "scored", "cluster"))
     two = len(paths) == 2
     con.register("_ext", ext)
     pairs = con.sql(f"""

@@ -5,7 +5,7 @@ import math
 
 from pydantic import BaseModel
 
-from chronolink.engine.link.comparisons import COMPARISONS
+from chronolink.engine.link.comparisons import COMPARISONS, Comparison
 
 
 class LevelParams(BaseModel):
@@ -38,14 +38,14 @@ class LinkModel(BaseModel):
         """log2 prior odds."""
         return math.log2(self.prior / (1.0 - self.prior))
 
-    def weight_case_sql(self, name: str, tf_join: str | None = None) -> str:
+    def weight_case_sql(self, name: str, tf_join: str | None = None, comparison: Comparison | None = None) -> str:
         """SQL giving the level weight of comparison `name` from its `g_<name>` column.
 
         For a term-frequency level the weight uses the agreeing value's own frequency
-        (column `<tf_join>` holding u for that value) in place of the level's average u.
-        """
+        (column `<tf_join>` holding u for that value) in place of the level's average u. The
+        comparison's declaration is today's unless given (a stored run's)."""
         levels = self.comparisons[name]
-        comp = next(c for c in COMPARISONS if c.name == name)
+        comp = comparison or next(c for c in COMPARISONS if c.name == name)
         parts = []
         for i, lp in enumerate(levels):
             w = lp.weight

@@ -86,15 +86,3 @@ CREATE TABLE IF NOT EXISTS {PLACES_TABLE};
 def ensure_link_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the linkage tables if missing."""
     con.execute(LINK_DDL)
-
-
-def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    """Drop temp work tables as soon as they are spent: DuckDB holds them in memory (or spills them)."""
-    for n in names:
-        con.execute(f"DROP TABLE IF EXISTS temp.{n}")
-
-
-def drop_link_temp(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop every temp work table of a link run (`_lk_*`)."""
-    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_lk\\_%' ESCAPE '\\'").fetchall()
-    drop_temp(con, *(r[0] for r in rows))

@@ -107,9 +107,10 @@ def test_explain_waterfall(linked_store):
     assert "forename" in format_waterfall(rows)
 
 
-def test_explain_refuses_a_run_with_other_comparison_levels():
-    # A store linked by an earlier version stored a model whose levels differ from today's: its
-    # waterfall would name the wrong levels, so explain asks for a new link run instead.
+def test_explain_reads_a_run_by_the_levels_it_stored():
+    # A run stores its whole model (spec and parameters): explain labels and weighs the levels by the
+    # run's own declaration, even when today's code declares other levels. A store linked before
+    # runs stored their spec, whose levels differ from today's, is refused rather than mislabelled.
     import json
 
     from chronolink.engine.link.explain import ExplainError
@@ -119,10 +120,27 @@ def test_explain_refuses_a_run_with_other_comparison_levels():
     a = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2")
     b = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2", file="school.csv", agency="education")
     run_link(s.con)
-    assert explain_pair(s.con, a, b)[-1]["comparison"] == "total"
-    model = json.loads(s.con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0])
-    model["comparisons"]["location"] = model["comparisons"]["location"][1:]
-    s.con.execute("UPDATE link_runs SET model = ? WHERE run_id = (SELECT max(run_id) FROM link_runs)", [json.dumps(model)])
+    before = explain_pair(s.con, a, b)
+    assert before[-1]["comparison"] == "total"
+    stored = json.loads(s.con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0])
+    assert stored["format"] == 2 and [c["name"] for c in stored["spec"]["comparisons"]][:3] == ["forename", "surname", "dob"]
+
+    def save(doc: dict) -> None:
+        s.con.execute("UPDATE link_runs SET model = ? WHERE run_id = (SELECT max(run_id) FROM link_runs)", [json.dumps(doc)])
+
+    # The run's spec declared forename with three levels, named differently: explain follows it.
+    fn_spec = stored["spec"]["comparisons"][0]
+    fn_params = stored["params"]["comparisons"]["forename"]
+    fn_spec["levels"] = [fn_spec["levels"][0], {**fn_spec["levels"][1], "label": "written alike"}, fn_spec["levels"][-1]]
+    stored["params"]["comparisons"]["forename"] = [fn_params[0], {**fn_params[1], "label": "written alike"}, fn_params[-1]]
+    save(stored)
+    rows = {r["comparison"]: r for r in explain_pair(s.con, a, b)}
+    assert rows["forename"]["label"].startswith("written alike (term frequency")
+    assert rows["forename"]["weight"] == before[1]["weight"] and rows["total"]["weight"] == before[-1]["weight"]
+    # Format 1 (parameters alone) with other levels than today's: refused.
+    old = stored["params"]
+    old["comparisons"]["location"] = old["comparisons"]["location"][1:]
+    save(old)
     with pytest.raises(ExplainError, match="link` again"):
         explain_pair(s.con, a, b)
 
@@ -185,7 +203,7 @@ def test_link_files_dedupe_and_link(tmp_path: Path):
 def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
     # The run works in temp tables and writes the store in one transaction at the end: a failure
     # while writing persons must also undo the places already written in that transaction.
-    import chronolink.engine.link.run as run_mod
+    import chronolink.engine.link.persist as persist_mod
     s, m = linked_store
     tables = ("address_mentions", "places", "person_mentions", "persons", "link_id_map", "link_runs", "link_pairs")
     snap = {t: s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
@@ -194,7 +212,7 @@ def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(run_mod, "_write_persons", boom)
+    monkeypatch.setattr(persist_mod, "_write_persons", boom)
     with pytest.raises(RuntimeError):
         run_link(s.con)
     monkeypatch.undo()

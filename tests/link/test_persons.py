@@ -217,18 +217,18 @@ def test_looked_up_levels_equal_the_direct_comparison(world: StoreBuilder) -> No
     # Costly levels are computed once per distinct key pair and joined back: they must agree with
     # evaluating every comparison directly on each pair.
     from chronolink.engine.link.comparisons import COMPARISONS, gamma_select_sql
-    from chronolink.engine.link.em import gamma_table
+    from chronolink.engine.link.gammas import gamma_table
 
     con = world.con
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_sig AS SELECT * FROM link_sig")  # the run's work tables are gone
     con.execute("""CREATE OR REPLACE TEMP TABLE _t_pairs AS
                    SELECT l.sid AS sid_l, r.sid AS sid_r FROM _lk_sig l, _lk_sig r
                    WHERE l.sid < r.sid AND (l.sid * 7 + r.sid) % 5 = 0""")
-    gamma_table(con, "_t_pairs", "_t_gam")
+    gamma_table(con, "_t_pairs", "t_gam")
     cols = ", ".join(f"g_{c.name}" for c in COMPARISONS)
     direct = con.execute(f"""SELECT p.sid_l, p.sid_r, {gamma_select_sql()} FROM _t_pairs p
                              JOIN _lk_sig l ON l.sid = p.sid_l JOIN _lk_sig r ON r.sid = p.sid_r ORDER BY 1, 2""").fetchall()
-    looked = con.execute(f"SELECT sid_l, sid_r, {cols} FROM _t_gam ORDER BY 1, 2").fetchall()
+    looked = con.execute(f"SELECT sid_l, sid_r, {cols} FROM _lk_t_gam ORDER BY 1, 2").fetchall()
     assert len(direct) > 1000
     assert looked == direct
     levels = {c.name: {row[2 + i] for row in direct} for i, c in enumerate(COMPARISONS)}

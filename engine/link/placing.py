@@ -1,0 +1,42 @@
+"""The places step: address mentions -> place keys -> stable place ids (work tables `keyed`, `addr`).
+
+Place matching itself is `places.place_keys` (a plug-in: any function from address mentions to
+`(address_mention_id, place_key, town, street, number, flat, postcode)` fits); this step only
+loads the addresses, numbers the keys and gives them ids kept across runs.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.stable_ids import plan_ids
+
+_ADDRESS_COLUMNS = ("address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, "
+                    "street, town, postcode, uprn")
+
+
+def mention_key() -> pl.Expr:
+    """An address mention's key `source_file:source_row:field` (ids in the id map survive a re-ingest)."""
+    return (pl.col("source_file") + ":" + pl.col("source_row").cast(pl.String) + ":" + pl.col("field")).alias("mention_key")
+
+
+def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports this module)
+    """Place linkage into work tables `keyed` and `addr`; the id plan goes to `ctx.extra['place_plan']`.
+    Nothing is written to the store here."""
+    assert ctx.store is not None
+    addr = ctx.store.sql(f"SELECT {_ADDRESS_COLUMNS} FROM address_mentions").pl()
+    keys = place_keys(addr, ctx.settings.street_max_edits)
+    keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
+    cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
+    keyed = keyed.join(cl, on="place_key").with_columns(mention_key())
+    plan = plan_ids(ctx.store, "place", "A", keyed.select("mention_key", "cluster"))
+    keyed = keyed.join(plan.ids.select("mention_key", "id"), on="mention_key")
+    eng = ctx.eng
+    eng.register("_lk_keyed_df", keyed)
+    eng.materialise("keyed", """
+        SELECT address_mention_id, id, flat, number, street, town, postcode, uprn, place_key FROM _lk_keyed_df""")
+    eng.materialise("addr", """
+        SELECT address_mention_id, id AS place_id, postcode, town || '|' || street AS street_key FROM _lk_keyed_df""")
+    eng.unregister("_lk_keyed_df")
+    ctx.extra["place_plan"] = plan
+    ctx.counts.update(address_mentions=addr.height, places=keyed["id"].n_unique())
