@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from chronolink.engine.errors import ContractError
 from chronolink.engine.link.blocking import block
 from chronolink.engine.link.comparisons import COMPARISONS
 from chronolink.engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
@@ -33,8 +34,9 @@ from chronolink.engine.link.scoring import TF_COLUMNS, build_tf_tables, score
 from chronolink.engine.link.settings import LinkSettings
 
 
-class PipelineError(RuntimeError):
-    """A step did not write a table it declares (a bug in the step, never the data's fault)."""
+class PipelineError(ContractError):
+    """A step did not write a table it declares, with its declared columns (a defect in the step,
+    never the data's fault)."""
 
 
 @dataclass(frozen=True)
