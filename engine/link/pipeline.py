@@ -34,11 +34,6 @@ from chronolink.engine.link.scoring import TF_COLUMNS, build_tf_tables, score
 from chronolink.engine.link.settings import LinkSettings
 
 
-class PipelineError(ContractError):
-    """A step did not write a table it declares, with its declared columns (a defect in the step,
-    never the data's fault)."""
-
-
 @dataclass(frozen=True)
 class Table:
     """A work table handed between steps: its name (physical `_lk_<name>`) and the columns read downstream."""
@@ -209,13 +204,14 @@ def run_steps(ctx: LinkContext, steps: tuple[Step, ...], keep: tuple[str, ...] =
 
 
 def check_table(eng: LinkEngine, name: str) -> None:
-    """Raise PipelineError unless work table `name` exists with its declared columns."""
+    """Raise ContractError unless work table `name` exists with its declared columns (a step that
+    breaks its declaration is a defect in the step, never the data's fault)."""
     table = TABLES[name]
     if not eng.exists(name):
-        raise PipelineError(f"step output `{name}` was not written")
+        raise ContractError(f"step output `{name}` was not written")
     missing = set(table.columns) - set(eng.columns(name))
     if missing:
-        raise PipelineError(f"step output `{name}` lacks columns {sorted(missing)}")
+        raise ContractError(f"step output `{name}` lacks columns {sorted(missing)}")
 
 
 def link_persons(eng: LinkEngine, settings: LinkSettings, decisions: pl.DataFrame | None = None,
