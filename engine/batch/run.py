@@ -19,6 +19,8 @@ from chronolink.engine.chronology.report_data import child_report_data, display_
 from chronolink.engine.flags import run_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
 from chronolink.engine.link.run import run_link
+from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.rules import RuleSettings
 from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
 from chronolink.reports.rating import RatedFlag, Rating, rate
 
@@ -80,8 +82,11 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int 
 
 
 def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, as_of: dt.date, out: Path,
-              progress: Progress | None = None) -> BatchResult:
-    """Ingest what is new, link, flag, and write a report per referred child plus index.html."""
+              progress: Progress | None = None, *, link_settings: LinkSettings | None = None,
+              rule_settings: RuleSettings | None = None) -> BatchResult:
+    """Ingest what is new, link, flag, and write a report per referred child plus index.html.
+
+    `link_settings` and `rule_settings` are what `link` and `flag` take (defaults when None)."""
     step = progress or (lambda *_: None)
     result = BatchResult()
     step("ingest", 0, 1)
@@ -93,10 +98,10 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
         raise ValueError(failed[0].message)
     step("ingest", 1, 1)
     step("link", 0, 1)
-    run_link(con)
+    run_link(con, link_settings)
     step("link", 1, 1)
     step("flag", 0, 1)
-    flags = run_flags(con, as_of)
+    flags = run_flags(con, as_of, rule_settings)
     result.n_flags = flags.height
     step("flag", 1, 1)
     by_child = {c: frame for (c,), frame in flags.group_by("child_person_id")}

@@ -17,15 +17,16 @@ from chronolink.engine.cli import (
     security_cmd,
     serve_cmd,
 )
+from chronolink.engine.cli.handling import ChronolinkGroup
 
 app = typer.Typer(
     name="chronolink",
+    cls=ChronolinkGroup,  # maps every error once to a message and an exit code
     help="Merge multi-agency safeguarding extracts into one chronology per child.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals would hold children's records
     add_completion=False,
 )
-
 
 
 def _version(value: bool) -> None:

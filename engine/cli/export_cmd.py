@@ -1,4 +1,4 @@
-"""`chronolink export ...`: machine-readable exports."""
+"""`chronolink export ...`: machine-readable exports (CSV, or XLSX for a .xlsx name)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,32 +6,37 @@ from typing import Annotated
 
 import typer
 
-from chronolink.engine.cli.common import AnalystOption, DbOption, err, open_db, record_audit
-from chronolink.engine.export import address_mentions, person_mentions, write_csv_safe
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, export_audited, open_db
 
-export_app = typer.Typer(help="Write exports other tools read (CSV, formula-neutralised).", no_args_is_help=True)
+export_app = typer.Typer(help="Write exports other tools read (CSV or XLSX, formula-neutralised, owner-only).",
+                         no_args_is_help=True)
 
-OutArg = Annotated[Path, typer.Argument(help="The CSV file to write.")]
+OutArg = Annotated[Path, typer.Argument(help="The file to write (.csv, or .xlsx for a spreadsheet).")]
+
+
+def _export(kind: str, out: Path, db: Path | None, analyst: str | None) -> None:
+    from chronolink.engine.export import address_mentions, check_output_file, person_mentions
+
+    check_output_file(out)
+    con = open_db(db)
+    try:
+        frame = (person_mentions if kind == "mentions" else address_mentions)(con)
+        export_audited(con, frame, out, f"export-{kind}", analyst=analyst)
+    finally:
+        con.close()
+    err.print(f"wrote {frame.height} {kind.replace('-', ' ')}")
 
 
 @export_app.command("mentions")
 def export_mentions(out: OutArg, db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Person mentions with their person ids: source_file, source_row, slot, person_id."""
-    con = open_db(db)
-    frame = person_mentions(con)
-    write_csv_safe(frame, out)
-    record_audit(con, "export-mentions", "export", analyst=analyst, detail={"rows": frame.height})
-    err.print(f"wrote {frame.height} person mentions")
+    _export("mentions", out, db, analyst)
 
 
 @export_app.command("address-mentions")
 def export_address_mentions(out: OutArg, db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Address mentions with their place ids: source_file, source_row, field, address_id."""
-    con = open_db(db)
-    frame = address_mentions(con)
-    write_csv_safe(frame, out)
-    record_audit(con, "export-address-mentions", "export", analyst=analyst, detail={"rows": frame.height})
-    err.print(f"wrote {frame.height} address mentions")
+    _export("address-mentions", out, db, analyst)
 
 
 def register(app: typer.Typer) -> None:

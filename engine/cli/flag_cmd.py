@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,33 +9,57 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from chronolink.engine.export import write_csv_safe
-from chronolink.engine.flags import DispositionError, export_frame, flags_with_dispositions, run_flags, set_disposition
-from chronolink.engine.rules import SettingsError
+from chronolink.engine.cli.common import (
+    AnalystOption,
+    DbOption,
+    err,
+    export_audited,
+    open_db,
+    out,
+    record_audit,
+    settings_digest,
+)
 
 flags_app = typer.Typer(help="List flags and record analysts' decisions on them.", no_args_is_help=True)
 
 AsOf = Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"],
                                            help="The date the extracts were taken (YYYY-MM-DD).")]
+RuleSettingsOption = Annotated[Optional[Path], typer.Option("--rule-settings", "--settings",
+                                                            help="Rule settings TOML (default: the packaged one).")]
 
 
-def flag(as_of: AsOf, db: DbOption = None,
-         settings: Annotated[Optional[Path], typer.Option("--settings", help="Rule settings TOML.")] = None,
+def run_detail(rule_settings: object | None = None, link_settings: object | None = None) -> dict[str, object]:
+    """What the audit keeps of a run's configuration: the version and each settings object's digest."""
+    from chronolink import __version__
+
+    detail: dict[str, object] = {"chronolink_version": __version__}
+    if rule_settings is not None:
+        detail["rule_settings_sha256"] = settings_digest(rule_settings)  # type: ignore[arg-type]
+    if link_settings is not None:
+        detail["link_settings_sha256"] = settings_digest(link_settings)  # type: ignore[arg-type]
+    return detail
+
+
+def flag(as_of: AsOf, db: DbOption = None, settings: RuleSettingsOption = None,
          analyst: AnalystOption = None) -> None:
     """Build the merged chronology and evaluate every risk rule as of a date."""
+    from chronolink.engine.flags import run_flags
+    from chronolink.engine.rules import load_settings
+
+    rules = load_settings(settings)  # validated before the store is touched
     con = open_db(db)
     try:
-        frame = run_flags(con, as_of.date(), settings)
-    except SettingsError as exc:
-        fail(str(exc))
-    record_audit(con, "flag", "flag", analyst=analyst, detail={"flags": frame.height})
+        frame = run_flags(con, as_of.date(), rules)
+        record_audit(con, "flag", "flag", analyst=analyst,
+                     detail={"flags": frame.height, "as_of": as_of.date().isoformat(), **run_detail(rules)})
+    finally:
+        con.close()
     counts = frame.group_by("rule").len().sort("rule")
     table = Table(title=f"Flags as of {as_of.date()}", title_justify="left")
     table.add_column("rule")
     table.add_column("flags", justify="right")
     for rule, n in counts.iter_rows():
-        table.add_row(rule, str(n))
+        table.add_row(escape(rule), str(n))
     out.print(table)
     err.print(f"{frame.height} flags stored")
 
@@ -44,19 +67,31 @@ def flag(as_of: AsOf, db: DbOption = None,
 @flags_app.command("list")
 def list_flags(db: DbOption = None,
                child: Annotated[Optional[str], typer.Option("--child", help="Only this child's flags.")] = None,
-               status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, ...")] = None) -> None:
-    """List stored flags with their dispositions."""
-    frame = flags_with_dispositions(open_db(db))
-    if child:
-        frame = frame.filter(frame["child_person_id"] == child)
-    if status:
-        frame = frame.filter(frame["status"] == status)
+               status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, ...")] = None,
+               analyst: AnalystOption = None) -> None:
+    """List stored flags with their dispositions (the listing is audited: it names children)."""
+    import polars as pl
+
+    from chronolink.engine.flags import flags_with_dispositions
+
+    con = open_db(db)
+    try:
+        frame = flags_with_dispositions(con)
+        if child:
+            frame = frame.filter(pl.col("child_person_id") == child)
+        if status:
+            frame = frame.filter(pl.col("status") == status)
+        people = frame.select(pl.concat_list("child_person_id", "other_person_id").explode().drop_nulls().unique())
+        record_audit(con, "flags-list", "read", person_ids=people.to_series().to_list(), analyst=analyst,
+                     detail={"rows": frame.height})
+    finally:
+        con.close()
     table = Table()
     for col in ("flag_id", "rule", "child", "other", "place", "trigger", "status"):
         table.add_column(col)
     for r in frame.iter_rows(named=True):
-        table.add_row(r["flag_id"], r["rule"], r["child_person_id"], r["other_person_id"] or "",
-                      r["address_id"] or "", str(r["trigger_date"]), escape(r["status"]))
+        table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in (
+            "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "status")))
     out.print(table)
 
 
@@ -64,15 +99,20 @@ def _dispose(status: str):
     def command(flag_id: Annotated[str, typer.Argument(help="The flag id (see `flags list`).")],
                 reason: Annotated[Optional[str], typer.Option("--reason", help="Why (required to dismiss).")] = None,
                 analyst: AnalystOption = None, db: DbOption = None) -> None:
+        from chronolink.engine.flags import set_disposition
+        from chronolink.engine.security.audit import current_actor
+        from chronolink.engine.store import transaction
+
         con = open_db(db)
         try:
-            set_disposition(con, flag_id, status, analyst or getpass.getuser(), reason)
-        except DispositionError as exc:
-            fail(str(exc))
-        child = con.execute("SELECT child_person_id FROM flags WHERE flag_id = ?", [flag_id]).fetchall()[0][0]
-        record_audit(con, f"flags-{status}", "disposition", person_ids=[child], analyst=analyst,
-                     detail={"flag_id": flag_id, "status": status})
-        err.print(f"{flag_id}: {status}")
+            with transaction(con):  # the decision and its audit entry commit together
+                set_disposition(con, flag_id, status, current_actor(analyst), reason)
+                child = con.execute("SELECT child_person_id FROM flags WHERE flag_id = ?", [flag_id]).fetchall()
+                record_audit(con, f"flags-{status}", "disposition", person_ids=[child[0][0]], analyst=analyst,
+                             detail={"flag_id": flag_id, "status": status})
+        finally:
+            con.close()
+        err.print(f"{escape(flag_id)}: {status}")
     command.__doc__ = f"Mark a flag {status}."
     return command
 
@@ -82,13 +122,23 @@ for _status in ("confirmed", "dismissed", "actioned", "open"):
                        "open": "reopen"}[_status])(_dispose(_status))
 
 
-def export_flags(out_path: Annotated[Path, typer.Argument(help="The CSV file to write.")], db: DbOption = None,
-                 analyst: AnalystOption = None) -> None:
+def export_flags(out_path: Annotated[Path, typer.Argument(help="The file to write (.csv, or .xlsx).")],
+                 db: DbOption = None, analyst: AnalystOption = None) -> None:
     """rule, child_person_id, other_person_id, address_id, trigger_date, evidence (compact JSON)."""
+    import polars as pl
+
+    from chronolink.engine.export import check_output_file
+    from chronolink.engine.flags import export_frame
+
+    check_output_file(out_path)
     con = open_db(db)
-    frame = export_frame(con)
-    write_csv_safe(frame, out_path)
-    record_audit(con, "export-flags", "export", analyst=analyst, detail={"rows": frame.height})
+    try:
+        frame = export_frame(con)
+        people = frame.select(pl.concat_list("child_person_id", "other_person_id").explode().drop_nulls().unique())
+        export_audited(con, frame, out_path, "export-flags", analyst=analyst, sheet="Flags",
+                       person_ids=people.to_series().to_list())
+    finally:
+        con.close()
     err.print(f"wrote {frame.height} flags")
 
 

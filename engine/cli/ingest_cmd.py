@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from chronolink.engine.ingest import FileReport, ingest_paths
+
+if TYPE_CHECKING:
+    from chronolink.engine.ingest import FileReport
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:
@@ -18,7 +20,7 @@ def print_reconciliation(reports: list[FileReport]) -> None:
     for col in ("file", "layout", "status", "read", "stored", "quarantined", "value issues", "persons", "addresses"):
         table.add_column(col, justify="right" if col not in ("file", "layout", "status") else "left")
     for r in reports:
-        table.add_row(escape(r.source_file), r.layout or "-", r.status, str(r.rows_read), str(r.rows_stored),
+        table.add_row(escape(r.source_file), escape(r.layout or "-"), r.status, str(r.rows_read), str(r.rows_stored),
                       str(r.rows_quarantined), str(r.value_issues), str(r.person_mentions), str(r.address_mentions))
     out.print(table)
     for r in reports:
@@ -28,18 +30,34 @@ def print_reconciliation(reports: list[FileReport]) -> None:
             err.print(f"[red]does not reconcile:[/red] {escape(r.source_file)}")
 
 
+def check_inputs(paths: list[Path]) -> None:
+    """Refuse missing paths, or paths holding no extract, before the store is opened or created."""
+    from chronolink.engine.ingest import discover_files
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(str(p) for p in missing)}")
+    if not discover_files(paths):
+        fail("no extract files found under the given paths")
+
+
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Extract files or folders of extracts.")],
            db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Ingest agency extracts (each file in one transaction) and print the reconciliation."""
-    con = open_db(db)
-    reports = ingest_paths(con, paths)
-    record_audit(con, "ingest", "ingest", analyst=analyst, detail={
-        "files": len(reports), "failed": sum(r.status == "failed" for r in reports),
-        "rows_stored": sum(r.rows_stored for r in reports),
-        "rows_quarantined": sum(r.rows_quarantined for r in reports)})
-    con.close()
-    if not reports:
-        fail("no extract files found under the given paths")
+    from chronolink.engine.ingest import ingest_paths
+    from chronolink.engine.security import audit
+
+    check_inputs(paths)
+    con = open_db(db, create=True)
+    try:
+        with audit.acting_as(analyst):  # each stored file's audit entry commits with its rows
+            reports = ingest_paths(con, paths)
+        record_audit(con, "ingest", "ingest", analyst=analyst, detail={
+            "files": len(reports), "failed": sum(r.status == "failed" for r in reports),
+            "rows_stored": sum(r.rows_stored for r in reports),
+            "rows_quarantined": sum(r.rows_quarantined for r in reports)})
+    finally:
+        con.close()
     print_reconciliation(reports)
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(1)

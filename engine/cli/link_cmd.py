@@ -2,36 +2,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from chronolink.engine.link.explain import ExplainError, explain_pair, format_waterfall
-from chronolink.engine.link.link_files import FileMapping, link_files
-from chronolink.engine.link.review import decide, list_reviews
-from chronolink.engine.link.run import run_link
-from chronolink.engine.link.settings import LinkSettings
 
-SettingsOption = Annotated[
-    Optional[Path], typer.Option("--settings", help="Linkage settings file (.json or .toml); defaults otherwise.")
+if TYPE_CHECKING:
+    import duckdb
+
+LinkSettingsOption = Annotated[
+    Optional[Path], typer.Option("--link-settings", "--settings",
+                                 help="Linkage settings file (.json or .toml); defaults otherwise.")
 ]
 
 
-def link(db: DbOption = None, settings: SettingsOption = None, analyst: AnalystOption = None) -> None:
-    """Link every person and address mention into persons (P ids) and places (A ids)."""
-    cfg = LinkSettings.load(settings)
-    con = open_db(db)
-    try:
-        rep = run_link(con, cfg)
-    except Exception as exc:  # message only: the traceback locals would hold records
-        con.close()
-        fail(f"linkage failed: {type(exc).__name__}")
-    record_audit(con, "link", "link", analyst=analyst, detail={
-        "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places})
-    con.close()
+def _print_link_report(rep) -> None:  # noqa: ANN001 (a LinkReport; imported lazily)
     t = Table(title=f"Linkage run {rep.run_id}", title_justify="left")
     for c in ("", "mentions", "clusters", "new ids", "merges", "splits"):
         t.add_column(c, justify="left" if not c else "right")
@@ -44,29 +32,64 @@ def link(db: DbOption = None, settings: SettingsOption = None, analyst: AnalystO
         if ch is None:
             continue
         for row in ch.merges.iter_rows(named=True):
-            out.print(f"merge  {kind} {row['kept_id']} <- {', '.join(row['other_ids'])}")
+            out.print(f"merge  {kind} {escape(row['kept_id'])} <- {escape(', '.join(row['other_ids']))}")
         for row in ch.splits.iter_rows(named=True):
-            out.print(f"split  {kind} {row['kept_id']} -> {', '.join(row['other_ids'])}")
+            out.print(f"split  {kind} {escape(row['kept_id'])} -> {escape(', '.join(row['other_ids']))}")
     err.print(f"{rep.n_candidates} candidate pairs; {rep.n_review_pending} pairs awaiting review; "
               + ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items()))
+
+
+def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: AnalystOption = None) -> None:
+    """Link every person and address mention into persons (P ids) and places (A ids)."""
+    from chronolink.engine.cli.flag_cmd import run_detail
+    from chronolink.engine.link.run import run_link
+    from chronolink.engine.link.settings import LinkSettings
+
+    cfg = LinkSettings.load(settings)  # validated before the store is touched
+    con = open_db(db)
+    try:
+        rep = run_link(con, cfg)
+        record_audit(con, "link", "link", analyst=analyst, detail={
+            "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg)})
+    finally:
+        con.close()
+    _print_link_report(rep)
 
 
 review_app = typer.Typer(help="Clerical review of borderline pairs: decisions override the model on every run.",
                          no_args_is_help=True)
 
 
+def _people_of_mentions(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[str]:
+    from chronolink.engine.link.review import MENTION_KEY_SQL
+
+    if not keys:
+        return []
+    rows = con.execute(f"SELECT DISTINCT person_id FROM person_mentions WHERE {MENTION_KEY_SQL} IN "
+                       "(SELECT unnest(?::VARCHAR[])) AND person_id IS NOT NULL", [keys]).fetchall()
+    return [r[0] for r in rows]
+
+
 @review_app.command("list")
 def review_list(db: DbOption = None,
                 status: Annotated[str, typer.Option(help="pending, accepted, rejected or all")] = "pending",
-                limit: Annotated[int, typer.Option(help="rows to show")] = 50) -> None:
-    """List queued pairs, strongest first."""
-    con = open_db(db, read_only=True)
+                limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+                analyst: AnalystOption = None) -> None:
+    """List queued pairs, strongest first (the listing is audited: it shows names and dates of birth)."""
+    from chronolink.engine.link.review import list_reviews
+
+    if status not in ("pending", "accepted", "rejected", "all"):
+        fail("--status must be pending, accepted, rejected or all")
+    con = open_db(db)
     try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'link_review'").fetchall()[0][0]:
+            fail("no review queue yet: run `chronolink link` first")
         rows = list_reviews(con, None if status == "all" else status, limit)
-    except Exception:
+        keys = rows["mention_key_l"].to_list() + rows["mention_key_r"].to_list()
+        record_audit(con, "review-list", "read", person_ids=_people_of_mentions(con, keys), analyst=analyst,
+                     detail={"rows": rows.height})
+    finally:
         con.close()
-        fail("no review queue yet: run `chronolink link` first")
-    con.close()
     t = Table(title="Review queue", title_justify="left")
     for c in rows.columns:
         t.add_column(c)
@@ -76,15 +99,18 @@ def review_list(db: DbOption = None,
 
 
 def _decide(review_id: int, accept: bool, db: Path | None, analyst: str | None, note: str | None) -> None:
+    from chronolink.engine.link.review import decide
+    from chronolink.engine.store import transaction
+
     con = open_db(db)
     try:
-        ok = decide(con, review_id, accept, by=analyst, note=note)
-    except Exception:
-        ok = False
-    if ok:
-        record_audit(con, "review", "review", analyst=analyst,
-                     detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
-    con.close()
+        with transaction(con):  # the decision and its audit entry commit together
+            ok = decide(con, review_id, accept, by=analyst, note=note)
+            if ok:
+                record_audit(con, "review", "review", analyst=analyst,
+                             detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
+    finally:
+        con.close()
     if not ok:
         fail(f"no review item {review_id}")
     err.print(f"review {review_id} {'accepted' if accept else 'rejected'}; it applies from the next `chronolink link`")
@@ -106,34 +132,45 @@ def review_reject(review_id: int, db: DbOption = None, analyst: AnalystOption = 
 
 def explain(mention_a: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
             mention_b: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
-            db: DbOption = None) -> None:
-    """Print the match-weight waterfall of two mentions."""
-    con = open_db(db, read_only=True)
+            db: DbOption = None, analyst: AnalystOption = None) -> None:
+    """Print the match-weight waterfall of two mentions (audited: it concerns two people)."""
+    from chronolink.engine.link.explain import explain_pair, format_waterfall, resolve_mention
+
+    con = open_db(db)
     try:
         rows = explain_pair(con, mention_a, mention_b)
-    except ExplainError as exc:
+        ids = [resolve_mention(con, mention_a), resolve_mention(con, mention_b)]
+        people = con.execute("SELECT DISTINCT person_id FROM person_mentions WHERE mention_id IN (?, ?) "
+                             "AND person_id IS NOT NULL", ids).fetchall()
+        record_audit(con, "explain", "read", person_ids=[p[0] for p in people], analyst=analyst,
+                     detail={"mention_ids": ids})
+    finally:
         con.close()
-        fail(str(exc))
-    con.close()
     out.print(escape(format_waterfall(rows)))
 
 
 def link_files_cmd(files: Annotated[list[Path], typer.Argument(help="one CSV (dedupe) or two (link)")],
                    mapping: Annotated[Path, typer.Option("--mapping", help="TOML naming the columns")],
-                   out_path: Annotated[Path, typer.Option("--out", help="pairs CSV to write")],
-                   settings: SettingsOption = None) -> None:
-    """Dedupe one person list or link two; writes the linked pairs as CSV."""
-    try:
-        pairs = link_files(files, FileMapping.load(mapping), LinkSettings.load(settings))
-    except (ValueError, OSError) as exc:
-        fail(str(exc))
-    # Neutralise spreadsheet formulas in written cells.
+                   out_path: Annotated[Path, typer.Option("--out", help="pairs file to write (.csv or .xlsx)")],
+                   settings: LinkSettingsOption = None) -> None:
+    """Dedupe one person list or link two; writes the linked pairs (formula-neutralised)."""
     import polars as pl
 
-    pairs = pairs.with_columns(
-        pl.col(c).cast(pl.String).str.replace(r"^([=+\-@\t\r])", "'$1") for c in ("id_l", "id_r", "file_l", "file_r"))
-    pairs.write_csv(out_path)
-    err.print(f"{pairs.filter(pl.col('same_person')).height} linked pairs of {pairs.height} written to {escape(str(out_path))}")
+    from chronolink.engine.export import check_output_file, write_table
+    from chronolink.engine.link.link_files import FileMapping, link_files
+    from chronolink.engine.link.settings import LinkSettings
+
+    check_output_file(out_path)
+    missing = [f for f in (*files, mapping) if not f.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(str(f) for f in missing)}")
+    try:
+        pairs = link_files(files, FileMapping.load(mapping), LinkSettings.load(settings))
+    except ValueError as exc:
+        fail(str(exc))
+    write_table(pairs, out_path)
+    err.print(f"{pairs.filter(pl.col('same_person')).height} linked pairs of {pairs.height} written to "
+              f"{escape(str(out_path))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,36 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import duckdb
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
-from chronolink.engine.export import write_csv_safe
-from chronolink.engine.export.pseudonymised import load_pseudonym_key, pseudonymised_mentions
-from chronolink.engine.retention import compact_store, purge_before
-from chronolink.engine.security import audit
-from chronolink.engine.security.errors import SecurityError
-from chronolink.engine.store import default_db_path
+from chronolink.engine.cli.common import AnalystOption, DbOption, err, export_audited, fail, open_db, out
+from chronolink.engine.errors import ChronolinkError
+
+if TYPE_CHECKING:
+    from chronolink.engine.security.audit import AuditHead
 
 DateOpt = dict(formats=["%Y-%m-%d"])
-
-
-def _existing(db: Path | None) -> Path:
-    """The store path, or exit if there is no store there (these commands never create one)."""
-    path = db if db is not None else default_db_path()
-    if not path.exists() or path.stat().st_size == 0:
-        fail(f"no store at {path}: ingest extracts first (chronolink ingest ... --db {path})")
-    return path
-
-
-def _has_audit(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                       "AND table_name IN ('audit_log', 'audit_head')").fetchall()
-    return rows[0][0] == 2
 
 
 def _people(ids: list[str] | None) -> str:
@@ -41,19 +24,15 @@ def _people(ids: list[str] | None) -> str:
     return ", ".join(ids[:3]) + (f" +{len(ids) - 3} more" if len(ids) > 3 else "")
 
 
-def _verify(con: duckdb.DuckDBPyConnection, anchor_path: Path | None) -> audit.VerifyResult:
-    anchor = None
-    if anchor_path is not None:
-        try:
-            anchor = audit.read_anchor(anchor_path)
-        except (OSError, ValueError, KeyError, TypeError):
-            fail(f"cannot read the anchor file {anchor_path} (expected JSON written by --write-anchor)")
-    if not _has_audit(con):
-        return audit.VerifyResult(anchor is None or anchor.entry_count == 0, 0,
-                                  None if anchor is None or anchor.entry_count == 0 else 1,
-                                  None if anchor is None or anchor.entry_count == 0 else "the audit trail is missing",
-                                  audit.AuditHead(0, 0, audit.GENESIS_HASH))
-    return audit.verify(con, anchor)
+def _read_anchor(anchor_path: Path | None) -> AuditHead | None:
+    from chronolink.engine.security import audit
+
+    if anchor_path is None:
+        return None
+    try:
+        return audit.read_anchor(anchor_path)
+    except (OSError, ValueError, KeyError, TypeError):
+        fail(f"cannot read the anchor file {anchor_path} (expected JSON written by --write-anchor)")
 
 
 def audit_cmd(
@@ -72,14 +51,18 @@ def audit_cmd(
 
     Reading or verifying the trail appends nothing to it.
     """
+    from chronolink.engine.export import check_output_file, private_file
+    from chronolink.engine.security import audit
+
     if action is not None and action not in audit.ACTIONS:
         fail(f"unknown action {action!r}; expected one of {', '.join(sorted(audit.ACTIONS))}")
-    # audit.verify/entries create the audit tables if missing, which a read-only connection refuses,
-    # so the store is opened for writing (nothing is written when the tables exist) but never created.
-    con = open_db(_existing(db))
+    if write_anchor is not None:
+        check_output_file(write_anchor)
+    expected = _read_anchor(anchor)
+    con = open_db(db, read_only=True)
     try:
         if verify or anchor is not None or write_anchor is not None:
-            result = _verify(con, anchor)
+            result = audit.verify(con, expected)
             if not result.ok:
                 fail(f"audit trail verification failed at seq {result.first_bad_seq}: {result.problem} "
                      f"({result.checked} entries checked before it)", code=1)
@@ -87,15 +70,11 @@ def audit_cmd(
             err.print(f"audit trail verified: {result.checked} entries, head seq {head.last_seq}, "
                       f"hash {head.head_hash[:16]}" + (" (matches the anchor)" if anchor is not None else ""))
             if write_anchor is not None:
-                target = Path(write_anchor)
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_text(json.dumps({"entry_count": head.entry_count, "last_seq": head.last_seq,
-                                           "head_hash": head.head_hash}, sort_keys=True) + "\n", encoding="utf-8")
-                tmp.replace(target)
-                err.print(f"anchor written to {escape(str(target))}: keep it outside the store")
-            return
-        if not _has_audit(con):
-            err.print("the audit trail is empty")
+                with private_file(write_anchor) as tmp:
+                    tmp.write_text(json.dumps({"entry_count": head.entry_count, "last_seq": head.last_seq,
+                                               "head_hash": head.head_hash}, sort_keys=True) + "\n",
+                                   encoding="utf-8")
+                err.print(f"anchor written to {escape(str(write_anchor))}: keep it outside the store")
             return
         since_at = since.replace(tzinfo=None) if since is not None else None
         frame = audit.entries(con, since=since_at, action=action, person_id=person)
@@ -126,22 +105,24 @@ def purge(
 
     Undated rows (e.g. CSC relationships) go when every dated record of their subject goes, and stay when their subject has no dated record. The store file is then rewritten so purged bytes do not linger. Full policy: engine/retention/purge.py.
     """
+    from chronolink.engine.retention import compact_store, purge_before
+    from chronolink.engine.security import audit
+    from chronolink.engine.store import default_db_path
+
     cutoff = before.date()
     if cutoff > dt.date.today():
         fail(f"the cut-off {cutoff} is in the future; refusing to purge every record")
-    if not yes:
-        if not typer.confirm(f"Permanently delete every record dated before {cutoff} and all derived data?",
-                             default=False, err=True):
-            fail("nothing purged", code=1)
-    path = _existing(db)
+    actor = audit.current_actor(analyst)
+    path = db if db is not None else default_db_path()
     con = open_db(path)
-    try:
-        actor = audit.current_actor(analyst)
-        counts = purge_before(con, cutoff, actor=actor)
-    except (SecurityError, ValueError) as exc:
+    if not yes and not typer.confirm(f"Permanently delete every record dated before {cutoff} and all derived data?",
+                                     default=False, err=True):
         con.close()
-        fail(str(exc))
-    con.close()
+        fail("nothing purged", code=1)
+    try:
+        counts = purge_before(con, cutoff, actor=actor)
+    finally:
+        con.close()
     table = Table(title=f"Purged before {cutoff}", title_justify="left")
     table.add_column("table")
     table.add_column("rows deleted", justify="right")
@@ -151,8 +132,8 @@ def purge(
     if compact:
         try:
             compact_store(path)
-        except (SecurityError, OSError, duckdb.Error) as exc:
-            detail = str(exc) if isinstance(exc, SecurityError) else type(exc).__name__
+        except Exception as exc:  # the purge is done: say so, whatever stopped the rewrite
+            detail = str(exc) if isinstance(exc, ChronolinkError) else type(exc).__name__
             fail(f"purged, but the store file could not be compacted ({detail}); run the purge again with "
                  "the store not in use to rewrite it", code=1)
         err.print("store file rewritten: purged rows no longer linger in it")
@@ -172,16 +153,18 @@ def export_pseudonymised(
     The key comes from CHRONOLINK_PSEUDONYM_KEY or CHRONOLINK_PSEUDONYM_KEY_FILE; the same key
     gives the same pseudonyms, so two exports link.
     """
+    from chronolink.engine.export import check_output_file
+    from chronolink.engine.export.pseudonymised import load_pseudonym_key, pseudonymised_mentions
+
+    key = load_pseudonym_key()
+    check_output_file(out_path)
+    con = open_db(db)
     try:
-        key = load_pseudonym_key()
-    except SecurityError as exc:
-        fail(str(exc))
-    con = open_db(_existing(db))
-    frame = pseudonymised_mentions(con, key, with_free_text=with_free_text)
-    write_csv_safe(frame, out_path)
-    record_audit(con, "export-pseudonymised", "export", analyst=analyst,
-                 detail={"rows": frame.height, "pseudonymised": True, "narrative_included": with_free_text})
-    con.close()
+        frame = pseudonymised_mentions(con, key, with_free_text=with_free_text)
+        export_audited(con, frame, out_path, "export-pseudonymised", analyst=analyst,
+                       detail={"pseudonymised": True, "narrative_included": with_free_text})
+    finally:
+        con.close()
     err.print(f"wrote {frame.height} pseudonymised person mentions")
 
 

@@ -1,44 +1,69 @@
-"""Spreadsheet-safe output: a cell that a spreadsheet would run as a formula is neutralised."""
+"""Spreadsheet-safe output: the one formula neutraliser, and CSV/XLSX writers that use it.
+
+A cell a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-`` or ``@``, or
+their full-width forms ``＝ ＋ － ＠``, or tab, CR, LF or NUL, possibly after spaces or
+invisible characters such as a zero-width space or a BOM) gets a leading ``'``, so it is shown
+as text. XLSX is written with xlsxwriter told never to turn strings into formulas, URLs or numbers.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
 
-FORMULA_START = r"^[=+\-@\t\r\x00]"
+from chronolink.engine.export.files import private_file
+
+__all__ = ["FORMULA_START", "neutralise", "neutralise_columns", "table_format", "write_csv_safe", "write_table",
+           "write_xlsx_safe"]
+
+# Leading blanks and invisible characters a spreadsheet may skip, then a formula trigger.
+_INVISIBLE = r"\s\u00a0\u00ad\u180e\u200b-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff"
+FORMULA_START = rf"^(?:[\t\r\n\x00]|[{_INVISIBLE}]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+
+
+def neutralise_columns(frame: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> pl.DataFrame:
+    """Prefix ``'`` to every cell of ``columns`` (cast to text) that a spreadsheet would run as a formula."""
+    return frame.with_columns(
+        pl.when(pl.col(c).cast(pl.String).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in columns)
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix `'` to every text cell starting with =, +, -, @, tab, CR or NUL."""
-    text = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(
-        [pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-         for c in text])
+    """Neutralise every text column of ``frame`` (see the module docstring)."""
+    return neutralise_columns(frame, [c for c, t in frame.schema.items() if t == pl.String])
 
 
-def write_csv_safe(frame: pl.DataFrame, path: Path) -> None:
-    """Write a CSV with formula-like cells neutralised."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    neutralise(frame).write_csv(path)
+def write_csv_safe(frame: pl.DataFrame, path: Path | str) -> None:
+    """Write a CSV with formula-like cells neutralised (owner-only, whole or not at all)."""
+    with private_file(path) as tmp:
+        neutralise(frame).write_csv(tmp)
 
 
-def write_xlsx_safe(frame: pl.DataFrame, path: Path, sheet: str = "Sheet1") -> None:
+def write_xlsx_safe(frame: pl.DataFrame, path: Path | str, sheet: str = "Sheet1") -> None:
     """Write an XLSX whose cells are neutralised and never turned into formulas."""
     import xlsxwriter
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    frame = neutralise(frame)
-    with xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False}) as wb:
-        ws = wb.add_worksheet(sheet)
-        bold = wb.add_format({"bold": True})
-        for j, name in enumerate(frame.columns):
-            ws.write_string(0, j, name, bold)
-        for i, row in enumerate(frame.iter_rows(), start=1):
-            for j, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    ws.write_number(i, j, value)
-                else:
-                    ws.write_string(i, j, str(value))
+    frame = neutralise(frame).with_columns(
+        pl.col(c).cast(pl.String) for c, t in frame.schema.items() if not (t.is_numeric() or t == pl.String))
+    with private_file(path) as tmp:
+        with xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False}) as wb:
+            frame.write_excel(wb, worksheet=sheet, autofit=False, table_style=None, header_format={"bold": True})
+
+
+def table_format(path: Path | str) -> str:
+    """The format an export path asks for: ``xlsx`` for a .xlsx name, else ``csv``."""
+    return "xlsx" if Path(path).suffix.lower() == ".xlsx" else "csv"
+
+
+def write_table(frame: pl.DataFrame, path: Path | str, fmt: str | None = None, sheet: str = "Sheet1") -> str:
+    """Write ``frame`` as ``fmt`` (default: by ``path``'s suffix, see :func:`table_format`); returns the format."""
+    fmt = fmt or table_format(path)
+    if fmt == "xlsx":
+        write_xlsx_safe(frame, path, sheet)
+    else:
+        write_csv_safe(frame, path)
+    return fmt

@@ -7,6 +7,8 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.ingest.transform import CanonicalFrames
+from chronolink.engine.security import audit
+from chronolink.engine.store.transactions import transaction
 
 _TABLES = ("records", "person_mentions", "address_mentions", "mention_observations", "value_issues", "quarantine")
 
@@ -46,8 +48,7 @@ def write_file(con: duckdb.DuckDBPyConnection, *, file_seq: int, source_file: st
     issues = frames.issues.select(
         file_seq=pl.lit(file_seq, pl.Int32), source_file=pl.lit(source_file),
         source_row=pl.col("source_row").cast(pl.Int32), field=pl.col("field"), problem=pl.col("problem"))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if supersedes is not None:
             for table in _TABLES:
                 con.execute(f"DELETE FROM {table} WHERE file_seq = ?", [supersedes])
@@ -62,7 +63,7 @@ def write_file(con: duckdb.DuckDBPyConnection, *, file_seq: int, source_file: st
             "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
             [file_seq, source_file, path, layout, sha256, rows_read, frames.records.height, q.height,
              dt.datetime.now()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        # The file's audit entry commits with its rows: no stored record is ever without one.
+        audit.record(con, audit.current_actor(), "ingest", "ingest", detail={
+            "file_seq": file_seq, "sha256": sha256, "rows_read": rows_read, "rows_stored": frames.records.height,
+            "rows_quarantined": q.height, "supersedes": supersedes})

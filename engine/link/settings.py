@@ -5,7 +5,9 @@ import json
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chronolink.engine.errors import SettingsError
 
 
 class ClusterSettings(BaseModel):
@@ -88,8 +90,18 @@ class LinkSettings(BaseModel):
         if path is None:
             return cls()
         p = Path(path)
-        text = p.read_text(encoding="utf-8")
-        return cls.from_toml(text) if p.suffix.lower() == ".toml" else cls.from_json(text)
+        try:
+            text = p.read_text(encoding="utf-8")
+            return cls.from_toml(text) if p.suffix.lower() == ".toml" else cls.from_json(text)
+        except OSError as exc:
+            raise SettingsError(f"cannot read linkage settings {p}: {exc.strerror or type(exc).__name__}") from None
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or '<root>'}: {e['msg']}"
+                               for e in exc.errors(include_input=False, include_url=False))
+            raise SettingsError(f"invalid linkage settings in {p}: {fields}") from None
+        except (ValueError, UnicodeDecodeError) as exc:  # JSON or TOML syntax
+            raise SettingsError(f"linkage settings {p} is not valid {p.suffix.lstrip('.') or 'JSON'} "
+                                f"({type(exc).__name__})") from None
 
 
 def _toml_value(v: object) -> str:

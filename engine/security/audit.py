@@ -26,14 +26,16 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from chronolink.engine.errors import AuditDetailError, AuditIntegrityError
+from chronolink.engine.errors import AnalystError, AuditDetailError, AuditIntegrityError
 from chronolink.engine.store.transactions import transaction
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "verify",
     "entries",
     "head",
+    "acting_as",
     "current_actor",
     "check_detail",
     "write_anchor",
@@ -136,8 +139,24 @@ class VerifyResult:
 # ------------------------------------------------------------------ helpers
 
 
+_ANALYST: ContextVar[str | None] = ContextVar("chronolink_analyst", default=None)
+
+
+@contextmanager
+def acting_as(analyst: str | None) -> Iterator[None]:
+    """Attribute entries written inside the block without an actor of their own (per-file ingest
+    entries) to ``analyst`` (validated here, before anything is written)."""
+    token = _ANALYST.set(current_actor(analyst))
+    try:
+        yield
+    finally:
+        _ANALYST.reset(token)
+
+
 def current_actor(analyst: str | None = None) -> str:
-    """The ``--analyst`` value if given, else the operating-system user."""
+    """The ``--analyst`` value if given, else the one set by :func:`acting_as`, else the OS user."""
+    if (analyst is None or not analyst.strip()) and _ANALYST.get() is not None:
+        analyst = _ANALYST.get()
     if analyst is not None and analyst.strip():
         actor = analyst.strip()
     else:
@@ -146,7 +165,7 @@ def current_actor(analyst: str | None = None) -> str:
         except (OSError, KeyError, ImportError):
             actor = f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
     if len(actor) > 128 or not actor.isprintable():
-        raise ValueError("the analyst must be printable and at most 128 characters")
+        raise AnalystError("--analyst must be printable (no newlines or control characters) and at most 128 characters")
     return actor
 
 
@@ -314,14 +333,48 @@ def _rows(con: duckdb.DuckDBPyConnection):
         yield from batch
 
 
-def verify(con: duckdb.DuckDBPyConnection, anchor: AuditHead | None = None) -> VerifyResult:
-    """Check the whole chain, then the head record, then an optional external anchor.
+def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                       "AND table_name IN ('audit_log', 'audit_head', 'records', 'source_files')").fetchall()
+    return {r[0] for r in rows}
 
-    Reports the first bad seq: the edited or forged row, the first missing seq
-    after a deletion, or the first seq beyond the surviving tail after a
-    truncation.
+
+def _unaudited_files(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[int]:
+    """File versions stored in the store (records or source_files) with no ingest entry naming them."""
+    stored = [f"SELECT DISTINCT file_seq FROM {t}" for t in ("records", "source_files") if t in present]
+    if not stored:
+        return []
+    covered = ("SELECT DISTINCT TRY_CAST(json_extract_string(detail, '$.file_seq') AS BIGINT) FROM audit_log "
+               "WHERE action = 'ingest'") if "audit_log" in present else "SELECT NULL::BIGINT"
+    rows = con.execute(f"SELECT file_seq FROM ({' UNION '.join(stored)}) WHERE file_seq NOT IN "
+                       f"(SELECT * FROM ({covered}) c WHERE c IS NOT NULL) ORDER BY file_seq").fetchall()
+    return [r[0] for r in rows]
+
+
+def _files_text(seqs: list[int]) -> str:
+    shown = ", ".join(str(s) for s in seqs[:5])
+    return shown + (f" and {len(seqs) - 5} more" if len(seqs) > 5 else "")
+
+
+def verify(con: duckdb.DuckDBPyConnection, anchor: AuditHead | None = None) -> VerifyResult:
+    """Check the whole chain, the head record, that every stored file version has its ingest
+    entry, then an optional external anchor. Writes nothing.
+
+    Reports the first bad seq: the edited or forged row, the first missing seq after a
+    deletion, or the first seq beyond the surviving tail after a truncation. A store holding
+    records whose trail was dropped or emptied fails: every stored file's rows commit with an
+    ingest entry naming its ``file_seq``. What only an anchor catches: the whole trail rewritten
+    consistently (chain, head and ingest entries forged anew) by someone who can write the store.
     """
-    init(con)
+    present = _present(con)
+    unaudited = _unaudited_files(con, present)
+    if "audit_log" not in present:
+        if unaudited:
+            return VerifyResult(False, 0, 1, "the audit log is missing, yet the store holds records "
+                                             f"(file_seq {_files_text(unaudited)})")
+        if "audit_head" in present or (anchor is not None and anchor.entry_count):
+            return VerifyResult(False, 0, 1, "the audit log is missing")
+        return VerifyResult(True, 0, head=AuditHead(0, 0, GENESIS_HASH))
     expected_seq, running, checked = 1, GENESIS_HASH, 0
     anchor_seen = anchor is None or anchor.entry_count == 0
     for seq, at, actor, command, action, person_ids, detail_json, prev_hash, stored in _rows(con):
@@ -344,16 +397,19 @@ def verify(con: duckdb.DuckDBPyConnection, anchor: AuditHead | None = None) -> V
         running, expected_seq, checked = stored, expected_seq + 1, checked + 1
 
     last_seq = expected_seq - 1
-    recorded = _read_head(con)
-    if recorded is None:
-        if checked:
-            return VerifyResult(False, checked, 1, "head record missing")
-        recorded = AuditHead(0, 0, GENESIS_HASH)
     actual = AuditHead(checked, last_seq, running)
+    recorded = _read_head(con) if "audit_head" in present else None
+    if recorded is None:
+        if checked or unaudited:
+            return VerifyResult(False, checked, 1, "head record missing", actual)
+        recorded = AuditHead(0, 0, GENESIS_HASH)
     if recorded != actual:
         if recorded.last_seq > last_seq or recorded.entry_count > checked:
             return VerifyResult(False, checked, last_seq + 1, "entries missing at the end (truncated)", actual)
         return VerifyResult(False, checked, recorded.last_seq + 1, "head record does not match the log", actual)
+    if unaudited:
+        return VerifyResult(False, checked, last_seq + 1, "the store holds records with no ingest entry in the "
+                                                          f"audit trail (file_seq {_files_text(unaudited)})", actual)
     if not anchor_seen:
         return VerifyResult(
             False, checked, last_seq + 1, "the log ends before the external anchor (truncated)", actual
@@ -375,8 +431,11 @@ def entries(
     after_seq: int | None = None,
     limit: int | None = None,
 ) -> pl.DataFrame:
-    """Entries in seq order, filtered; ``detail`` as a JSON string."""
-    init(con)
+    """Entries in seq order, filtered; ``detail`` as a JSON string (none when there is no trail)."""
+    if "audit_log" not in _present(con):
+        return pl.DataFrame(schema={"seq": pl.Int64, "at": pl.Datetime, "actor": pl.String, "command": pl.String,
+                                    "action": pl.String, "person_ids": pl.List(pl.String), "detail": pl.String,
+                                    "prev_hash": pl.String, "hash": pl.String})
     clauses, params = [], []
     for clause, value in (
         ('"at" >= ?', since),

@@ -1,5 +1,11 @@
 """Open the Chronolink DuckDB store: one file, schema applied, one writer at a time.
 
+A path is opened only when it is what it claims to be: a folder, a file of another kind, a
+DuckDB database without Chronolink's tables or a damaged store is refused with an error
+naming it (:mod:`chronolink.engine.errors`), and a store is created only when the caller
+asks (``create=True``: `ingest` and `run`), so a mistyped ``--db`` never makes an empty world.
+A new store is readable by its owner only (0600, new folders 0700).
+
 When a key is configured (CHRONOLINK_KEY or CHRONOLINK_KEY_FILE) the store is
 encrypted at rest (AES-GCM); an encrypted store without its key, or a key for a
 plaintext store, is a clear error, and plaintext is never written instead.
@@ -12,11 +18,23 @@ from pathlib import Path
 
 import duckdb
 
-from chronolink.engine.errors import StoreBusy, StoreKeyError, StoreMissing
+from chronolink.engine.errors import (
+    NotAStore,
+    StoreBusy,
+    StoreDamaged,
+    StoreKeyError,
+    StoreMissing,
+    StoreOpenError,
+    StoreReadOnly,
+)
 from chronolink.engine.security.encryption import is_encrypted, load_key, open_encrypted
+from chronolink.engine.store.locks import locked_by_another_process
+from chronolink.engine.store.transactions import write_failure
 
 DEFAULT_DB_NAME = "chronolink.duckdb"
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+#: Tables every Chronolink store has from its first open; a DuckDB file without them is not one.
+CORE_TABLES = ("source_files", "records", "person_mentions")
 
 
 def default_db_path() -> Path:
@@ -30,36 +48,102 @@ def schema_sql() -> str:
     return resources.files("chronolink.engine.store").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-def _busy(db: Path, exc: Exception) -> StoreBusy | None:
-    text = str(exc).lower()
-    if "lock" in text or "conflicting" in text:
-        return StoreBusy(f"the store {db} is in use by another Chronolink process; wait for it to finish and retry")
-    return None
-
-
-def open_store(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store at `path` with its schema applied; encrypted when a key is set."""
-    db = Path(path) if path is not None else default_db_path()
+def _check_path(db: Path, *, read_only: bool, create: bool) -> bool:
+    """Refuse what cannot be a store before DuckDB touches it; True if a store file exists."""
+    if db.is_dir():
+        raise NotAStore(f"{db} is a folder, not a Chronolink store (name the store file with --db)")
+    if db.exists() and not db.is_file():
+        raise NotAStore(f"{db} is not a regular file, so not a Chronolink store")
     exists = db.exists() and db.stat().st_size > 0
-    if read_only and not exists:
-        raise StoreMissing(f"no store at {db}: ingest extracts first (chronolink ingest ... --db {db})")
-    if not read_only:
-        db.parent.mkdir(parents=True, exist_ok=True)
+    if db.exists() and not exists and create and not read_only:
+        db.unlink()  # an empty file holds nothing, and DuckDB refuses to open one
+    if not exists and (read_only or not create):
+        raise StoreMissing(f"no store at {db}: check --db, or ingest extracts first "
+                           f"(chronolink ingest ... --db {db}); only ingest and run create a store")
+    return exists
+
+
+def _connect(db: Path, exists: bool, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     key = load_key()
     if key is None and os.environ.get("CHRONOLINK_REQUIRE_ENCRYPTION") == "1":
         raise StoreKeyError("this deployment requires an encrypted store: set CHRONOLINK_KEY or CHRONOLINK_KEY_FILE")
+    # The header is read before DuckDB opens the file (never after: closing our descriptor
+    # would release DuckDB's lock on it).
+    encrypted = False
+    if exists:
+        try:
+            encrypted = is_encrypted(db)
+        except ValueError:
+            raise NotAStore(f"{db} is not a Chronolink store (not a DuckDB database file)") from None
+    if key is not None:
+        return open_encrypted(db, key, read_only=read_only, config=dict(_CONFIG))
+    if encrypted:
+        raise StoreKeyError(f"the store {db} is encrypted: set CHRONOLINK_KEY or CHRONOLINK_KEY_FILE")
+    return duckdb.connect(str(db), read_only=read_only, config=_CONFIG)
+
+
+def _open_failure(db: Path, exc: Exception, *, read_only: bool) -> Exception:
+    """Why DuckDB could not open an existing file, asked of the operating system, not DuckDB's text."""
+    if locked_by_another_process(db):
+        return StoreBusy(f"the store {db} is in use by another Chronolink process; wait for it to finish and retry")
+    if not read_only and not os.access(db, os.W_OK):
+        return StoreReadOnly(f"the store {db} cannot be written (read-only file); nothing was changed")
+    return StoreDamaged(f"the store {db} is damaged and cannot be read ({type(exc).__name__}); "
+                        "restore it from a backup")
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()
+    return {r[0] for r in rows}
+
+
+def _create_private(db: Path) -> None:
+    """Make the store's folders (0700) so DuckDB creates the file inside them; the file is chmod 0600."""
+    missing = [p for p in (db.parent, *db.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+
+
+def _make_private(db: Path) -> None:
+    for path in (db, db.with_name(db.name + ".wal")):
+        if path.exists():
+            os.chmod(path, 0o600)
+
+
+def open_store(path: Path | str | None = None, *, read_only: bool = False,
+               create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store at ``path`` with its schema applied (encrypted when a key is set).
+
+    ``create=False`` refuses a path with no store (:class:`StoreMissing`); a folder, another
+    kind of file or a DuckDB file without Chronolink's tables is :class:`NotAStore`, an
+    unreadable store :class:`StoreDamaged`, a store held by another process :class:`StoreBusy`.
+    """
+    db = Path(path) if path is not None else default_db_path()
+    exists = _check_path(db, read_only=read_only, create=create)
+    if not exists:
+        _create_private(db)
     try:
-        if key is not None:
-            con = open_encrypted(db, key, read_only=read_only, config=dict(_CONFIG))
-        else:
-            if exists and is_encrypted(db):
-                raise StoreKeyError(f"the store {db} is encrypted: set CHRONOLINK_KEY or CHRONOLINK_KEY_FILE")
-            con = duckdb.connect(str(db), read_only=read_only, config=_CONFIG)
-    except duckdb.Error as exc:
-        busy = _busy(db, exc)
-        if busy is not None:
-            raise busy from None
+        con = _connect(db, exists, read_only=read_only)
+    except (duckdb.Error, StoreOpenError) as exc:
+        if not exists:
+            raise write_failure(OSError(str(db)), db) or exc from None
+        raise _open_failure(db, exc, read_only=read_only) from None
+    try:
+        try:
+            have = _tables(con)
+        except duckdb.Error as exc:
+            raise _open_failure(db, exc, read_only=read_only) from None
+        if exists and not set(CORE_TABLES) <= have:
+            raise NotAStore(f"{db} is a DuckDB database but not a Chronolink store "
+                            f"(it has no {', '.join(sorted(set(CORE_TABLES) - have))} table)")
+        if not read_only:
+            try:
+                con.execute(schema_sql())
+            except duckdb.Error as exc:
+                raise write_failure(exc, db) or exc from None
+    except BaseException:
+        con.close()
         raise
-    if not read_only:
-        con.execute(schema_sql())
+    if not exists:
+        _make_private(db)
     return con

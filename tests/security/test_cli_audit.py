@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -33,7 +34,7 @@ def run(monkeypatch):
 
 @pytest.fixture
 def store(tmp_path: Path, run) -> Path:
-    """A store after `ingest` and `export mentions`: three audit entries."""
+    """A store after `ingest` (an entry for the stored file, one for the command) and two exports: four entries."""
     db = tmp_path / "store.duckdb"
     extracts = tmp_path / "extracts"
     extracts.mkdir()
@@ -56,12 +57,13 @@ def _sql(db: Path, sql: str) -> None:
 def test_lists_entries_after_ingest_and_export(store, run):
     res = run("audit", "--db", store)
     assert res.exit_code == 0, res.stderr
-    lines = [line for line in res.stdout.splitlines() if line.startswith("│")]
-    assert len(lines) == 3
-    assert "ingest" in lines[0] and '"rows_stored":2' in lines[0]
-    assert "export-mentions" in lines[1] and "export" in lines[1]
-    assert "reviewer.two" in lines[2]
-    assert "3 entries" in res.stderr
+    lines = [line for line in res.stdout.splitlines() if re.match(r"│\s+\d+ │", line)]
+    assert len(lines) == 4
+    assert "ingest" in lines[0] and '"file_seq":1' in lines[0]
+    assert "ingest" in lines[1] and '"rows_stored":2' in lines[1]
+    assert "export-mentions" in lines[2] and "export" in lines[2]
+    assert "reviewer.two" in lines[3]
+    assert "4 entries" in res.stderr
 
 
 def test_filters(store, run):
@@ -70,7 +72,7 @@ def test_filters(store, run):
     assert "export-mentions" in res.stdout and "ingest " not in res.stdout
     assert "2 entries" in res.stderr
     assert "0 entries" in run("audit", "--db", store, "--since", "2999-01-01").stderr
-    assert "3 entries" in run("audit", "--db", store, "--since", "2000-01-01").stderr
+    assert "4 entries" in run("audit", "--db", store, "--since", "2000-01-01").stderr
     assert "0 entries" in run("audit", "--db", store, "--person", "P00000001").stderr
 
 
@@ -97,15 +99,15 @@ def test_bad_arguments_are_clear(store, run, tmp_path):
 def test_verify_ok_and_appends_nothing(store, run):
     res = run("audit", "--db", store, "--verify")
     assert res.exit_code == 0
-    assert "audit trail verified: 3 entries, head seq 3" in flat(res.stderr)
-    assert "3 entries" in run("audit", "--db", store).stderr
+    assert "audit trail verified: 4 entries, head seq 4" in flat(res.stderr)
+    assert "4 entries" in run("audit", "--db", store).stderr
 
 
 @pytest.mark.parametrize("tamper, seq", [
     ("UPDATE audit_log SET detail = '{\"rows\":999}' WHERE seq = 2", 2),
     ("UPDATE audit_log SET actor = 'someone.else' WHERE seq = 1", 1),
     ("DELETE FROM audit_log WHERE seq = 2", 2),
-    ("DELETE FROM audit_log WHERE seq = 3", 3),
+    ("DELETE FROM audit_log WHERE seq = 4", 4),
 ])
 def test_tampering_fails_verification_naming_the_seq(store, run, tamper, seq):
     _sql(store, tamper)
@@ -121,15 +123,15 @@ def test_anchor_detects_a_consistent_rewrite(store, run, tmp_path):
     res = run("audit", "--db", store, "--write-anchor", anchor)
     assert res.exit_code == 0 and "anchor written" in flat(res.stderr)
     saved = json.loads(anchor.read_text())
-    assert saved["entry_count"] == 3 and saved["last_seq"] == 3 and len(saved["head_hash"]) == 64
+    assert saved["entry_count"] == 4 and saved["last_seq"] == 4 and len(saved["head_hash"]) == 64
     assert run("audit", "--db", store, "--anchor", anchor).exit_code == 0
     # an insider drops the last entry and rewrites the head to match: the chain alone still verifies
-    _sql(store, "DELETE FROM audit_log WHERE seq = 3; "
-                "UPDATE audit_head SET entry_count = 2, last_seq = 2, "
-                "head_hash = (SELECT hash FROM audit_log WHERE seq = 2)")
+    _sql(store, "DELETE FROM audit_log WHERE seq = 4; "
+                "UPDATE audit_head SET entry_count = 3, last_seq = 3, "
+                "head_hash = (SELECT hash FROM audit_log WHERE seq = 3)")
     assert run("audit", "--db", store, "--verify").exit_code == 0
     res = run("audit", "--db", store, "--verify", "--anchor", anchor)
-    assert res.exit_code == 1 and "failed at seq 3" in flat(res.stderr)
+    assert res.exit_code == 1 and "failed at seq 4" in flat(res.stderr)
 
 
 def test_later_entries_keep_the_anchor_valid(store, run, tmp_path):
@@ -137,14 +139,14 @@ def test_later_entries_keep_the_anchor_valid(store, run, tmp_path):
     assert run("audit", "--db", store, "--write-anchor", anchor).exit_code == 0
     assert run("export", "mentions", tmp_path / "m2.csv", "--db", store).exit_code == 0
     res = run("audit", "--db", store, "--anchor", anchor)
-    assert res.exit_code == 0 and "4 entries" in flat(res.stderr) and "matches the anchor" in flat(res.stderr)
+    assert res.exit_code == 0 and "5 entries" in flat(res.stderr) and "matches the anchor" in flat(res.stderr)
 
 
 def test_no_anchor_is_written_for_a_tampered_trail(store, run, tmp_path):
-    _sql(store, "UPDATE audit_log SET command = 'ingest' WHERE seq = 2")
+    _sql(store, "UPDATE audit_log SET command = 'ingest' WHERE seq = 3")
     anchor = tmp_path / "anchor.json"
     res = run("audit", "--db", store, "--write-anchor", anchor)
-    assert res.exit_code == 1 and "failed at seq 2" in flat(res.stderr)
+    assert res.exit_code == 1 and "failed at seq 3" in flat(res.stderr)
     assert not anchor.exists()
 
 

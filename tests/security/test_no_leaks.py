@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from chronolink.engine.cli import app
 from tests.fuzz.extracts import csv_text, header, mapping, write_layout
 from tests.ingest.helpers import POLICE_HEADER, police_row, quoted, write_police
+from tests.store.helpers import held_by_another_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = "ZZSENTINELQX"
@@ -196,22 +197,14 @@ def test_key_for_a_plaintext_store_is_a_clear_error(store, tmp_path):
     assert not (tmp_path / "m.csv").exists()
 
 
-def test_locked_store_is_a_clear_error(store, tmp_path):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-                               "sys.stdin.read()", str(store)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        for args in (["export", "mentions", str(tmp_path / "m.csv")], ["audit"], ["ingest", str(tmp_path)]):
+def test_locked_store_is_a_clear_error(store, tmp_path, extracts):
+    with held_by_another_process(store):
+        for args in (["export", "mentions", str(tmp_path / "m.csv")], ["audit"], ["ingest", str(extracts)]):
             proc = _cli(*args, "--db", str(store), env=_env())
             assert proc.returncode == 2, (args, proc.stderr)
             message = " ".join(proc.stderr.split())
             assert "in use by another Chronolink process" in message and "Traceback" not in proc.stderr
             assert_clean(proc.stdout + proc.stderr, "the store-busy error")
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     # once the other process is gone the store opens again (no stale lock)
     assert _cli("audit", "--db", str(store), env=_env()).returncode == 0
 
