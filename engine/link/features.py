@@ -148,12 +148,12 @@ def _pre_clusters(eng: LinkEngine, keep_apart: list[int]) -> None:
     _parent_ages(eng)
     eng.materialise("pc", """
         SELECT pc,
-               coalesce(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL)), []) AS nhs_set,
-               coalesce(list_distinct(list(upn) FILTER (WHERE upn IS NOT NULL)), []) AS upn_set,
-               coalesce(list_distinct(list(pnc) FILTER (WHERE pnc IS NOT NULL)), []) AS pnc_set,
-               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'police:%')), []) AS police_set,
-               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'probation:%')), []) AS probation_set,
-               coalesce(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'csc:%')), []) AS csc_set,
+               coalesce(list_sort(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL))), []) AS nhs_set,
+               coalesce(list_sort(list_distinct(list(upn) FILTER (WHERE upn IS NOT NULL))), []) AS upn_set,
+               coalesce(list_sort(list_distinct(list(pnc) FILTER (WHERE pnc IS NOT NULL))), []) AS pnc_set,
+               coalesce(list_sort(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'police:%'))), []) AS police_set,
+               coalesce(list_sort(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'probation:%'))), []) AS probation_set,
+               coalesce(list_sort(list_distinct(list(local_id) FILTER (WHERE local_id LIKE 'csc:%'))), []) AS csc_set,
                count(*) AS n_mentions,
                -- How many ways the pre-cluster writes a dob and names: with one each, a pair's levels
                -- are the pre-clusters' own (see persons._plausible_edges).
@@ -244,21 +244,22 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
     # record gives, is still named beside the same child as the record that knows her date of birth.
     eng.materialise("comp", """
         WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m)
-        SELECT a.pc, list(DISTINCT b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
+        SELECT a.pc, list(DISTINCT b.pc ORDER BY b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
         GROUP BY a.pc""")
     eng.materialise("sig", f"""
         WITH s AS (
             SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
                    bool_or(m.has_id) AS from_ids, min(m.max_birth_year) AS max_birth_year,
-                   coalesce(list(DISTINCT m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
-                   coalesce(list(DISTINCT m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
-                   coalesce(list(DISTINCT m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets
+                   coalesce(list(DISTINCT m.place_id ORDER BY m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
+                   coalesce(list(DISTINCT m.postcode ORDER BY m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
+                   coalesce(list(DISTINCT m.street_key ORDER BY m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets
             FROM _lk_m m GROUP BY 1
         ), {key_ctes}
         -- A signature's id is its first mention's: unique, stable, and free (no window over all of them).
+        -- Lists are sorted so the stored tables repeat run after run.
         SELECT s.rep_mention AS sid, s.*,
-               list_distinct(list_transform(s.pcs, lambda x: left(x, length(x) - 2))) AS sectors,
-               list_distinct(list_transform(s.pcs, lambda x: split_part(x, ' ', 1))) AS districts,
+               list_sort(list_distinct(list_transform(s.pcs, lambda x: left(x, length(x) - 2)))) AS sectors,
+               list_sort(list_distinct(list_transform(s.pcs, lambda x: split_part(x, ' ', 1)))) AS districts,
                CASE WHEN s.sn IS NOT NULL THEN list_filter(string_split(replace(s.sn, '-', ' '), ' '), lambda x: length(x) > 1) END AS sn_parts,
                list_filter(string_split(coalesce(s.mid, ''), ' '), lambda x: x <> '') AS mids,
                left(s.fn, 1) AS fi,
