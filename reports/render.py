@@ -289,10 +289,14 @@ def household_filename(place_id: str, fmt: Format = "html") -> str:
     return f"household_{check_id(place_id, 'place_id')}.{fmt}"
 
 
+#: A report being written is a temp file of this prefix until it is renamed (a killed run leaves one).
+TEMP_PREFIX = ".tmp-"
+
+
 def _write_private(path: Path, payload: bytes) -> Path:
     """Write atomically (temp file + rename), readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

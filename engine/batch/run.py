@@ -23,6 +23,7 @@ from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.rules import RuleSettings
 from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
 from chronolink.reports.rating import RatedFlag, Rating, rate
+from chronolink.reports.render import TEMP_PREFIX
 
 Progress = Callable[[str, int, int], None]
 
@@ -53,7 +54,7 @@ def _referral_children(con: duckdb.DuckDBPyConnection, referrals_file: str) -> p
                  WHERE o.person_id = m.person_id AND o.agency <> 'mash') AS known_mentions
         FROM records r JOIN person_mentions m USING (record_id)
         WHERE r.source_file = $f AND m.slot = 'child'
-        ORDER BY r.event_date DESC NULLS LAST, r.event_time DESC NULLS LAST, r.ref
+        ORDER BY r.event_date DESC NULLS LAST, r.event_time DESC NULLS LAST, r.ref, m.mention_id
     """, params={"f": referrals_file}).pl()
 
 
@@ -67,7 +68,7 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int 
         SELECT m.person_id, max(p.match_probability) AS prob FROM pairs p
         JOIN person_mentions m ON m.mention_id = p.other
         WHERE m.agency <> 'mash' AND m.person_id IS NOT NULL
-        GROUP BY m.person_id ORDER BY prob DESC LIMIT ?
+        GROUP BY m.person_id ORDER BY prob DESC, m.person_id LIMIT ?
     """, [mention_id, mention_id, limit]).fetchall()
     if rows:
         return [(pid, float(p)) for pid, p in rows]
@@ -76,9 +77,15 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int 
         SELECT DISTINCT o.person_id FROM person_mentions m JOIN person_mentions o
           ON o.agency <> 'mash' AND o.person_id IS NOT NULL
          AND ((o.surname = m.surname AND o.dob = m.dob) OR (o.surname = m.surname AND o.forename = m.forename))
-        WHERE m.mention_id = ? LIMIT ?
+        WHERE m.mention_id = ? ORDER BY o.person_id LIMIT ?
     """, [mention_id, limit]).fetchall()
     return [(pid, None) for (pid,) in rows]
+
+
+def _clear_unfinished(out: Path) -> None:
+    """Remove the temp files of reports a killed run was writing (never renamed into place)."""
+    for p in out.glob(f"{TEMP_PREFIX}*"):
+        p.unlink(missing_ok=True)
 
 
 def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, as_of: dt.date, out: Path,
@@ -110,6 +117,7 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     known = refs.filter(pl.col("known_mentions") > 0)
     names = display_names(con, sorted(set(known["person_id"].drop_nulls())))
     out.mkdir(parents=True, exist_ok=True)
+    _clear_unfinished(out)
     written: dict[str, Path] = {}
     children = sorted(set(known["person_id"].drop_nulls()))
     for i, pid in enumerate(children):

@@ -31,8 +31,9 @@ FROM records WHERE event_date IS NOT NULL;
 
 -- 2. a referrer's referral joins the CSC intake that recorded it (same child, within N days after)
 CREATE OR REPLACE TEMP TABLE _ref_merge AS
-SELECT referrer.record_id AS from_record, arg_min(intake.record_id, abs(date_diff('day', referrer.event_date,
-       intake.event_date))) AS to_record
+SELECT referrer.record_id AS from_record,  -- the nearest intake; two as near: the first recorded
+       arg_min(intake.record_id, {{'d': abs(date_diff('day', referrer.event_date, intake.event_date)),
+                                    'r': intake.record_id}}) AS to_record
 FROM _rec_person referrer JOIN _rec_person intake
   ON referrer.person_id = intake.person_id
  AND referrer.event_type IN {referrer_types}
@@ -82,21 +83,21 @@ CREATE OR REPLACE TABLE person_facts AS
 WITH d AS (
   SELECT person_id, dob, count(*) AS n FROM person_mentions
   WHERE person_id IS NOT NULL AND dob IS NOT NULL AND dob_status = 'ok' GROUP BY person_id, dob
-), best AS (
-  SELECT person_id, arg_max(dob, n) AS dob FROM d GROUP BY person_id
+), best AS (  -- ties go to the later date, as every most-common value below goes to the larger one
+  SELECT person_id, arg_max(dob, {{'n': n, 'v': dob}}) AS dob FROM d GROUP BY person_id
 ), names AS (
-  SELECT person_id, mode(forename) AS forename, mode(surname) AS surname,
-         mode(sex) AS sex, count(*) AS mentions, list(DISTINCT agency ORDER BY agency) AS agencies
+  SELECT person_id, count(*) AS mentions, list(DISTINCT agency ORDER BY agency) AS agencies
   FROM person_mentions WHERE person_id IS NOT NULL GROUP BY person_id
-)
-SELECT n.person_id, b.dob, n.forename, n.surname, n.sex, n.mentions, n.agencies
-FROM names n LEFT JOIN best b USING (person_id);
+){most_common}
+SELECT n.person_id, b.dob, fn.v AS forename, sn.v AS surname, sx.v AS sex, n.mentions, n.agencies
+FROM names n LEFT JOIN best b USING (person_id) LEFT JOIN fn USING (person_id) LEFT JOIN sn USING (person_id)
+LEFT JOIN sx USING (person_id);
 
 -- who each event involves, in what role, and how old they were (whole months; a child is under 18)
 CREATE OR REPLACE TABLE event_people AS
 WITH ep AS (
-  SELECT s.event_id, m.person_id, any_value(m.role) AS role, min(m.mention_id) AS mention_id,
-         list(DISTINCT m.mention_id) AS mention_ids
+  SELECT s.event_id, m.person_id, any_value(m.role ORDER BY m.mention_id) AS role, min(m.mention_id) AS mention_id,
+         list(DISTINCT m.mention_id ORDER BY m.mention_id) AS mention_ids
   FROM event_sources s JOIN person_mentions m USING (record_id)
   WHERE m.person_id IS NOT NULL
   GROUP BY s.event_id, m.person_id
@@ -127,10 +128,20 @@ FROM person_places a JOIN person_places b
 """
 
 
+def _most_common(alias: str, column: str) -> str:
+    """A CTE `alias(person_id, v)`: each person's most often written `column`, ties to the larger value
+    (DuckDB's mode() takes whichever tied value its threads meet first, so runs would differ)."""
+    return (f", {alias} AS (SELECT person_id, arg_max(v, {{'n': n, 'v': v}}) AS v FROM ("
+            f"SELECT person_id, {column} AS v, count(*) AS n FROM person_mentions "
+            f"WHERE person_id IS NOT NULL AND {column} IS NOT NULL GROUP BY ALL) GROUP BY person_id)")
+
+
 def build_chronology(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build chronology, event_people, event_places, person_facts, observations, person_places and
     coresidence from the linked store; returns row counts."""
-    sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=REFERRAL_MERGE_DAYS)
+    most_common = "".join(_most_common(a, c) for a, c in (("fn", "forename"), ("sn", "surname"), ("sx", "sex")))
+    sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=REFERRAL_MERGE_DAYS,
+                      most_common=most_common)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(sql)

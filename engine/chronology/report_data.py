@@ -47,9 +47,12 @@ def display_names(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict
     """The most often written name of each person, as written."""
     if not person_ids:
         return {}
+    # Ties go to the larger value, so every run shows the same name (mode() picks either).
     rows = con.execute("""
-        SELECT person_id, mode(name_raw) FROM person_mentions
-        WHERE person_id IN (SELECT unnest(?)) AND name_raw IS NOT NULL GROUP BY person_id
+        SELECT person_id, arg_max(name_raw, {'n': n, 'v': name_raw}) FROM (
+            SELECT person_id, name_raw, count(*) AS n FROM person_mentions
+            WHERE person_id IN (SELECT unnest(?)) AND name_raw IS NOT NULL GROUP BY ALL
+        ) GROUP BY person_id
     """, [person_ids]).fetchall()
     names = {pid: _tidy(n) for pid, n in rows}
     return {pid: names.get(pid, pid) for pid in person_ids}
@@ -68,8 +71,10 @@ def place_texts(con: duckdb.DuckDBPyConnection, address_ids: list[str]) -> dict[
     if not address_ids:
         return {}
     rows = con.execute("""
-        SELECT address_id, mode(replace(raw, chr(10), ', ')) FROM address_mentions
-        WHERE address_id IN (SELECT unnest(?)) GROUP BY address_id
+        SELECT address_id, arg_max(t, {'n': n, 'v': t}) FROM (
+            SELECT address_id, replace(raw, chr(10), ', ') AS t, count(*) AS n FROM address_mentions
+            WHERE address_id IN (SELECT unnest(?)) AND raw IS NOT NULL GROUP BY ALL
+        ) GROUP BY address_id
     """, [address_ids]).fetchall()
     return dict(rows)
 
@@ -107,7 +112,7 @@ def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.dat
              for r in _rows(con, """
                 SELECT agency, name_raw, min(source_file) AS source_file, min(source_row) AS source_row
                 FROM person_mentions WHERE person_id = ? AND name_raw IS NOT NULL
-                GROUP BY agency, name_raw ORDER BY agency, count(*) DESC""", [person_id])]
+                GROUP BY agency, name_raw ORDER BY agency, count(*) DESC, name_raw""", [person_id])]
     ids = []
     for kind, col, ok in (("NHS number", "nhs_number", "nhs_valid"), ("UPN", "upn", "upn_valid"),
                           ("PNC id", "pnc", "pnc_valid")):
@@ -141,7 +146,7 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -
         FROM coresidence WHERE (person_a = ? OR person_b = ?) AND overlap_from <= ?
     """, [person_id, person_id, person_id, as_of])
     rel = dict(con.execute("""
-        SELECT rel.person_id, any_value(rel.role) FROM person_mentions c
+        SELECT rel.person_id, any_value(rel.role ORDER BY rel.mention_id) FROM person_mentions c
         JOIN person_mentions rel ON rel.record_id = c.record_id AND rel.slot = 'related'
         WHERE c.slot = 'child' AND c.person_id = ? AND rel.person_id IS NOT NULL GROUP BY rel.person_id
     """, [person_id]).fetchall())
@@ -174,7 +179,7 @@ def _events(con: duckdb.DuckDBPyConnection, where: str, params: list, flag_rows:
                c.event_label AS label, c.summary, c.outcome,
                (SELECT list(s.source_file || ':' || s.source_row::VARCHAR ORDER BY s.source_file, s.source_row)
                   FROM event_sources s WHERE s.event_id = c.event_id) AS sources,
-               (SELECT string_agg(DISTINCT replace(a.raw, chr(10), ', '), ' | ')
+               (SELECT string_agg(DISTINCT replace(a.raw, chr(10), ', '), ' | ' ORDER BY replace(a.raw, chr(10), ', '))
                   FROM event_places p JOIN address_mentions a USING (address_mention_id)
                   WHERE p.event_id = c.event_id) AS place,
                (SELECT string_agg(coalesce(pm.name_raw, ep.person_id) ||
@@ -284,7 +289,7 @@ def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of
                                      [address_id]).fetchall()]
     res = _rows(con, "SELECT person_id, min(date) AS start, max(date) AS last, list(DISTINCT source_file || ':' || "
                      "source_row::VARCHAR) AS sources FROM observations WHERE address_id = ? GROUP BY person_id "
-                     "ORDER BY start", [address_id])
+                     "ORDER BY start, person_id", [address_id])
     pids = [r["person_id"] for r in res]
     names = display_names(con, pids)
     markers = risk_markers(con, pids, as_of)

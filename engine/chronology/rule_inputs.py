@@ -26,6 +26,7 @@ JOIN person_mentions m USING (record_id)
 LEFT JOIN home h ON h.address_mention_id = m.address_mention_id
 LEFT JOIN bail b ON b.record_id = r.record_id
 WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL AND r.event_type IS NOT NULL
+ORDER BY m.person_id, r.event_date, r.source_file, r.source_row, m.mention_id
 """
 
 _RELATIONSHIPS = """
@@ -58,16 +59,19 @@ resolved AS (
 SELECT child_person_id, related_person_id, source_file, source_row FROM rel
 UNION
 SELECT child_person_id, related_person_id, source_file, source_row FROM resolved WHERE n = 1
+ORDER BY ALL
 """
 
 
 def load_rule_inputs(con: duckdb.DuckDBPyConnection) -> RuleInputs:
     """Persons, per-person events, observations and relationships after linkage and chronology."""
-    persons = con.sql("SELECT person_id, dob FROM person_facts").pl()
+    # Every frame in a fixed order: a rule that keeps the first of several candidates then keeps
+    # the same one on every run (DuckDB returns joined and grouped rows in thread order).
+    persons = con.sql("SELECT person_id, dob FROM person_facts ORDER BY person_id").pl()
     events = con.sql(_EVENTS).pl()
     observations = con.sql(
         "SELECT person_id, address_id, date, source_file, source_row::BIGINT AS source_row, field "
-        "FROM observations").pl()
+        "FROM observations ORDER BY person_id, date, source_file, source_row, address_id, field").pl()
     relationships = con.sql(_RELATIONSHIPS).pl()
     return RuleInputs.build(persons=persons, events=events, observations=observations,
                             relationships=relationships)

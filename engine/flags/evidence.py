@@ -10,7 +10,7 @@ SELECT e.flag_idx, e.source_file, e.source_row, e.role, e.mention_id,
 FROM __ev e
 LEFT JOIN person_mentions m ON m.mention_id = e.mention_id
 LEFT JOIN records r ON r.source_file = e.source_file AND r.source_row = e.source_row
-ORDER BY e.flag_idx, r.event_date, e.source_file, e.source_row
+ORDER BY e.flag_idx, r.event_date, e.source_file, e.source_row, e.role, e.mention_id
 """
 
 
@@ -37,11 +37,14 @@ def _links(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
           JOIN person_mentions b ON b.mention_id = lp.mention_id_r
           WHERE a.person_id = b.person_id
         )
-        SELECT flag_idx, mention_id, arg_max(mention_id_l, match_weight) AS mention_id_l,
-               arg_max(mention_id_r, match_weight) AS mention_id_r, max(match_weight) AS match_weight,
-               arg_max(match_probability, match_weight) AS match_probability,
-               arg_max(comparisons::VARCHAR, match_weight) AS comparisons
-        FROM cand GROUP BY flag_idx, mention_id
+        -- One pair per mention, its strongest; pairs as strong: the smallest mention ids (runs repeat).
+        SELECT flag_idx, mention_id, best.l AS mention_id_l, best.r AS mention_id_r, best.w AS match_weight,
+               best.p AS match_probability, best.c AS comparisons
+        FROM (SELECT flag_idx, mention_id,
+                     arg_max({'l': mention_id_l, 'r': mention_id_r, 'w': match_weight, 'p': match_probability,
+                              'c': comparisons::VARCHAR},
+                             {'w': match_weight, 'l': -mention_id_l, 'r': -mention_id_r}) AS best
+              FROM cand GROUP BY flag_idx, mention_id)
     """).pl()
 
 
@@ -59,7 +62,7 @@ def attach_evidence(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame) -> pl.D
         records=pl.struct("source_file", "source_row", "role", "mention_id", "person_id", "slot", "agency",
                           "event_type", pl.col("event_date").cast(pl.String)))]
     if links is not None and links.height:
-        parts.append(links.group_by("flag_idx").agg(
+        parts.append(links.sort("flag_idx", "mention_id").group_by("flag_idx").agg(
             links=pl.struct("mention_id_l", "mention_id_r", "match_weight", "match_probability", "comparisons")))
     out = indexed.drop("evidence")
     for p in parts:

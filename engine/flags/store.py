@@ -95,7 +95,7 @@ def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             SELECT flag_id, arg_max(status, decided_at) AS status, arg_max(reason, decided_at) AS reason,
                    arg_max(actor, decided_at) AS actor, max(decided_at) AS decided_at
             FROM flag_dispositions GROUP BY flag_id) d USING (flag_id)
-        ORDER BY f.trigger_date, f.rule, f.child_person_id
+        ORDER BY f.trigger_date, f.rule, f.child_person_id, f.other_person_id, f.address_id, f.flag_id
     """).pl()
 
 
