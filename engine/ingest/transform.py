@@ -15,7 +15,7 @@ import polars as pl
 from chronolink.engine.ingest.readers import ROW, RawTable
 from chronolink.engine.normalise.addresses import parse_address
 from chronolink.engine.normalise.dates import parse_date, parse_datetime
-from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn
+from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn, uprn
 from chronolink.engine.normalise.names import fold_name, split_forenames, split_full_name
 from chronolink.schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
 
@@ -181,7 +181,7 @@ def _address_frame(df: pl.DataFrame, a: AddressSpec, idx: int, records: pl.DataF
              "t": town if town is not None else pl.lit(None, pl.String)},
         lambda l, p, t: parse_address(l.fill_null(""), p if pc is not None else None, t if town is not None else None))
     out = df.select(
-        pl.col(ROW), __present=present, __raw=raw, __uprn=_col(df, a.uprn).str.replace_all(r"\D", "")
+        pl.col(ROW), __present=present, __raw=raw, __uprn=uprn(_col(df, a.uprn)).struct.field("value")
     ).with_columns(__p=parsed).filter(pl.col("__present"))
     rec = records.select("record_id", "file_seq", "source_file", "source_row")
     out = out.with_columns(source_row=pl.col(ROW).cast(pl.Int32)).join(rec, on="source_row", how="left")
@@ -201,7 +201,7 @@ def _address_frame(df: pl.DataFrame, a: AddressSpec, idx: int, records: pl.DataF
         town=pl.col("__p").struct.field("town"),
         postcode=pl.col("__p").struct.field("postcode"),
         postcode_valid=pl.col("__p").struct.field("postcode_valid"),
-        uprn=pl.col("__uprn").replace("", None),
+        uprn=pl.col("__uprn"),  # kept as written when invalid (a value issue); linkage uses valid ones only
         address_id=pl.lit(None, pl.String),
     )
 
@@ -454,6 +454,8 @@ def apply_mapping(raw: RawTable, m: Mapping, file_seq: int, source_file: str,
         raise ValueError(f"{source_file}: missing columns {missing}")
     records, issues = build_records(df, m, file_seq, source_file, max_date)
     addresses = build_addresses(df, m, records)
+    issues += [_issue(df, uprn(_col(df, a.uprn)).struct.field("valid") == False, a.uprn, "invalid_uprn")  # noqa: E712
+               for a in m.addresses if a.uprn]
     persons, observations, p_issues = build_persons(df, m, records, addresses, max_date)
     persons = persons.drop([ROW, "event_type"]) if persons.width else persons
     all_issues = [i for i in issues + p_issues if i.height]

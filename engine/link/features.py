@@ -12,6 +12,7 @@ import duckdb
 from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import LinkEngine, as_engine
+from chronolink.engine.link.placeholders import person_placeholders
 from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
@@ -50,6 +51,9 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
     place table `places` (address_mention_id, place_id, postcode, street_key). Mentions in
     `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster."""
     eng = as_engine(con)
+    eng.register("_lk_idph_df", person_placeholders(eng, source))
+    eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by `run` for the store's placeholder list
+    eng.unregister("_lk_idph_df")
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
                        for roles in (FEMALE_ROLES, MALE_ROLES, ADULT_ROLES))
     eng.materialise("raw", f"""
@@ -62,9 +66,14 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                CASE WHEN coalesce(m.dob_status, 'ok') = 'ok' THEN m.dob END AS dob,
                coalesce(CASE WHEN m.sex IN ('M', 'F') THEN m.sex END,
                         CASE WHEN upper(m.role) IN ({fem}) THEN 'F' WHEN upper(m.role) IN ({mal}) THEN 'M' END) AS sex,
-               CASE WHEN m.nhs_valid THEN regexp_replace(m.nhs_number, '[^0-9]', '', 'g') END AS nhs,
-               CASE WHEN m.upn_valid THEN upper(m.upn) END AS upn,
-               CASE WHEN m.pnc_valid THEN upper(m.pnc) END AS pnc,
+               -- a valid identifier counts unless it is a placeholder (placeholders.person_placeholders)
+               CASE WHEN m.nhs_valid AND regexp_replace(m.nhs_number, '[^0-9]', '', 'g') NOT IN (
+                    SELECT value FROM _lk_idph WHERE identifier = 'nhs_number')
+                    THEN regexp_replace(m.nhs_number, '[^0-9]', '', 'g') END AS nhs,
+               CASE WHEN m.upn_valid AND upper(m.upn) NOT IN (SELECT value FROM _lk_idph WHERE identifier = 'upn')
+                    THEN upper(m.upn) END AS upn,
+               CASE WHEN m.pnc_valid AND upper(m.pnc) NOT IN (SELECT value FROM _lk_idph WHERE identifier = 'pnc')
+                    THEN upper(m.pnc) END AS pnc,
                nullif(m.local_id, '') AS local_id,
                -- A parent or grandparent was at least 13 at the event: a later birth cannot be them.
                CASE WHEN upper(m.role) IN ({adult}) AND m.event_date IS NOT NULL

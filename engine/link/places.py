@@ -16,6 +16,8 @@ import polars as pl
 
 from chronolink.engine.link.address_key import PARSED, match_parts, squash_street
 from chronolink.engine.link.components import connected_components
+from chronolink.engine.link.placeholders import PLACEHOLDER_SCHEMA, uprn_placeholders
+from chronolink.engine.normalise.identifiers import uprn as uprn_check
 
 
 def _mode(col: str) -> pl.Expr:
@@ -173,7 +175,14 @@ def _street_map(df: pl.DataFrame, max_edits: int) -> pl.DataFrame:
 
 
 def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
-    """Columns (address_mention_id, place_key, town, street, number, flat) for address mentions.
+    """Columns (address_mention_id, place_key, town, street, number, flat, postcode) for address mentions
+    (see `place_links`)."""
+    return place_links(addresses, max_edits)[0]
+
+
+def place_links(addresses: pl.DataFrame, max_edits: int = 2) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode)
+    for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
 
     `addresses` needs address_mention_id, raw, uprn (nullable) and the parsed columns of address_mentions
     (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
@@ -244,13 +253,25 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
         .otherwise(pl.lit("RAW|") + pl.coalesce(fallback, pl.col("p_postcode"), pl.lit("")))
     )
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
+    df, placeholders = _usable_uprns(df)
     return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
-                                  pl.col("p_postcode").alias("postcode"))
+                                  pl.col("p_postcode").alias("postcode")), placeholders
+
+
+def _usable_uprns(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`df` with `uprn` kept only where it is valid (1-12 digits, not zero) and no placeholder; and the
+    placeholders found (a UPRN written on more dwellings than one building could be)."""
+    checked = uprn_check(pl.col("uprn"))
+    df = df.with_columns(pl.when(checked.struct.field("valid")).then(checked.struct.field("value")).alias("uprn"))
+    if df["uprn"].null_count() == df.height:
+        return df, pl.DataFrame(schema=PLACEHOLDER_SCHEMA)
+    found = uprn_placeholders(df.with_columns(squash_street(pl.col("street")).alias("sq_street")))
+    return df.with_columns(pl.when(~pl.col("uprn").is_in(found["value"].implode())).then(pl.col("uprn")).alias("uprn")), found
 
 
 def _join_uprns(df: pl.DataFrame) -> pl.DataFrame:
     """Keys sharing a UPRN are one place: the key becomes the smallest key of its UPRN component."""
-    with_uprn = df.filter(pl.col("uprn").is_not_null() & (pl.col("uprn").str.strip_chars() != ""))
+    with_uprn = df.filter(pl.col("uprn").is_not_null())
     if with_uprn.is_empty():
         return df
     keys = df.select("place_key").unique().sort("place_key").with_row_index("k")

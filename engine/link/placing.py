@@ -1,14 +1,15 @@
 """The places step: address mentions -> place keys -> stable place ids (work tables `keyed`, `addr`).
 
-Place matching itself is `places.place_keys` (a plug-in: any function from address mentions to
-`(address_mention_id, place_key, town, street, number, flat, postcode)` fits); this step only
+Place matching itself is `places.place_links` (a plug-in: any function from address mentions to
+`(address_mention_id, place_key, town, street, number, flat, postcode)` keys and the placeholder
+UPRNs it found fits); this step only
 loads the addresses, numbers the keys and gives them ids kept across runs.
 """
 from __future__ import annotations
 
 import polars as pl
 
-from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.places import place_links
 from chronolink.engine.link.stable_ids import plan_ids
 
 _ADDRESS_COLUMNS = ("address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, "
@@ -25,7 +26,7 @@ def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports th
     Nothing is written to the store here."""
     assert ctx.store is not None
     addr = ctx.store.sql(f"SELECT {_ADDRESS_COLUMNS} FROM address_mentions").pl()
-    keys = place_keys(addr, ctx.settings.street_max_edits)
+    keys, ctx.extra["uprn_placeholders"] = place_links(addr, ctx.settings.street_max_edits)
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
     keyed = keyed.join(cl, on="place_key").with_columns(mention_key())

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import polars as pl
 
 from chronolink.engine.link.engine import DuckDBEngine
 from chronolink.engine.link.pipeline import STEPS, LinkContext, run_steps
+from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.link.stable_ids import IdChanges
@@ -49,6 +51,8 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
                       extra={"started": datetime.now(), "t0": time.perf_counter()})
     try:
         run_steps(ctx, STEPS)
+        # The placeholders this run found (UPRNs from the places step, person ids from pre-clusters).
+        write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], eng.frame("SELECT * FROM _lk_idph")]))
     finally:
         eng.drop_all()
     c = ctx.counts

@@ -8,7 +8,7 @@ which return lookup frames for joins). Each pipeline runs as one
 
 from chronolink.engine.normalise.addresses import expand_street_abbreviations, parse_address
 from chronolink.engine.normalise.dates import parse_date, parse_datetime
-from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn
+from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn, uprn
 from chronolink.engine.normalise.names import (
     fold_name,
     name_suffix,
@@ -41,4 +41,5 @@ __all__ = [
     "strip_titles",
     "surname_parts",
     "upn",
+    "uprn",
 ]

@@ -127,3 +127,17 @@ def pnc_id(e: pl.Expr, *, pivot_year: int | None = None) -> pl.Expr:
         ]
 
     return staged(e, stages, "out", ID_DTYPE)
+
+
+def uprn(e: pl.Expr) -> pl.Expr:
+    """UPRN (Unique Property Reference Number): struct {value (trimmed, a spreadsheet's trailing .0
+    dropped), valid (1 to 12 digits and not zero)}. `-1`, `1e308` or `0` are kept as written, invalid."""
+
+    def stages() -> list:
+        v = pl.col("v")
+        return [
+            pl.col("x").cast(pl.String).str.strip_chars().str.replace(r"^(\d+)\.0+$", "${1}").replace("", None).alias("v"),
+            _out(v.str.contains(r"^\d{1,12}$") & ~v.str.contains(r"^0+$")),
+        ]
+
+    return staged(e, stages, "out", ID_DTYPE)

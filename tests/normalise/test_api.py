@@ -28,6 +28,7 @@ EXPECTED = {
     "strip_titles": "(e: 'pl.Expr') -> 'pl.Expr'",
     "surname_parts": "(e: 'pl.Expr') -> 'pl.Expr'",
     "upn": "(e: 'pl.Expr', *, check_la: 'bool' = True) -> 'pl.Expr'",
+    "uprn": "(e: 'pl.Expr') -> 'pl.Expr'",
     "variant_groups": "() -> 'pl.DataFrame'",
 }
 

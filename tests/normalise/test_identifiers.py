@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import nhs_number as nhs_pkg
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.gb import upn as stdnum_upn
 
-from chronolink.engine.normalise import nhs_number, pnc_id, upn
+from chronolink.engine.normalise import nhs_number, pnc_id, upn, uprn
 from chronolink.engine.normalise.identifiers import UPN_LA_NUMBERS
 from tests.normalise.helpers import run
 
@@ -131,3 +132,12 @@ def test_pnc_check_character(items) -> None:
 def test_pnc_forms(raw, expected) -> None:
     (o,) = run(lambda e: pnc_id(e, pivot_year=2025), [raw])
     assert (o["value"], o["valid"]) == expected
+
+
+def test_uprn_checked_and_kept() -> None:
+    values = ["100023456789", " 10023456 ", "100023456789.0", "0", "000", "-1", "1e308", "1234567890123", "12a", "", None]
+    got = run(uprn, values, pl.String)
+    assert [g["value"] if g else None for g in got] == [
+        "100023456789", "10023456", "100023456789", "0", "000", "-1", "1e308", "1234567890123", "12a", None, None]
+    assert [g["valid"] if g else None for g in got] == [
+        True, True, True, False, False, False, False, False, False, None, None]

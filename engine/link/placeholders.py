@@ -1,0 +1,83 @@
+"""Identifier values that are placeholders, found from the data: they stop counting as evidence.
+
+Systems write `0`, `-1` or `999999999999` for "no UPRN" and `0000000000` for "no NHS number", and
+several of these pass their check digits. One value held by far more people or dwellings than one
+person or one building could have is such a placeholder, whatever it looks like:
+
+- a person identifier (NHS number, UPN, PNC id) written with MAX_PERSON_DOBS or more dates of birth,
+  or MAX_PERSON_INITIALS or more forename initials (one person's records differ by a typo, a
+  day/month swap or a nickname: two or three at most), or made of one repeated digit;
+- a UPRN written on addresses with MAX_UPRN_NUMBERS or more house numbers or MAX_UPRN_STREETS or more
+  streets (one dwelling's mentions differ by a typo at most).
+
+Placeholders are kept in the mentions as written and listed in the store table
+`identifier_placeholders` (identifier, value, mentions, holders, reason) for the analyst.
+"""
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from chronolink.engine.link.engine import LinkEngine
+
+MAX_PERSON_DOBS = 4
+MAX_PERSON_INITIALS = 4
+MAX_UPRN_NUMBERS = 3
+MAX_UPRN_STREETS = 3
+PLACEHOLDER_TABLE = "identifier_placeholders"
+PLACEHOLDER_SCHEMA = {"identifier": pl.String, "value": pl.String, "mentions": pl.Int64, "holders": pl.Int64,
+                      "reason": pl.String}
+# How linkage writes each person identifier (features._lk_raw): the placeholder list uses the same form.
+_PERSON_IDS = {
+    "nhs_number": ("nhs_valid", "regexp_replace(nhs_number, '[^0-9]', '', 'g')"),
+    "upn": ("upn_valid", "upper(upn)"),
+    "pnc": ("pnc_valid", "upper(pnc)"),
+}
+
+
+def person_placeholders(eng: LinkEngine, source: str = "person_mentions") -> pl.DataFrame:
+    """Valid person identifiers of `source` that are placeholders (PLACEHOLDER_SCHEMA columns)."""
+    parts = []
+    for ident, (ok, value) in _PERSON_IDS.items():
+        parts.append(f"""
+            SELECT '{ident}' AS identifier, v AS value, count(*) AS mentions,
+                   greatest(count(DISTINCT dob), count(DISTINCT left(upper(forename), 1))) AS holders,
+                   count(DISTINCT dob) AS n_dob, count(DISTINCT left(upper(forename), 1)) AS n_init
+            FROM (SELECT {value} AS v, dob, forename FROM {source} WHERE {ok}) GROUP BY v""")
+    return eng.frame(f"""
+        SELECT identifier, value, mentions, holders,
+               CASE WHEN n_dob >= {MAX_PERSON_DOBS} THEN n_dob || ' dates of birth'
+                    WHEN n_init >= {MAX_PERSON_INITIALS} THEN n_init || ' forename initials'
+                    ELSE 'one repeated digit' END AS reason
+        FROM ({" UNION ALL ".join(parts)})
+        WHERE n_dob >= {MAX_PERSON_DOBS} OR n_init >= {MAX_PERSON_INITIALS}
+           OR (length(value) > 1 AND replace(value, left(value, 1), '') = '')
+        ORDER BY identifier, value
+    """).cast(PLACEHOLDER_SCHEMA)
+
+
+def uprn_placeholders(df: pl.DataFrame) -> pl.DataFrame:
+    """Valid UPRNs (column `uprn`) written on more dwellings than one: PLACEHOLDER_SCHEMA columns.
+
+    `df` holds address mentions with `uprn`, `p_number` and `sq_street` (a spacing-free street form)."""
+    g = (df.filter(pl.col("uprn").is_not_null())
+         .group_by("uprn")
+         .agg(pl.len().alias("mentions"), pl.col("p_number").drop_nulls().n_unique().alias("n_num"),
+              pl.col("sq_street").drop_nulls().n_unique().alias("n_street")))
+    hit = g.filter((pl.col("n_num") >= MAX_UPRN_NUMBERS) | (pl.col("n_street") >= MAX_UPRN_STREETS))
+    return hit.select(
+        pl.lit("uprn").alias("identifier"), pl.col("uprn").alias("value"), pl.col("mentions").cast(pl.Int64),
+        pl.max_horizontal("n_num", "n_street").cast(pl.Int64).alias("holders"),
+        pl.when(pl.col("n_street") >= MAX_UPRN_STREETS).then(pl.col("n_street").cast(pl.String) + " streets")
+        .otherwise(pl.col("n_num").cast(pl.String) + " house numbers").alias("reason"),
+    ).sort("value")
+
+
+def write_placeholders(con: duckdb.DuckDBPyConnection, found: pl.DataFrame) -> None:
+    """Replace the store's placeholder list with `found` (one link run's findings)."""
+    con.register("_lk_ph_df", found.cast(PLACEHOLDER_SCHEMA))
+    con.execute(f"CREATE OR REPLACE TABLE {PLACEHOLDER_TABLE} AS SELECT * FROM _lk_ph_df")
+    con.unregister("_lk_ph_df")
+
+
+__all__ = ["PLACEHOLDER_TABLE", "person_placeholders", "uprn_placeholders", "write_placeholders"]
