@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from chronolink.engine.store.transactions import transaction
+
 # A referral recorded by the referrer and then by CSC within this many days is one event.
 REFERRAL_MERGE_DAYS = 7
 REFERRER_TYPES = ("education.referral_to_mash", "mash.referral", "health.safeguarding_concern")
@@ -142,13 +144,8 @@ def build_chronology(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     most_common = "".join(_most_common(a, c) for a, c in (("fn", "forename"), ("sn", "surname"), ("sx", "sex")))
     sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=REFERRAL_MERGE_DAYS,
                       most_common=most_common)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(sql)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     tables = ("chronology", "event_sources", "event_people", "event_places", "person_facts", "observations",
               "person_places", "coresidence")
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}

@@ -88,7 +88,7 @@ def export_audited(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, out_path
 
     fmt = table_format(out_path)
     with private_file(out_path) as tmp:
-        write_table(frame, tmp, fmt, sheet)
+        write_table(frame, tmp, fmt, sheet, whole=False)
         record_audit(con, command, "export", person_ids=person_ids, analyst=analyst,
                      detail={"rows": frame.height, "format": fmt, **(detail or {})})
     return fmt

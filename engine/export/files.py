@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chronolink.engine.errors import OutputPathError
+from chronolink.engine.store.transactions import nearly_full
 
 __all__ = ["check_output_file", "check_output_folder", "private_file"]
 
@@ -63,6 +64,10 @@ def private_file(path: Path | str) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        reason = "the disk is full" if nearly_full(target.parent) else (exc.strerror or type(exc).__name__)
+        raise OutputPathError(f"could not write {target}: {reason}; nothing was written") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

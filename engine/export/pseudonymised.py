@@ -35,7 +35,12 @@ import polars as pl
 
 from chronolink.engine.security.encryption import load_key
 from chronolink.engine.security.errors import KeyConfigError
-from chronolink.engine.security.pseudonymise import MIN_PSEUDONYM_KEY_BYTES, dob_to_month, keyed_pseudonym, postcode_district
+from chronolink.engine.security.pseudonymise import (
+    MIN_PSEUDONYM_KEY_BYTES,
+    dob_to_month,
+    keyed_pseudonym,
+    postcode_district,
+)
 
 __all__ = ["KEY_ENV", "KEY_FILE_ENV", "COLUMNS", "load_pseudonym_key", "pseudonymised_mentions", "redact_free_text"]
 

@@ -7,6 +7,7 @@ as text. XLSX is written with xlsxwriter told never to turn strings into formula
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -36,22 +37,32 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     return neutralise_columns(frame, [c for c, t in frame.schema.items() if t == pl.String])
 
 
-def write_csv_safe(frame: pl.DataFrame, path: Path | str) -> None:
-    """Write a CSV with formula-like cells neutralised (owner-only, whole or not at all)."""
-    with private_file(path) as tmp:
-        neutralise(frame).write_csv(tmp)
+def _csv(frame: pl.DataFrame, path: Path) -> None:
+    neutralise(frame).write_csv(path)
 
 
-def write_xlsx_safe(frame: pl.DataFrame, path: Path | str, sheet: str = "Sheet1") -> None:
-    """Write an XLSX whose cells are neutralised and never turned into formulas."""
+def _xlsx(frame: pl.DataFrame, path: Path, sheet: str) -> None:
     import xlsxwriter
 
     frame = neutralise(frame).with_columns(
         pl.col(c).cast(pl.String) for c, t in frame.schema.items() if not (t.is_numeric() or t == pl.String))
-    with private_file(path) as tmp:
-        with xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False}) as wb:
-            frame.write_excel(wb, worksheet=sheet, autofit=False, table_style=None, header_format={"bold": True})
+    # Built in memory, then written by us: a failed write (full disk) is one OSError, not xlsxwriter's
+    # half-closed zip file complaining at garbage collection.
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False}) as wb:
+        frame.write_excel(wb, worksheet=sheet, autofit=False, table_style=None, header_format={"bold": True})
+    path.write_bytes(buffer.getvalue())
+
+
+def write_csv_safe(frame: pl.DataFrame, path: Path | str) -> None:
+    """Write a CSV with formula-like cells neutralised (owner-only, whole or not at all)."""
+    write_table(frame, path, "csv")
+
+
+def write_xlsx_safe(frame: pl.DataFrame, path: Path | str, sheet: str = "Sheet1") -> None:
+    """Write an XLSX whose cells are neutralised and never turned into formulas (owner-only, whole)."""
+    write_table(frame, path, "xlsx", sheet)
 
 
 def table_format(path: Path | str) -> str:
@@ -59,11 +70,18 @@ def table_format(path: Path | str) -> str:
     return "xlsx" if Path(path).suffix.lower() == ".xlsx" else "csv"
 
 
-def write_table(frame: pl.DataFrame, path: Path | str, fmt: str | None = None, sheet: str = "Sheet1") -> str:
-    """Write ``frame`` as ``fmt`` (default: by ``path``'s suffix, see :func:`table_format`); returns the format."""
+def write_table(frame: pl.DataFrame, path: Path | str, fmt: str | None = None, sheet: str = "Sheet1", *,
+                whole: bool = True) -> str:
+    """Write ``frame`` as ``fmt`` (default: by ``path``'s suffix); returns the format written.
+
+    ``whole`` writes through :func:`private_file` (0600, renamed into place when complete); pass
+    False when ``path`` already is such a temporary file.
+    """
     fmt = fmt or table_format(path)
-    if fmt == "xlsx":
-        write_xlsx_safe(frame, path, sheet)
-    else:
-        write_csv_safe(frame, path)
+    write = _xlsx if fmt == "xlsx" else (lambda f, p, _sheet: _csv(f, p))
+    if not whole:
+        write(frame, Path(path), sheet)
+        return fmt
+    with private_file(path) as tmp:
+        write(frame, tmp, sheet)
     return fmt

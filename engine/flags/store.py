@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.errors import DispositionError  # noqa: F401 (re-exported: its home is engine.errors)
+from chronolink.engine.store.transactions import transaction
 
 DISPOSITIONS = ("confirmed", "dismissed", "actioned", "open")
 
@@ -58,17 +59,12 @@ def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.da
     frame = frame.unique("flag_id", keep="first").select(
         "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "as_of",
         "evidence", "flagged_at")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM flags")
         if frame.height:
             con.register("__flags", frame)
             con.execute("INSERT INTO flags SELECT * FROM __flags")
             con.unregister("__flags")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return frame.height
 
 

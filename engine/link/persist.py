@@ -9,6 +9,7 @@ from chronolink.engine.link.scoring import TF_COLUMNS
 from chronolink.engine.link.spec import SPEC, StoredModel
 from chronolink.engine.link.stable_ids import IdPlan, plan_ids, record_ids
 from chronolink.engine.link.tables import PERSONS_TABLE, PLACES_TABLE
+from chronolink.engine.store.transactions import transaction
 
 
 def person_ids(ctx) -> None:  # noqa: ANN001 - LinkContext
@@ -84,8 +85,7 @@ def persist(ctx, started: datetime, seconds: float) -> None:  # noqa: ANN001 - L
     """Write places, persons, pairs, review queue, model tables and the run record in one transaction;
     sets ctx.counts run_id, persons and review_pending."""
     con = ctx.store
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]
         _write_places(con, ctx.extra["place_plan"], run_id)
         n_persons, pending = _write_persons(con, ctx.extra["person_plan"], run_id)
@@ -96,8 +96,4 @@ def persist(ctx, started: datetime, seconds: float) -> None:  # noqa: ANN001 - L
             [run_id, started, seconds, c["mentions"], n_persons, c["address_mentions"], c["places"],
              c["candidates"], pending, ctx.settings.to_json(), StoredModel(spec=SPEC, params=ctx.model).to_json()],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     ctx.counts.update(run_id=run_id, persons=n_persons, review_pending=pending)

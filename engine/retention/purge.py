@@ -40,8 +40,10 @@ from collections.abc import Mapping
 
 import duckdb
 
+from chronolink.engine.errors import NotAStore
 from chronolink.engine.link.scoring import TF_COLUMNS
 from chronolink.engine.security import audit
+from chronolink.engine.store.transactions import transaction
 
 __all__ = ["purge_before", "PROTECTED_TABLES"]
 
@@ -277,12 +279,11 @@ def purge_before(con: duckdb.DuckDBPyConnection, cutoff: dt.date, *, actor: str 
         cutoff = cutoff.date()
     if not isinstance(cutoff, dt.date):
         raise TypeError("cutoff must be a date")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         tables = _tables(con)
         missing = {"records", "person_mentions", "address_mentions"} - tables.keys()
         if missing:
-            raise ValueError(f"not a Chronolink store: missing tables {', '.join(sorted(missing))}")
+            raise NotAStore(f"not a Chronolink store: missing tables {', '.join(sorted(missing))}")
         for statement in filter(str.strip, _SELECT_PURGED.split(";")):
             con.execute(statement, {"cutoff": cutoff} if "$cutoff" in statement else None)
         counts: dict[str, int] = {}
@@ -295,11 +296,4 @@ def purge_before(con: duckdb.DuckDBPyConnection, cutoff: dt.date, *, actor: str 
                 "cutoff": cutoff.isoformat(),
                 "deleted": {f"{table}_count": n for table, n in sorted(counts.items())},
             })
-        con.execute("COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
     return dict(sorted(counts.items()))

@@ -341,13 +341,13 @@ def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _unaudited_files(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[int]:
     """File versions stored in the store (records or source_files) with no ingest entry naming them."""
-    stored = [f"SELECT DISTINCT file_seq FROM {t}" for t in ("records", "source_files") if t in present]
+    stored = [f"SELECT file_seq FROM {t}" for t in ("records", "source_files") if t in present]
     if not stored:
         return []
-    covered = ("SELECT DISTINCT TRY_CAST(json_extract_string(detail, '$.file_seq') AS BIGINT) FROM audit_log "
-               "WHERE action = 'ingest'") if "audit_log" in present else "SELECT NULL::BIGINT"
-    rows = con.execute(f"SELECT file_seq FROM ({' UNION '.join(stored)}) WHERE file_seq NOT IN "
-                       f"(SELECT * FROM ({covered}) c WHERE c IS NOT NULL) ORDER BY file_seq").fetchall()
+    covered = ("SELECT TRY_CAST(json_extract_string(detail, '$.file_seq') AS BIGINT) AS seq FROM audit_log "
+               "WHERE action = 'ingest'") if "audit_log" in present else "SELECT NULL::BIGINT AS seq WHERE false"
+    rows = con.execute(f"SELECT DISTINCT file_seq FROM ({' UNION ALL '.join(stored)}) s WHERE NOT EXISTS "
+                       f"(SELECT 1 FROM ({covered}) c WHERE c.seq = s.file_seq) ORDER BY file_seq").fetchall()
     return [r[0] for r in rows]
 
 

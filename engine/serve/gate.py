@@ -20,6 +20,7 @@ import duckdb
 from chronolink.engine.errors import BatchRunning
 from chronolink.engine.security import audit
 from chronolink.engine.store import open_store
+from chronolink.engine.store.transactions import transaction
 
 
 class StoreGate:
@@ -58,14 +59,8 @@ class StoreGate:
     @contextmanager
     def transaction(self, *, decision: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """`write()` inside one transaction: committed when the block ends, rolled back if it raises."""
-        with self.write(decision=decision) as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+        with self.write(decision=decision) as cur, transaction(cur):
+            yield cur
 
     def audit(self, command: str, action: str, person_ids: Iterable[str] = (),
               detail: Mapping[str, object] | None = None, cur: duckdb.DuckDBPyConnection | None = None) -> None:

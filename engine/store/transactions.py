@@ -22,7 +22,7 @@ import duckdb
 
 from chronolink.engine.errors import StoreReadOnly, StoreWriteError
 
-__all__ = ["in_transaction", "store_path", "transaction", "write_failure"]
+__all__ = ["in_transaction", "nearly_full", "store_path", "transaction", "write_failure"]
 
 # Below this much free space a failed write is reported as the disk being full.
 _FULL_BYTES = 4 * 1024 * 1024
@@ -45,18 +45,21 @@ def store_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(rows[0][0]) if rows and rows[0][0] else None
 
 
-def write_failure(exc: BaseException, path: Path | None) -> StoreWriteError | StoreReadOnly | None:
+def write_failure(exc: BaseException, path: Path | None, *,
+                  committing: bool = False) -> StoreWriteError | StoreReadOnly | None:
     """The Chronolink error for a failed write to the store at ``path``, or None if ``exc`` is not one.
 
-    DuckDB raises one exception type for every I/O failure, so the cause is read from the
-    file system itself (a read-only mount or file, free space), never from DuckDB's text.
+    Any failure of a COMMIT (``committing``) is a write failure: DuckDB reports a full disk there as
+    a TransactionException. DuckDB raises one exception type for every I/O failure, so the cause is
+    read from the file system itself (a read-only mount or file, free space), never from DuckDB's text.
     """
-    if not isinstance(exc, (duckdb.IOException, duckdb.FatalException, OSError)):
+    if not (committing and isinstance(exc, duckdb.Error)) and not isinstance(
+            exc, (duckdb.IOException, duckdb.FatalException, OSError)):
         return None
     where = f"the store {path}" if path is not None else "the store"
     if path is not None and not _writable(path):
         return StoreReadOnly(f"{where} cannot be written (read-only file or folder); nothing was changed")
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (path is not None and _nearly_full(path)):
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (path is not None and nearly_full(path.parent)):
         return StoreWriteError(f"could not write to {where}: the disk is full; nothing was changed")
     return StoreWriteError(f"could not write to {where} ({type(exc).__name__}); nothing was changed")
 
@@ -66,9 +69,10 @@ def _writable(path: Path) -> bool:
     return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
-def _nearly_full(path: Path) -> bool:
+def nearly_full(folder: Path) -> bool:
+    """True when the file system holding ``folder`` has (almost) no space left."""
     try:
-        st = os.statvfs(path.parent)
+        st = os.statvfs(folder)
     except OSError:
         return False
     return st.f_bavail * st.f_frsize < _FULL_BYTES
@@ -94,12 +98,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         return
     path = store_path(con)
     con.execute("BEGIN TRANSACTION")
+    committing = False
     try:
         yield con
+        committing = True
         con.execute("COMMIT")
     except BaseException as exc:
         _rollback(con, exc)
-        failure = write_failure(exc, path)
+        failure = write_failure(exc, path, committing=committing)
         if failure is None:
             raise
         raise failure from exc

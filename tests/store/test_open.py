@@ -6,15 +6,14 @@ import os
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from chronolink.engine.cli import app
-from chronolink.engine.errors import NotAStore, StoreBusy, StoreDamaged, StoreMissing
+from chronolink.engine.errors import StoreBusy, StoreMissing
 from chronolink.engine.store import open_store
 from tests.ingest.helpers import police_row, write_police
-from tests.store.helpers import held_by_another_process
+from tests.store.helpers import held_by_another_process, non_stores
 
 KEY_VARS = ("CHRONOLINK_KEY", "CHRONOLINK_KEY_FILE", "CHRONOLINK_DB", "CHRONOLINK_REQUIRE_ENCRYPTION")
 
@@ -41,36 +40,8 @@ def good_store(tmp_path_factory) -> Path:
     return db
 
 
-def _bad_paths(tmp: Path, good: Path) -> dict[str, tuple[Path, type, str]]:
-    """Each kind of path that is not a usable store, with the error and the word its message must hold."""
-    folder = tmp / "a-folder.duckdb"
-    folder.mkdir()
-    csv = tmp / "people.csv"
-    csv.write_text("name,dob\nA,2010-01-01\n")
-    foreign = tmp / "other-app.duckdb"
-    con = duckdb.connect(str(foreign))
-    con.execute("CREATE TABLE invoices (id INTEGER)")
-    con.close()
-    empty_duck = tmp / "empty.duckdb"
-    duckdb.connect(str(empty_duck)).close()
-    data = good.read_bytes()
-    truncated = tmp / "truncated.duckdb"
-    truncated.write_bytes(data[:5000])
-    # A damaged file whose DuckDB text says "block" (which holds "lock"): never called busy.
-    corrupt = tmp / "corrupt.duckdb"
-    corrupt.write_bytes(data[:4096] + bytes(b ^ 0xFF for b in data[4096:12288]) + data[12288:])
-    return {
-        "folder": (folder, NotAStore, "folder"),
-        "csv": (csv, NotAStore, "not a DuckDB database"),
-        "foreign duckdb": (foreign, NotAStore, "not a Chronolink store"),
-        "empty duckdb": (empty_duck, NotAStore, "not a Chronolink store"),
-        "truncated": (truncated, StoreDamaged, "damaged"),
-        "corrupt": (corrupt, StoreDamaged, "damaged"),
-    }
-
-
 def test_each_kind_of_non_store_is_refused_by_name(tmp_path, good_store):
-    for kind, (path, error, word) in _bad_paths(tmp_path, good_store).items():
+    for kind, (path, error, word) in non_stores(tmp_path, good_store).items():
         before = sorted(p.name for p in tmp_path.iterdir())
         for read_only, create in ((True, False), (False, False), (False, True)):
             with pytest.raises(error) as caught:
@@ -114,7 +85,7 @@ def test_no_command_but_ingest_and_run_creates_a_store(tmp_path, monkeypatch):
 
 def test_cli_names_a_folder_a_foreign_file_and_a_damaged_store(tmp_path, good_store):
     runner = CliRunner()
-    for kind, (path, _error, word) in _bad_paths(tmp_path, good_store).items():
+    for kind, (path, _error, word) in non_stores(tmp_path, good_store).items():
         for args in (["link"], ["flags", "list"], ["export", "mentions", str(tmp_path / "m.csv")], ["audit"]):
             res = runner.invoke(app, [*args, "--db", str(path)])
             message = flat(res.stderr)

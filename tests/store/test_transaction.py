@@ -63,7 +63,7 @@ class _FailingCommit:
 
 
 def test_a_failed_commit_is_reported_as_the_write_failure_not_the_rollback(con, monkeypatch):
-    monkeypatch.setattr(transaction_module, "_nearly_full", lambda path: True)
+    monkeypatch.setattr(transaction_module, "nearly_full", lambda folder: True)
     failing = _FailingCommit(con)
     with pytest.raises(StoreWriteError) as caught:
         with transaction(failing):  # type: ignore[arg-type]
