@@ -12,7 +12,7 @@ import duckdb
 from chronolink.engine.ingest.layouts import MappingFileError, builtin_mappings, detect_layout, load_mapping
 from chronolink.engine.ingest.readers import ExtractError, RawTable, read_csv_file, read_jsonl_file, read_xlsx_file
 from chronolink.engine.ingest.transform import CanonicalFrames, apply_mapping
-from chronolink.engine.ingest.writer import next_file_seq, previous_version, write_file
+from chronolink.engine.ingest.writer import next_file_seq, previous_version, same_content, write_file
 from chronolink.schemas.models import Mapping
 
 __all__ = ["ExtractError", "FileReport", "MappingFileError", "builtin_mappings", "detect_layout",
@@ -56,11 +56,12 @@ def discover_files(paths: list[Path]) -> list[Path]:
 
 def read_extract(path: Path, mapping: Mapping) -> RawTable:
     """Read a file the way its layout says it is written."""
+    needed = mapping.columns_used()
     if mapping.format == "xlsx":
-        return read_xlsx_file(path, mapping.sheet)
+        return read_xlsx_file(path, mapping.sheet, needed)
     if mapping.format == "jsonl":
         return read_jsonl_file(path)
-    return read_csv_file(path)
+    return read_csv_file(path, needed)
 
 
 def _sha256(path: Path) -> str:
@@ -107,6 +108,9 @@ def _check(con: duckdb.DuckDBPyConnection, job: _Job) -> None:
         raise ExtractError(f"{name}: the file is empty")
     job.mapping = job.mapping or detect_layout(job.path)
     job.digest = _sha256(job.path)
+    holder = same_content(con, job.digest, name)
+    if holder is not None:
+        raise ExtractError(f"{name}: the same content is already stored as {holder}; not stored twice")
     prev = previous_version(con, name)
     if prev is not None and prev[1] == job.digest:
         job.report = FileReport(name, job.mapping.layout, "unchanged", message="already ingested (same content)")
@@ -159,9 +163,14 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
     """
     jobs = [_Job(p, mapping) for p in discover_files(paths)]
     seq = next_file_seq(con)
+    batch: dict[str, str] = {}  # content digest -> the file of this run holding it
     for job in jobs:
         try:
             _check(con, job)
+            if job.digest in batch and batch[job.digest] != job.path.name:
+                raise ExtractError(f"{job.path.name}: the same content as {batch[job.digest]}, "
+                                   "ingested in this run; not stored twice")
+            batch.setdefault(job.digest, job.path.name)
         except Exception as exc:
             job.report = _failure(job, exc)
         if job.report is None:

@@ -1,205 +1,134 @@
 """Read an extract file as text columns, numbering rows as agency-formats.md defines them.
 
-Every reader returns a `RawTable`: one text column per source column plus `__row`
-(1-based, header excluded), and the rows that could not be read at all, kept with a
-reason. A file that cannot be read at all raises `ExtractError` naming the file.
+Every reader returns a `RawTable`: one text column per source column plus `__row` (1-based,
+header excluded), the rows that could not be read at all (kept with a reason and their raw text),
+and the value issues found while reading (repairs and marks: problem codes, never values).
+`rows_read` counts every record of the file, stored or quarantined, so the reconciliation cannot
+balance over a lost row. A file that cannot be read at all raises `ExtractError` naming the file.
+
+Format specifics: `csv_reader` (records, broken quotes, line endings), `jsonl_reader` (one line
+at a time, types), `xlsx_reader` (formula cells without a cached value), `decoding` (encodings),
+`value_checks` (NULs, lost characters, invisible characters, mixed encodings).
 """
 from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
-from chronolink.engine.errors import ExtractError  # noqa: F401 (re-exported: its home is engine.errors)
+from chronolink.engine.errors import ExtractError
+from chronolink.engine.ingest.csv_reader import CsvStructureError, parse_csv_text
+from chronolink.engine.ingest.decoding import decode_bytes
+from chronolink.engine.ingest.jsonl_reader import jsonl_columns, parse_jsonl_text
+from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues
+from chronolink.engine.ingest.xlsx_reader import formula_issues
 
-ROW = "__row"
+__all__ = ["ROW", "ExtractError", "RawTable", "peek_header", "read_csv_file", "read_jsonl_file", "read_xlsx_file"]
+
 _QUARANTINE_SCHEMA = {"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
+_BOM = "\ufeff"
 
 
 @dataclass
 class RawTable:
-    """Text columns of one extract, plus its unreadable rows and file-level notes."""
+    """Text columns of one extract, its unreadable rows, value issues found reading it, file notes."""
 
     frame: pl.DataFrame
     header: list[str]
     quarantined: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_QUARANTINE_SCHEMA))
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    issues: pl.DataFrame = field(default_factory=empty_issues)
 
     @property
     def rows_read(self) -> int:
-        """Rows found in the file: readable plus quarantined."""
+        """Records found in the file: readable plus quarantined."""
         return self.frame.height + self.quarantined.height
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Decode extract bytes: UTF-16 or UTF-8 (BOM or not), else Windows-1252; strip NULs."""
-    notes: list[str] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text, enc = data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise ExtractError(f"{name}: declares UTF-16 but is not valid UTF-16") from None
-    else:
-        try:
-            text, enc = data.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            # Windows-1252 leaves five bytes undefined; they become U+FFFD and are noted.
-            text, enc = data.decode("cp1252", errors="replace"), "windows-1252"
-            if "\ufffd" in text:
-                notes.append("bytes undefined in Windows-1252 replaced")
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-        notes.append("NUL bytes removed")
-    return text, enc, notes
-
-
-def _check_header(header: list[str], name: str) -> list[str]:
-    header = [h.strip() for h in header]
+def _check_header(header: list[str], name: str, needed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Clean column names; duplicates the layout reads refuse the file, others are renamed `Name (2)`."""
+    header = [h.replace(_BOM, "").replace("\x00", "").strip() for h in header]
     if not any(header):
         raise ExtractError(f"{name}: the first line holds no column names")
-    dupes = [i + 1 for i, h in enumerate(header) if h and header.count(h) > 1]
+    dupes = [i + 1 for i, h in enumerate(header) if h and header.count(h) > 1 and h in needed]
     if dupes:  # positions, not names: a file without a header would put a person's data here
         raise ExtractError(f"{name}: duplicate column names in the header (columns {', '.join(map(str, dupes))})")
-    return [h if h else f"__blank{i}" for i, h in enumerate(header)]
+    out: list[str] = []
+    for i, h in enumerate(header):
+        h = h or f"__blank{i}"
+        n = 2
+        base = h
+        while h in out:
+            h, n = f"{base} ({n})", n + 1
+        out.append(h)
+    return out
 
 
-def read_csv_text(text: str, name: str) -> RawTable:
-    """Parse CSV text: a fast Arrow path when every record has the header's width, else a tolerant
-    record-by-record path that quarantines the ragged rows (too short or too long) with their row numbers."""
-    first = next(csv.reader(io.StringIO(text[: 1 << 16])), None)
-    if first is None:
-        raise ExtractError(f"{name}: the file is empty")
-    header = _check_header(first, name)
-    ragged: list[int] = []
+def _strip(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in columns])
 
-    def on_ragged(row: object) -> str:
-        ragged.append(1)
-        return "skip"
 
+def _header_and_blank_rows(frame: pl.DataFrame, header: list[str], keep: pl.Series | None = None
+                           ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split off rows that repeat the header (two exports concatenated) and rows with nothing in them."""
+    names = [h for h in header if not h.startswith("__blank")]
+    need = max(2, (len(names) + 1) // 2)
+    same = pl.sum_horizontal([
+        (pl.col(h).str.replace_all(_BOM, "", literal=True).str.strip_chars().str.to_lowercase() == h.lower())
+        .fill_null(False).cast(pl.Int32) for h in names]) >= need if names else pl.lit(False)
+    blank = pl.all_horizontal([pl.col(c).is_null() for c in header])
+    if keep is not None:  # rows marked by the reader (formula cells) are not blank: their values are unknown
+        blank = blank & ~pl.col(ROW).is_in(keep.implode())
+    tagged = frame.with_columns(__rep=same, __blank=blank)
+    out = tagged.filter(pl.col("__rep") | pl.col("__blank")).select(
+        pl.col(ROW).alias("source_row"),
+        pl.when(pl.col("__rep")).then(pl.lit("repeated header")).otherwise(pl.lit("blank row")).alias("reason"),
+        pl.concat_str([pl.col(c) for c in header], separator=",", ignore_nulls=True).alias("raw"))
+    return tagged.filter(~pl.col("__rep") & ~pl.col("__blank")).drop("__rep", "__blank"), out
+
+
+def read_csv_file(path: Path, needed: set[str] | frozenset[str] = frozenset()) -> RawTable:
+    """Read a CSV extract in whatever encoding it came in; only unreadable records are lost to it."""
+    data = path.read_bytes()
+    dec = decode_bytes(data)
+    own = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_ragged),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in first}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowException, ValueError):
-        return _read_csv_tolerant(text, name, header)
-    if ragged or table.num_columns != len(header):
-        return _read_csv_tolerant(text, name, header)
-    frame = pl.from_arrow(table.rename_columns(header))
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars().replace("", None))
-    return RawTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), header)
-
-
-def _read_csv_tolerant(text: str, name: str, header: list[str]) -> RawTable:
-    """Record-by-record parse used only when the fast path refuses the file."""
-    width = len(header)
-    good: list[list[str]] = []
-    rows: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    reader = csv.reader(io.StringIO(text), strict=True)
-    next(reader, None)
-    row = 0
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            row += 1
-            kind = "unterminated quoted field" if "EOF" in str(exc) or "end of data" in str(exc) else "malformed quoting"
-            bad.append((row, f"row cannot be parsed: {kind}", ""))
-            break
-        if not rec:
-            continue
-        row += 1
-        if len(rec) == width:
-            good.append(rec)
-            rows.append(row)
-        else:
-            bad.append((row, f"row has {len(rec)} fields, the header has {width}", ",".join(rec)))
-    cols = list(zip(*good)) if good else [[] for _ in header]
-    frame = pl.DataFrame({h: pl.Series(h, list(c), dtype=pl.String) for h, c in zip(header, cols)})
-    frame = frame.with_columns(pl.all().str.strip_chars().replace("", None))
-    frame = frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64)).select([ROW, *header])
-    quarantined = pl.DataFrame(bad, schema=_QUARANTINE_SCHEMA, orient="row")
-    return RawTable(frame, header, quarantined, notes=["tolerant parse: some rows were malformed"])
-
-
-def read_csv_file(path: Path) -> RawTable:
-    """Read a CSV extract in whatever encoding it came in."""
-    text, enc, notes = decode_text(path.read_bytes(), path.name)
-    table = read_csv_text(text, path.name)
-    table.encoding = enc
-    table.notes = notes + table.notes
-    return table
-
-
-def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
-    """Nested JSON objects become dotted text columns (`address.line1`)."""
-    while any(isinstance(dt, pl.Struct) for dt in frame.schema.values()):
-        cols = []
-        for name, dt in frame.schema.items():
-            if isinstance(dt, pl.Struct):
-                cols += [pl.col(name).struct.field(f.name).alias(f"{name}.{f.name}") for f in dt.fields]
-            else:
-                cols.append(pl.col(name))
-        frame = frame.select(cols)
-    return frame.with_columns(
-        [pl.col(c).cast(pl.String) if not isinstance(dt, pl.List) else pl.col(c).list.join(";").cast(pl.String)
-         for c, dt in frame.schema.items()]
-    )
+        parsed = parse_csv_text(dec.text, own if dec.encoding == "utf-8" else None, dec.fallback_lines)
+    except CsvStructureError as exc:
+        raise ExtractError(f"{path.name}: {exc}") from None
+    header = _check_header(parsed.header, path.name, needed)
+    positional = {f"c{j}": h for j, h in enumerate(header)}
+    frame = parsed.frame.rename(positional)
+    frame, issues = check_values(frame, header, dec.text, parsed.fallback_rows)
+    frame = _strip(frame, header)
+    frame, extra = _header_and_blank_rows(frame, header)
+    quarantined = pl.concat([parsed.quarantined, extra]).sort("source_row")
+    reader_issues = parsed.issues.with_columns(pl.col("field").replace(positional))
+    issues = pl.concat([reader_issues, issues]).filter(~pl.col("source_row").is_in(extra["source_row"].implode()))
+    return RawTable(frame, header, quarantined, dec.encoding, dec.notes + parsed.notes, issues)
 
 
 def read_jsonl_file(path: Path) -> RawTable:
-    """Read a JSON-lines extract; a line that is not a JSON object is quarantined."""
-    text, enc, notes = decode_text(path.read_bytes(), path.name)
-    lines = text.split("\n")
-    if lines and lines[-1].strip() == "":
-        lines.pop()
-    objects: list[dict] = []
-    rows: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            bad.append((i, "blank line", ""))
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            bad.append((i, "line is not valid JSON", line))
-            continue
-        if not isinstance(obj, dict):
-            bad.append((i, "line is not a JSON object", line))
-            continue
-        objects.append(obj)
-        rows.append(i)
-    if not objects and not bad:
+    """Read a JSON-lines extract line by line; a line that is not a JSON object is quarantined."""
+    dec = decode_bytes(path.read_bytes())
+    frame, quarantined, type_issues, columns = parse_jsonl_text(dec.text)
+    if frame.height == 0 and quarantined.height == 0:
         raise ExtractError(f"{path.name}: the file is empty")
-    try:
-        frame = pl.from_dicts(objects, infer_schema_length=None) if objects else pl.DataFrame()
-        frame = _flatten(frame)
-    except Exception:
-        # Mixed shapes across lines: fall back to text columns of each top-level value.
-        frame = _flatten(pl.DataFrame({k: [json.dumps(o.get(k)) if isinstance(o.get(k), (dict, list)) else o.get(k)
-                                            for o in objects] for k in {k for o in objects for k in o}}))
-    frame = frame.with_columns(pl.all().str.strip_chars().replace("", None))
-    header = list(frame.columns)
-    frame = frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64)).select([ROW, *header])
-    return RawTable(frame, header, pl.DataFrame(bad, schema=_QUARANTINE_SCHEMA, orient="row"), enc, notes)
+    fallback = pl.Series(ROW, [i + 1 for i in dec.fallback_lines], dtype=pl.Int64)
+    frame, issues = check_values(frame, columns, dec.text, fallback)
+    frame = _strip(frame, columns)
+    frame, blank = _header_and_blank_rows(frame, columns)
+    quarantined = pl.concat([quarantined, blank]).sort("source_row")
+    issues = pl.concat([type_issues, issues]).filter(~pl.col("source_row").is_in(blank["source_row"].implode()))
+    return RawTable(frame, columns, quarantined, dec.encoding, dec.notes, issues)
 
 
-def read_xlsx_file(path: Path, sheet: str | None) -> RawTable:
+def read_xlsx_file(path: Path, sheet: str | None, needed: set[str] | frozenset[str] = frozenset()) -> RawTable:
     """Read one sheet of a workbook as text (date cells arrive as ISO date-times)."""
     try:
         import fastexcel
@@ -210,24 +139,26 @@ def read_xlsx_file(path: Path, sheet: str | None) -> RawTable:
         raise ExtractError(f"{path.name}: not a readable XLSX workbook") from None
     if sheet and sheet not in names:
         raise ExtractError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    sheet = sheet or names[0]
     try:
-        sh = reader.load_sheet(sheet or names[0], header_row=0, dtypes="string")
-        frame = sh.to_polars()
+        frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
     except Exception:
         raise ExtractError(f"{path.name}: sheet {sheet!r} cannot be read") from None
-    header = _check_header([str(c) for c in frame.columns], path.name)
+    header = _check_header([str(c) for c in frame.columns], path.name, needed)
     frame.columns = header
-    frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars().replace("", None))
+    frame = frame.with_columns(pl.all().cast(pl.String))
     frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    # A wholly blank sheet row carries nothing; it is counted but not stored.
-    blank = frame.select(pl.all_horizontal([pl.col(c).is_null() for c in header])).to_series()
-    quarantined = frame.filter(blank).select(pl.col(ROW).alias("source_row"),
-                                             pl.lit("blank row").alias("reason"), pl.lit(None, pl.String).alias("raw"))
-    return RawTable(frame.filter(~blank), header, quarantined, "xlsx")
+    frame, issues = check_values(frame, header)
+    frame = _strip(frame, header)
+    formulas = formula_issues(path, sheet, header)
+    frame, quarantined = _header_and_blank_rows(frame, header, formulas["source_row"])
+    issues = pl.concat([formulas, issues]).filter(~pl.col("source_row").is_in(quarantined["source_row"].implode()))
+    notes = [f"{formulas.height} formula cells without a saved value"] if formulas.height else []
+    return RawTable(frame, header, quarantined, "xlsx", notes, issues)
 
 
 def peek_header(path: Path) -> list[str]:
-    """The column names of an extract, for layout recognition."""
+    """The column names of an extract, for layout recognition (JSONL: keys of the first lines)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -242,19 +173,15 @@ def peek_header(path: Path) -> list[str]:
         except Exception:
             raise ExtractError(f"{path.name}: not a readable XLSX workbook") from None
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(1 << 18)
         if suffix in (".jsonl", ".ndjson", ".json") and b"\n" not in head:
             head += fh.readline()  # a first object longer than the sample still gives its keys
-    text, _, _ = decode_text(head, path.name) if head else ("", "", [])
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        for line in text.split("\n"):
-            if line.strip():
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(obj, dict):
-                    return list(_flatten(pl.from_dicts([obj])).columns)
+    if not head:
         return []
-    first = next(csv.reader(io.StringIO(text)), None)
-    return [h.strip() for h in first] if first else []
+    text = decode_bytes(head).text
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        cut = max(text.rfind("\n"), 0) if len(head) == 1 << 18 else len(text)
+        return jsonl_columns(text[:cut] or text)
+    first = next((line for line in re.split(r"\r\n|\r|\n", text) if line.strip(" \t\x00")), "")
+    row = next(csv.reader(io.StringIO(first, newline="")), [])
+    return [h.replace(_BOM, "").replace("\x00", "").strip() for h in row]

@@ -458,7 +458,7 @@ def apply_mapping(raw: RawTable, m: Mapping, file_seq: int, source_file: str,
                for a in m.addresses if a.uprn]
     persons, observations, p_issues = build_persons(df, m, records, addresses, max_date)
     persons = persons.drop([ROW, "event_type"]) if persons.width else persons
-    all_issues = [i for i in issues + p_issues if i.height]
+    all_issues = [i for i in [raw.issues, *issues, *p_issues] if i.height]
     issues_df = (pl.concat(all_issues, how="vertical") if all_issues
                  else pl.DataFrame(schema=ISSUE_SCHEMA))
     return CanonicalFrames(records, persons, addresses, observations, issues_df)

@@ -21,6 +21,14 @@ def previous_version(con: duckdb.DuckDBPyConnection, source_file: str) -> tuple[
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def same_content(con: duckdb.DuckDBPyConnection, sha256: str, source_file: str) -> str | None:
+    """The name of a live stored file with this content under another name, if any."""
+    rows = con.execute(
+        "SELECT source_file FROM source_files WHERE sha256 = ? AND source_file <> ? AND NOT superseded "
+        "ORDER BY file_seq", [sha256, source_file]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def next_file_seq(con: duckdb.DuckDBPyConnection) -> int:
     """The sequence number the next file version gets."""
     return int(con.execute("SELECT coalesce(max(file_seq), 0) + 1 FROM source_files").fetchall()[0][0])

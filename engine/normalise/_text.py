@@ -59,7 +59,15 @@ SPECIAL_LETTERS: dict[str, str] = {
 # turn the acute accent U+00B4 into a space plus a combining mark).
 APOSTROPHE_CHARS = "'\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"
 DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+# Characters that show nothing but split or reorder text: zero-width spaces and joiners, the soft
+# hyphen, word joiner and invisible operators, a BOM inside text, and the bidirectional marks,
+# embeddings, overrides and isolates. `Jo<soft hyphen>anne` is JOANNE, not JO ANNE: they are removed
+# before folding (ingest records a value issue where a value held one; the name as written is kept).
+INVISIBLE_CHARS = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+                   "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
+                   "\u206a\u206b\u206c\u206d\u206e\u206f\ufeff")
 _PRE_MAP: dict[str, str] = {
+    **{c: "" for c in INVISIBLE_CHARS},
     **SPECIAL_LETTERS,
     **{k.lower(): v for k, v in SPECIAL_LETTERS.items() if k.lower() != k},
     **{c: "" for c in APOSTROPHE_CHARS},

@@ -78,7 +78,7 @@ def test_ragged_rows_are_quarantined_rest_loads(con, tmp_path):
     rep = ingest_file(con, path)
     assert (rep.rows_read, rep.rows_stored, rep.rows_quarantined) == (3, 2, 1)
     q = con.execute("SELECT source_file, source_row, reason FROM quarantine").fetchall()
-    assert q == [("police_occurrences.csv", 2, "row has 17 fields, the header has 15")]
+    assert q == [("police_occurrences.csv", 2, "row has 17 fields, the header has 15 (line 3)")]
     assert [r[0] for r in con.execute("SELECT source_row FROM records ORDER BY 1").fetchall()] == [1, 3]
 
 

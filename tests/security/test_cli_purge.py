@@ -172,7 +172,7 @@ def test_purge_removes_old_rows_everywhere_and_keeps_newer_rows(store, run, tmp_
                           "ORDER BY 1").fetchall()
         assert rel == [(2,), (3,)]
         assert con.execute("SELECT source_file, reason FROM quarantine").fetchall() == [
-            ("mash_referrals.csv", "row has 10 fields, the header has 9")]
+            ("mash_referrals.csv", "row has 10 fields, the header has 9 (line 3)")]
         assert [r[0] for r in con.execute("SELECT flag_id FROM flags WHERE flag_id LIKE 'F%' "
                                           "AND flag_id IN ('FOLD', 'FNEW')").fetchall()] == ["FNEW"]
         assert con.execute("SELECT flag_id FROM flag_dispositions WHERE flag_id IN ('FOLD', 'FNEW')").fetchall() == \

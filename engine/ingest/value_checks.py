@@ -1,0 +1,64 @@
+"""Value-level repairs and marks a reader makes: each one a value issue (row, field, problem code).
+
+A reader keeps every readable row; what it had to do to a value, or what it found in one that
+will mislead matching, is recorded here, never the value itself:
+
+- `nul_character_removed`  NUL bytes inside a value (removed: no agency writes them on purpose)
+- `undecodable_character`  U+FFFD in a value: a byte no encoding defined, a letter lost upstream
+- `invisible_characters`   zero-width, soft hyphen, BOM inside text, bidirectional controls (kept
+                           as written; name folding drops them for matching)
+- `mixed_encoding`         a non-ASCII value on a line read as Windows-1252 in a file otherwise UTF-8
+"""
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from chronolink.engine.normalise._text import INVISIBLE_CHARS
+
+ROW = "__row"
+ISSUE_SCHEMA = {"source_row": pl.Int64, "field": pl.String, "problem": pl.String}
+
+INVISIBLE_CLASS = f"[{INVISIBLE_CHARS}]"
+_INVISIBLE_RE = re.compile(INVISIBLE_CLASS)
+
+
+def empty_issues() -> pl.DataFrame:
+    """A value-issue frame with no rows."""
+    return pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def _marks(frame: pl.DataFrame, columns: list[str], cond, problem: str) -> list[pl.DataFrame]:
+    out = []
+    for c in columns:
+        hit = frame.filter(cond(pl.col(c))).select(pl.col(ROW).alias("source_row"), pl.lit(c).alias("field"),
+                                                   pl.lit(problem).alias("problem"))
+        if hit.height:
+            out.append(hit)
+    return out
+
+
+def check_values(frame: pl.DataFrame, columns: list[str], text_sample: str | None = None,
+                 fallback_rows: pl.Series | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repair NULs and mark suspicious values; returns (frame, issues).
+
+    `text_sample` is the decoded file when the reader has it: a character absent from the whole file
+    cannot be in a value, which spares the per-column scans on a clean file.
+    """
+    present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    issues: list[pl.DataFrame] = []
+    has = (lambda s: True) if text_sample is None else (lambda s: s in text_sample)
+    if has("\x00"):
+        issues += _marks(frame, present, lambda e: e.str.contains("\x00", literal=True), "nul_character_removed")
+        frame = frame.with_columns([pl.col(c).str.replace_all("\x00", "", literal=True).str.strip_chars()
+                                    .replace("", None) for c in present])
+    if has("\ufffd"):
+        issues += _marks(frame, present, lambda e: e.str.contains("\ufffd", literal=True), "undecodable_character")
+    if text_sample is None or _INVISIBLE_RE.search(text_sample):
+        issues += _marks(frame, present, lambda e: e.str.contains(INVISIBLE_CLASS), "invisible_characters")
+    if fallback_rows is not None and fallback_rows.len():
+        rows = frame.filter(pl.col(ROW).is_in(fallback_rows.implode()))
+        issues += _marks(rows, present, lambda e: e.str.contains(r"[^\x00-\x7f]"), "mixed_encoding")
+    out = pl.concat(issues, how="vertical") if issues else empty_issues()
+    return frame, out.unique(maintain_order=True)

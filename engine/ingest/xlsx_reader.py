@@ -1,0 +1,94 @@
+"""Read one sheet of a workbook as text, and find formula cells that carry no cached value.
+
+Row = sheet row minus the header row. calamine (through fastexcel) reads cell values only: a
+formula whose result was never saved (a workbook written by a program, not by Excel) comes back
+empty. A pass over the sheet's XML inside the zip finds `<f>` without `<v>`: cheap (one streaming
+decompression; nothing is parsed when the sheet holds no formula at all).
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+import polars as pl
+
+from chronolink.engine.ingest.value_checks import ISSUE_SCHEMA
+
+_SHEET_TAG = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL_TAG = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_TAG2 = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_FORMULA = re.compile(rb"<f[ >/]")
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<v>[^<]")
+_DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="[A-Z]+(\d+)')
+
+
+def _unescape(b: bytes) -> str:
+    return (b.decode("utf-8", "replace").replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
+            .replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:
+    wb = z.read("xl/workbook.xml")
+    rels = z.read("xl/_rels/workbook.xml.rels")
+    targets = {i: t for i, t in _REL_TAG.findall(rels)} | {i: t for t, i in _REL_TAG2.findall(rels)}
+    for name, rid in _SHEET_TAG.findall(wb):
+        if _unescape(name) == sheet and rid in targets:
+            target = targets[rid].decode()
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def formula_cells_without_value(path: Path, sheet: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """(first sheet row, [(sheet row, column index)]) of formula cells with no cached value; None if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            member = _sheet_member(z, sheet)
+            if member is None:
+                return None
+            with z.open(member) as fh:
+                head = fh.read(1 << 16)
+                first = _DIMENSION.search(head)
+                start = int(first.group(1)) if first else 1
+                tail = head[-8:]
+                found = bool(_FORMULA.search(head))
+                while not found:
+                    chunk = fh.read(1 << 22)
+                    if not chunk:
+                        break
+                    found = bool(_FORMULA.search(tail + chunk))
+                    tail = chunk[-8:]
+            if not found:
+                return start, []
+            xml = z.read(member)
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, ValueError):
+        return None
+    cells: list[tuple[int, int]] = []
+    for m in _CELL.finditer(xml):
+        inner = m.group(2) or b""
+        if not _FORMULA.search(inner) or _VALUE.search(inner):
+            continue
+        ref = _REF.search(m.group(1))
+        if ref:
+            cells.append((int(ref.group(2)), _column_index(ref.group(1))))
+    return start, cells
+
+
+def formula_issues(path: Path, sheet: str, header: list[str]) -> pl.DataFrame:
+    """Value issues `formula_without_value` (row numbered as the reader numbers them)."""
+    found = formula_cells_without_value(path, sheet)
+    if not found or not found[1]:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    start, cells = found
+    rows = [(r - start, header[c], "formula_without_value") for r, c in cells if r > start and c < len(header)]
+    return pl.DataFrame(rows, schema=ISSUE_SCHEMA, orient="row")
