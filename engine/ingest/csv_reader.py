@@ -181,19 +181,25 @@ def _record_texts(lines: pl.DataFrame, recs: pl.DataFrame) -> list[str]:
     return pieces["piece"].to_list()
 
 
+def _split_values(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text, newline="")), [])
+
+
 def _careful(lines: pl.DataFrame, width: int, header_end: int) -> tuple[
         pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Records by quote parity, re-synchronised after each broken quote.
 
-    Returns (good record spans, rows parsed by Python with their spans, quarantined spans, issues keyed by line).
+    Returns (good record spans, rows read by Python with their spans and the value they mark, quarantined
+    spans with reasons, the lines with their field counts).
     """
     line = pl.col("line")
     lines = lines.with_columns(
         c_out=line.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True),
         c_in=line.str.replace(_ENTRY_INSIDE, "").str.replace_all(_QUOTED, "").str.count_matches(",", literal=True))
     good: list[pl.DataFrame] = []
+    ragged: list[tuple[int, int, int]] = []
     quarantined: list[tuple[int, int, str]] = []
-    py_rows: list[tuple[int, list[str], list[int]]] = []  # (line, values, positions holding a stray quote)
+    py_rows: list[tuple[int, int, list[str], list[int], str]] = []  # (first, last line, values, marked, problem)
     pos = header_end + 1
     while pos < lines.height:
         recs = _records(_segment(lines.slice(pos)), width, with_fields=True)
@@ -203,25 +209,55 @@ def _careful(lines: pl.DataFrame, width: int, header_end: int) -> tuple[
         flips = recs.filter(pl.col("flip"))
         upto = recs if flips.height == 0 else recs.filter(pl.col("s") < flips["s"][0])
         good.append(upto.filter(pl.col("ok")).select("s", "e"))
-        for s, e, n_fields in upto.filter(~pl.col("ok")).select("s", "e", "fields").iter_rows():
-            quarantined.append((s, e, f"row has {n_fields} fields, the header has {width}"))
+        ragged += upto.filter(~pl.col("ok")).select("s", "e", "fields").rows()
         if flips.height == 0:
             break
         s = int(flips["s"][0])
-        values = next(csv.reader(io.StringIO(lines["line"][s], newline="")), [])
+        values = _split_values(lines["line"][s])
         if len(values) == width:
-            py_rows.append((s, values, [j for j, v in enumerate(values) if '"' in v]))
+            py_rows.append((s, s, values, [j for j, v in enumerate(values) if '"' in v] or [0], "malformed_quoting"))
         elif not flips["closed"][0] and int(flips["e"][0]) == lines.height - 1 and flips["n"][0] == 1:
             quarantined.append((s, s, "unterminated quoted field: the file ends inside it"))
         else:
             quarantined.append((s, s, "broken quote: a quoted field is not closed on its line"))
         pos = s + 1
     good_df = pl.concat(good) if good else pl.DataFrame(schema={"s": pl.Int64, "e": pl.Int64})
-    py_df = pl.DataFrame({"s": [r[0] for r in py_rows], "values": [r[1] for r in py_rows],
-                          "stray": [r[2] for r in py_rows]},
-                         schema={"s": pl.Int64, "values": pl.List(pl.String), "stray": pl.List(pl.Int64)})
+    # a break typed in the first field leaves a one-field line before a line with every other field
+    ones = {e + 1 for s, e, n in ragged if s == e and n == 1}
+    if ones:
+        taken = good_df.filter(pl.col("s").is_in(pl.Series(sorted(ones), dtype=pl.Int64).implode())
+                               & (pl.col("s") == pl.col("e")))
+        good_df = good_df.join(taken, on=["s", "e"], how="anti")
+        ragged = sorted(ragged + [(s, e, width) for s, e in taken.rows()])
+    py_rows += _rejoin_split_lines(lines, ragged, width, quarantined)
+    py_df = pl.DataFrame(py_rows, schema={"s": pl.Int64, "e": pl.Int64, "values": pl.List(pl.String),
+                                          "marked": pl.List(pl.Int64), "problem": pl.String}, orient="row")
     q_df = pl.DataFrame(quarantined, schema={"s": pl.Int64, "e": pl.Int64, "reason": pl.String}, orient="row")
     return good_df, py_df, q_df, lines
+
+
+def _rejoin_split_lines(lines: pl.DataFrame, ragged: list[tuple[int, int, int]], width: int,
+                        quarantined: list[tuple[int, int, str]]) -> list[tuple[int, int, list[str], list[int], str]]:
+    """Two short lines in a row that make one record when joined: a line break typed inside an unquoted
+    field. They are one row, its value keeping the break and marked `line_break_in_field`; every other
+    ragged record is quarantined."""
+    joined: list[tuple[int, int, list[str], list[int], str]] = []
+    i = 0
+    while i < len(ragged):
+        s, e, n_fields = ragged[i]
+        if i + 1 < len(ragged) and s == e and ragged[i + 1][0] == e + 1 == ragged[i + 1][1]:
+            first, second = _split_values(lines["line"][s]), _split_values(lines["line"][e + 1])
+            if first and second and len(first) + len(second) - 1 == width:
+                value = first[-1] + lines["term"][s] + second[0]
+                joined.append((s, e + 1, first[:-1] + [value] + second[1:], [len(first) - 1], "line_break_in_field"))
+                i += 2
+                continue
+        if n_fields == width:  # a whole record after all (it was only taken out to try the join)
+            joined.append((s, e, _split_values(lines["line"][s]), [], ""))
+        else:
+            quarantined.append((s, e, f"row has {n_fields} fields, the header has {width}"))
+        i += 1
+    return joined
 
 
 def parse_csv_text(text: str, data: bytes | None = None, fallback_lines: list[int] | None = None) -> CsvParse:
@@ -283,7 +319,7 @@ def _assemble(lines: pl.DataFrame, header: list[str], header_end: int, notes: li
         py_frame = pl.DataFrame({h: py["values"].list.get(j) for j, h in enumerate(names)}).with_columns(
             py["s"].alias("__s"))
         frame = pl.concat([frame, py_frame], how="vertical")
-    spans = pl.concat([good.select("s", "e"), py.select("s", pl.col("s").alias("e")), quar.select("s", "e")]
+    spans = pl.concat([good.select("s", "e"), py.select("s", "e"), quar.select("s", "e")]
                       ).sort("s").with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     frame = frame.join(spans.select(pl.col("s").alias("__s"), ROW), on="__s", how="left").sort(ROW)
     frame = frame.select([ROW, *names])
@@ -292,15 +328,9 @@ def _assemble(lines: pl.DataFrame, header: list[str], header_end: int, notes: li
         pl.col(ROW).alias("source_row"),
         (pl.col("reason") + pl.lit(" (line ") + (pl.col("s") + 1).cast(pl.String) + pl.lit(")")).alias("reason"),
         pl.col("raw")).sort("source_row")
-    issues = empty_issues()
-    if py.height:
-        # the field holding the stray quote, or the first field when no value kept one
-        issues = py.join(spans.select("s", ROW), on="s").select(
-            pl.col(ROW).alias("source_row"),
-            pl.when(pl.col("stray").list.len() > 0).then(pl.col("stray")).otherwise(pl.lit([0])).alias("field"),
-        ).explode("field").select(
-            "source_row", (pl.lit("c") + pl.col("field").cast(pl.String)).alias("field"),
-            problem=pl.lit("malformed_quoting")).cast(ISSUE_SCHEMA)
+    issues = py.filter(pl.col("problem") != "").join(spans.select("s", ROW), on="s").select(
+        pl.col(ROW).alias("source_row"), pl.col("marked").alias("field"), "problem").explode("field").select(
+        "source_row", (pl.lit("c") + pl.col("field").cast(pl.String)).alias("field"), "problem").cast(ISSUE_SCHEMA)
     if quar.height:
         notes.append(f"{quar.height} records could not be read and are quarantined")
     out_spans = spans.select(ROW, pl.col("s").alias("first_line"), pl.col("e").alias("last_line"))
