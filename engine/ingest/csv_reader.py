@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from chronolink.engine.errors import ExtractError
 from chronolink.engine.ingest.value_checks import ISSUE_SCHEMA, ROW, empty_issues
 
 csv.field_size_limit(1 << 30)  # a huge field is stored and marked overlong, never an error
@@ -35,10 +36,6 @@ MAX_SPAN = 500  # lines one quoted field may span before its opening quote is ca
 QUARANTINE_SCHEMA = {"source_row": pl.Int64, "reason": pl.String, "raw": pl.String}
 _QUOTED = r'"[^"]*(?:"|$)'  # a quoted section, or an open one running to the end of the line
 _ENTRY_INSIDE = r'^[^"]*(?:"|$)'  # the rest of a quoted section a continuation line starts inside
-
-
-class CsvStructureError(ValueError):
-    """The CSV text has no usable header."""
 
 
 @dataclass
@@ -111,7 +108,7 @@ def _line_stats(lines: pl.DataFrame) -> pl.DataFrame:
 def _parse_header(first: str) -> list[str]:
     row = next(csv.reader(io.StringIO(first, newline="")), None)
     if not row:
-        raise CsvStructureError("the first line holds no column names")
+        raise ExtractError("the first line holds no column names")
     return row
 
 
@@ -265,12 +262,12 @@ def parse_csv_text(text: str, data: bytes | None = None, fallback_lines: list[in
 
     The frame's columns are `c0`, `c1`, ... by position (the caller names them after checking the
     header). `fallback_lines` ('\\n'-line indices decoded as Windows-1252) become `fallback_rows`.
-    Raises `CsvStructureError` when there is no header line.
+    Raises `ExtractError` (without the file's name: the caller adds it) when there is no header line.
     """
     lines = _line_stats(_split_lines(text))
     seg = _segment(lines)
     if not seg["start"].any():
-        raise CsvStructureError("the file holds no lines")
+        raise ExtractError("the file holds no lines")
     head_rec = _records(seg.filter(pl.col("rec") == 1), 1, with_fields=False)
     h_s, h_e = int(head_rec["s"][0]), int(head_rec["e"][0])
     if not head_rec["closed"][0] or h_e - h_s > 3:

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from chronolink.engine.errors import ExtractError
-from chronolink.engine.ingest.csv_reader import CsvStructureError, parse_csv_text
+from chronolink.engine.ingest.csv_reader import parse_csv_text
 from chronolink.engine.ingest.decoding import decode_bytes
 from chronolink.engine.ingest.jsonl_reader import jsonl_columns, parse_jsonl_text
 from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues
@@ -99,7 +99,7 @@ def read_csv_file(path: Path, needed: set[str] | frozenset[str] = frozenset()) -
     own = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         parsed = parse_csv_text(dec.text, own if dec.encoding == "utf-8" else None, dec.fallback_lines)
-    except CsvStructureError as exc:
+    except ExtractError as exc:
         raise ExtractError(f"{path.name}: {exc}") from None
     header = _check_header(parsed.header, path.name, needed)
     positional = {f"c{j}": h for j, h in enumerate(header)}
