@@ -150,10 +150,21 @@ def explain(mention_a: Annotated[str, typer.Argument(help="mention id or source_
 
 
 def link_files_cmd(files: Annotated[list[Path], typer.Argument(help="one CSV (dedupe) or two (link)")],
-                   mapping: Annotated[Path, typer.Option("--mapping", help="TOML naming the columns")],
+                   mapping: Annotated[Path, typer.Option("--mapping", help=(
+                       "TOML naming the columns: forename, surname or full_name, dob (+ dob_format, default auto), "
+                       "sex, address (one column or a list), town, postcode, id, and a table named identifiers "
+                       "(any number; exact within their own column). See docs/link-files.md."))],
                    out_path: Annotated[Path, typer.Option("--out", help="pairs file to write (.csv or .xlsx)")],
+                   issues_path: Annotated[Optional[Path], typer.Option(
+                       "--issues", help="CSV of every value that could not be used (default: OUT with .issues.csv)")] = None,
+                   link_only: Annotated[bool, typer.Option(
+                       "--link-only", help="two deduplicated lists: each row links to at most one row of the other")] = False,
+                   constraints: Annotated[str, typer.Option(
+                       "--constraints", help="none (default) or safeguarding: the household constraints of agency "
+                                             "extracts (dates of birth too far apart, twins' forenames)")] = "none",
                    settings: LinkSettingsOption = None) -> None:
-    """Dedupe one person list or link two; writes the linked pairs (formula-neutralised)."""
+    """Dedupe one person list or link two; writes the pairs (formula-neutralised), with why a strong pair was
+    kept apart, and every value that could not be used (an unparseable date, an invalid identifier)."""
     import polars as pl
 
     from chronolink.engine.export import check_output_file, write_table
@@ -164,11 +175,17 @@ def link_files_cmd(files: Annotated[list[Path], typer.Argument(help="one CSV (de
     missing = [f for f in (*files, mapping) if not f.is_file()]
     if missing:
         fail(f"no such file: {', '.join(str(f) for f in missing)}")
-    try:
-        pairs = link_files(files, FileMapping.load(mapping), LinkSettings.load(settings))
-    except ValueError as exc:
-        fail(str(exc))
-    write_table(pairs, out_path)
+    res = link_files(files, FileMapping.load(mapping), LinkSettings.load(settings) if settings else None,
+                     link_only=link_only, constraints=constraints)
+    write_table(res.pairs, out_path)
+    issues_path = issues_path or out_path.with_name(out_path.stem + ".issues.csv")
+    check_output_file(issues_path)
+    write_table(res.issues, issues_path)
+    for name, fmt in res.date_formats.items():
+        err.print(f"{escape(name)}: dates read as {escape(fmt)}")
+    for column, problem, n in res.issues.group_by("column", "problem").len().sort("column", "problem").iter_rows():
+        err.print(f"{n} values of {escape(column)}: {problem} (rows listed in {escape(str(issues_path))})")
+    pairs = res.pairs
     err.print(f"{pairs.filter(pl.col('same_person')).height} linked pairs of {pairs.height} written to "
               f"{escape(str(out_path))}")
 

@@ -1,23 +1,57 @@
 """Linkage of arbitrary person lists: dedupe one CSV or link two, columns named by a TOML mapping.
 
-The files are loaded into an in-memory store in the person_mentions / address_mentions
-layout and go through exactly the same place and person linkage as agency extracts.
+The rows go through the ingest normalisers (names, dates, identifiers, the one address parser) into
+an in-memory store in the person_mentions / address_mentions layout, and then through the same place
+and person linkage as agency extracts. The mapping format is documented in docs/link-files.md:
+
+    forename = "given_name"          # or full_name = "name" (either order, "SURNAME, Forename" too)
+    surname = "surname"
+    dob = "date_of_birth"
+    dob_format = "auto"              # or "%Y%m%d", or a list of formats; every unparseable date is reported
+    sex = "sex"
+    address = ["street_number", "address_1", "address_2"]   # one column or several, in writing order
+    town = "suburb"
+    postcode = "postcode"
+    id = "rec_id"                    # the row's own reference, echoed in the output
+
+    [identifiers]                    # any number; a value counts only within its own column
+    soc_sec_id = "soc_sec_id"
+    nhs_number = "nhs"               # an identifier named nhs_number must pass the NHS check digit
+
+Unlike agency extracts, two lists are not a household: the safeguarding clustering constraints
+(dates of birth too far apart, forenames that cannot be one person's) apply only when asked.
 """
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from chronolink.engine.errors import InputFileError, MappingFileError
+from chronolink.engine.link.comparisons import COMPARISONS, impossible_levels
+from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import DuckDBEngine
 from chronolink.engine.link.pipeline import link_persons
+from chronolink.engine.link.placeholders import MAX_PERSON_DOBS, MAX_PERSON_INITIALS
 from chronolink.engine.link.places import place_keys
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.normalise.addresses import with_address_parts
+from chronolink.engine.normalise.dates import parse_date
+from chronolink.engine.normalise.identifiers import nhs_number
+from chronolink.engine.normalise.names import fold_name, split_full_name
 from chronolink.engine.store import schema_sql
+
+# Formats tried when dob_format is "auto" (day first before month first: UK lists); the one that
+# reads most of a file's dates is used for that file, and every date it cannot read is reported.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y",
+                "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y")
+CONSTRAINTS = ("none", "safeguarding")
+LIST_U_PAIRS = 100_000
+ISSUE_SCHEMA = {"file": pl.String, "row": pl.Int64, "column": pl.String, "problem": pl.String}
 
 
 class FileMapping(BaseModel):
@@ -28,97 +62,229 @@ class FileMapping(BaseModel):
     surname: str | None = None
     full_name: str | None = None
     dob: str | None = None
-    dob_format: str = "%d/%m/%Y"
+    dob_format: str | list[str] = "auto"
     sex: str | None = None
+    address: str | list[str] | None = None
+    town: str | None = None
     postcode: str | None = None
-    address: str | None = None
-    nhs_number: str | None = None
     id: str | None = None
+    identifiers: dict[str, str] = {}
+
+    @field_validator("address")
+    @classmethod
+    def _address_list(cls, v: str | list[str] | None) -> list[str] | None:
+        return [v] if isinstance(v, str) else v
 
     @classmethod
     def load(cls, path: Path | str) -> "FileMapping":
-        """Read a mapping TOML (keys at top level or under [columns])."""
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        return cls.model_validate(data.get("columns", data))
+        """Read a mapping TOML (keys at top level or under [columns]); a bad one raises MappingFileError."""
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise MappingFileError(f"mapping {p.name}: cannot be read as TOML ({type(exc).__name__})") from None
+        if "columns" in data:
+            data = {**data.pop("columns"), **data}
+        return cls.from_dict(data, p.name)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "mapping") -> "FileMapping":
+        """Validate a mapping; errors name the key and what is wrong, never a pydantic dump."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = []
+            for e in exc.errors(include_input=False):
+                key = ".".join(str(x) for x in e["loc"])
+                if e["type"] == "extra_forbidden":
+                    problems.append(f"unknown key {key!r} (known: {', '.join(cls.model_fields)})")
+                else:
+                    problems.append(f"key {key!r}: {e['msg']}")
+            raise MappingFileError(f"{source}: " + "; ".join(problems)) from None
+
+    def columns(self) -> dict[str, str]:
+        """Mapping key -> column, for every column the mapping names."""
+        cols = {k: getattr(self, k) for k in ("forename", "surname", "full_name", "dob", "sex", "town", "postcode", "id")}
+        cols.update({f"address[{i}]": c for i, c in enumerate(self.address or [])})
+        cols.update({f"identifiers.{k}": c for k, c in self.identifiers.items()})
+        return {k: v for k, v in cols.items() if v}
 
 
-def _nhs_valid(e: pl.Expr) -> pl.Expr:
-    # Modulus 11 check digit of a 10-digit NHS number.
-    digits = [e.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(10)]
-    total = sum(d * (10 - i) for i, d in enumerate(digits[:9]))
-    check = (11 - total % 11) % 11
-    return e.str.contains(r"^\d{10}$") & (check != 10) & (check == digits[9])
+@dataclass
+class LinkFilesResult:
+    """Pairs, and what could not be used: every unparseable date, invalid or placeholder identifier."""
+
+    pairs: pl.DataFrame
+    issues: pl.DataFrame
+    date_formats: dict[str, str]
 
 
-def _fold(e: pl.Expr) -> pl.Expr:
+def _read(path: Path, mapping: FileMapping) -> pl.DataFrame:
     try:
-        from chronolink.engine.normalise.names import fold_name
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputFileError(f"{path.name}: cannot be read as CSV ({type(exc).__name__})") from None
+    raw = raw.rename({c: c.strip() for c in raw.columns})
+    for key, col in mapping.columns().items():
+        if col not in raw.columns:
+            raise InputFileError(f"{path.name}: column {col!r} (mapping key {key!r}) is not in the file "
+                                 f"(its columns: {', '.join(raw.columns)})")
+    return raw.with_columns(pl.all().str.strip_chars().replace("", None))
 
-        return fold_name(e)
-    except Exception:  # normaliser absent: a minimal fold
-        s = e.str.to_uppercase().str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
-        s = s.str.replace_all(r"[^A-Z?\- ]", " ").str.replace_all(r"\s+", " ").str.strip_chars()
-        return pl.when(s == "").then(None).otherwise(s)
+
+def _date_format(df: pl.DataFrame, col: str, declared: str | list[str]) -> list[str]:
+    """The declared formats, or the one of DATE_FORMATS that reads most of the column's distinct values."""
+    if declared != "auto":
+        return [declared] if isinstance(declared, str) else list(declared)
+    values = df.select(pl.col(col).drop_nulls().unique())
+    if values.is_empty():
+        return [DATE_FORMATS[0]]
+    counts = [values.select((parse_date(pl.col(col), [f]).struct.field("status") == "ok").sum()).item() for f in DATE_FORMATS]
+    return [DATE_FORMATS[counts.index(max(counts))]]
 
 
-def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    for col in mapping.model_dump(exclude={"dob_format"}).values():
-        if col is not None and col not in raw.columns:
-            raise ValueError(f"column {col!r} named by the mapping is not in {path.name}")
+def _issues(df: pl.DataFrame, cond: pl.Expr, path: Path, column: str, problem: str) -> pl.DataFrame:
+    return df.filter(cond).select(pl.lit(path.name).alias("file"), pl.col("row").cast(pl.Int64),
+                                  pl.lit(column).alias("column"), pl.lit(problem).alias("problem"))
+
+
+def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, str]:
+    """(person rows, address rows, issues, date format used) of one file."""
+    raw = _read(path, mapping)
 
     def col(name: str | None) -> pl.Expr:
-        return pl.col(name).str.strip_chars() if name else pl.lit(None, dtype=pl.String)
+        return pl.col(name) if name else pl.lit(None, dtype=pl.String)
 
     base = file_seq * 1_000_000_000
     df = raw.with_row_index("row", offset=1).with_columns(
         (pl.lit(base) + pl.col("row").cast(pl.Int64) * 100).alias("record_id"))
+    issues = [pl.DataFrame(schema=ISSUE_SCHEMA)]
+    fmt = ""
+    dob = pl.lit(None, dtype=pl.Date)
+    status = pl.lit("missing")
+    if mapping.dob:
+        formats = _date_format(df, mapping.dob, mapping.dob_format)
+        fmt = " | ".join(formats)
+        df = df.with_columns(parse_date(pl.col(mapping.dob), formats).alias("_dob"))
+        dob, status = pl.col("_dob").struct.field("date"), pl.col("_dob").struct.field("status")
+        for st, problem in (("invalid", "unparseable_date"), ("implausible", "implausible_date")):
+            issues.append(_issues(df, status == st, path, mapping.dob, problem))
     if mapping.forename or mapping.surname:
-        given, sur = _fold(col(mapping.forename)), _fold(col(mapping.surname))
+        given, sur = fold_name(col(mapping.forename)), fold_name(col(mapping.surname))
+        first = given.str.extract(r"^(\S+)")
+        middle = given.str.extract(r"^\S+\s+(.+)$")
     else:
-        full = _fold(col(mapping.full_name).str.replace(r"^([^,]+),\s*(.+)$", "$2 $1"))
-        given, sur = full.str.replace(r"\s*\S+$", ""), full.str.extract(r"(\S+)$")
-    dob = col(mapping.dob).str.strptime(pl.Date, mapping.dob_format, strict=False)
-    nhs = col(mapping.nhs_number).str.replace_all(r"\D", "")
+        parts = split_full_name(col(mapping.full_name))
+        first, middle, sur = (parts.struct.field(f) for f in ("forename", "middle_names", "surname"))
     sex = col(mapping.sex).str.to_uppercase().str.slice(0, 1)
+    nhs_col = mapping.identifiers.get("nhs_number")
+    nhs = nhs_number(col(nhs_col))
+    if nhs_col:
+        issues.append(_issues(df, nhs.struct.field("valid") == False, path, nhs_col, "invalid_nhs_number"))  # noqa: E712
+    has_address = pl.any_horizontal([col(c).is_not_null() for c in [*(mapping.address or []), mapping.town,
+                                                                     mapping.postcode] if c] or [pl.lit(False)])
     persons = df.select(
         pl.col("record_id").alias("mention_id"), "record_id", pl.lit(file_seq).alias("file_seq"),
         pl.lit(path.name).alias("source_file"), pl.col("row").cast(pl.Int32).alias("source_row"),
         pl.lit("row").alias("slot"), pl.lit(f"file{file_seq}").alias("agency"),
-        given.str.extract(r"^(\S+)").alias("forename"), given.str.extract(r"^\S+\s+(.+)$").alias("middle_names"),
-        sur.alias("surname"), dob.alias("dob"),
-        pl.when(dob.is_null()).then(pl.lit("missing")).otherwise(pl.lit("ok")).alias("dob_status"),
-        pl.when(sex.is_in(["M", "F"])).then(sex).alias("sex"),
-        pl.when(nhs != "").then(nhs).alias("nhs_number"), _nhs_valid(nhs).fill_null(False).alias("nhs_valid"),
-        pl.when(col(mapping.address).is_not_null() | col(mapping.postcode).is_not_null())
-        .then(pl.col("record_id") + 1).alias("address_mention_id"),
+        first.alias("forename"), middle.alias("middle_names"), sur.alias("surname"), dob.alias("dob"),
+        status.alias("dob_status"), pl.when(sex.is_in(["M", "F"])).then(sex).alias("sex"),
+        nhs.struct.field("value").alias("nhs_number"), nhs.struct.field("valid").fill_null(False).alias("nhs_valid"),
+        pl.when(has_address).then(pl.col("record_id") + 1).alias("address_mention_id"),
         col(mapping.id).alias("ext_id"),
+        *[col(c).str.to_uppercase().str.replace_all(r"[\s\-]", "").alias(f"_id_{k}")
+          for k, c in mapping.identifiers.items() if k != "nhs_number"],
     )
+    lines = [col(c) for c in [*(mapping.address or []), mapping.town] if c]
     addresses = df.select(
         (pl.col("record_id") + 1).alias("address_mention_id"), "record_id", pl.lit(file_seq).alias("file_seq"),
         pl.lit(path.name).alias("source_file"), pl.col("row").cast(pl.Int32).alias("source_row"),
-        pl.lit("address").alias("field"), col(mapping.address).alias("raw"), col(mapping.postcode).alias("postcode"),
-        pl.lit(None, dtype=pl.String).alias("uprn"),
+        pl.lit("address").alias("field"),
+        (pl.concat_str(lines, separator=", ", ignore_nulls=True) if lines else pl.lit(None, pl.String)).alias("raw"),
+        col(mapping.postcode).alias("postcode"), pl.lit(None, dtype=pl.String).alias("uprn"),
     ).filter(pl.col("raw").is_not_null() | pl.col("postcode").is_not_null())
-    return persons, addresses
+    return persons, addresses, pl.concat(issues), fmt
 
 
-def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings | None = None) -> pl.DataFrame:
+def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mention_id, local_id): rows sharing a value in one identifier column are one person; and the
+    placeholder values set aside (held with MAX_PERSON_DOBS+ dates of birth or MAX_PERSON_INITIALS+
+    forename initials: more people than one)."""
+    cols = [f"_id_{k}" for k in mapping.identifiers if k != "nhs_number"]
+    if not cols:
+        return pl.DataFrame(schema={"mention_id": pl.Int64, "local_id": pl.String}), pl.DataFrame(schema=ISSUE_SCHEMA)
+    long = pl.concat([persons.select("mention_id", "source_file", "source_row", "dob", "forename",
+                                     pl.lit(c[4:]).alias("ident"), pl.col(c).alias("value")) for c in cols])
+    long = long.filter(pl.col("value").is_not_null())
+    held = long.group_by("ident", "value").agg(pl.col("dob").n_unique().alias("n_dob"),
+                                               pl.col("forename").str.slice(0, 1).n_unique().alias("n_init"))
+    ph = held.filter((pl.col("n_dob") >= MAX_PERSON_DOBS) | (pl.col("n_init") >= MAX_PERSON_INITIALS))
+    placeholder_rows = long.join(ph, on=["ident", "value"]).select(
+        pl.col("source_file").alias("file"), pl.col("source_row").cast(pl.Int64).alias("row"),
+        ("identifiers." + pl.col("ident")).alias("column"), pl.lit("placeholder_identifier").alias("problem"))
+    long = long.join(ph, on=["ident", "value"], how="anti")
+    keys = long.select("ident", "value").unique().sort("ident", "value").with_row_index("k")
+    n = keys.height
+    edges = long.join(keys, on=["ident", "value"]).select(
+        pl.col("k").cast(pl.Int64).alias("a"), (pl.col("mention_id") + n).alias("b"))
+    comp = connected_components(edges).filter(pl.col("node") >= n)
+    groups = comp.with_columns((pl.col("node") - n).alias("mention_id")).group_by("component").agg(pl.col("mention_id"))
+    groups = groups.filter(pl.col("mention_id").list.len() > 1).explode("mention_id")
+    return (groups.select(pl.col("mention_id").cast(pl.Int64), ("ids:" + pl.col("component").cast(pl.String)).alias("local_id")),
+            placeholder_rows)
+
+
+def _kept_apart_sql() -> str:
+    """SQL CASE naming the impossible comparison level of a scored pair (`s`), if any."""
+    whens = [f"WHEN s.g_{c.name} IN ({', '.join(map(str, impossible_levels(c.name)))}) THEN '{c.name}: impossible level'"
+             for c in COMPARISONS if impossible_levels(c.name)]
+    return "CASE " + " ".join(whens) + " END" if whens else "NULL"
+
+
+def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings | None = None, *,
+               link_only: bool = False, constraints: str = "none") -> LinkFilesResult:
     """Pairs of rows judged the same person: within one file (dedupe) or across two (link).
 
-    Columns: file_l, row_l, id_l, file_r, row_r, id_r, match_weight, match_probability, same_person.
+    Pair columns: file_l, row_l, id_l, file_r, row_r, id_r, match_weight, match_probability, same_person,
+    kept_apart_by (for a pair whose weight reaches the link weight but is not linked: the rule that
+    kept it apart). `link_only` (two deduplicated lists) links each row to at most one row of the
+    other file, strongest pairs first. `constraints="safeguarding"` applies the household clustering
+    constraints of agency extracts (dates of birth too far apart, forenames of twins or relatives).
     """
     if not 1 <= len(paths) <= 2:
-        raise ValueError("link-files takes one file (dedupe) or two (link)")
-    settings = settings or LinkSettings()
+        raise InputFileError("link-files takes one file (dedupe) or two (link)")
+    if link_only and len(paths) != 2:
+        raise InputFileError("--link-only needs two files")
+    if constraints not in CONSTRAINTS:
+        raise InputFileError(f"unknown constraints {constraints!r} (known: {', '.join(CONSTRAINTS)})")
+    if settings is None:
+        # u from 100k random pairs: a list of thousands has far fewer people than a county, and the
+        # agency default (600k) is most of a small run's time for no better estimate.
+        settings = LinkSettings()
+        settings = settings.model_copy(update={"em": settings.em.model_copy(update={"u_sample_pairs": LIST_U_PAIRS})})
+    on = constraints == "safeguarding"
+    settings = settings.model_copy(update={"cluster": settings.cluster.model_copy(
+        update={"enforce_dob": on, "enforce_twins": on})})
     frames = [_frame(Path(p), mapping, i + 1) for i, p in enumerate(paths)]
     persons = pl.concat([f[0] for f in frames], how="vertical_relaxed")
     addresses = pl.concat([f[1] for f in frames], how="vertical_relaxed")
+    groups, placeholder_rows = _identifier_groups(persons, mapping)
+    persons = persons.join(groups, on="mention_id", how="left")
+    issues = pl.concat([*(f[2] for f in frames), placeholder_rows]).sort("file", "row", "column")
     con = duckdb.connect()
+    try:
+        pairs = _link(con, persons, addresses, settings, two=len(paths) == 2, link_only=link_only)
+    finally:
+        con.close()
+    return LinkFilesResult(pairs, issues, {Path(p).name: f[3] for p, f in zip(paths, frames) if f[3]})
+
+
+def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.DataFrame, settings: LinkSettings,
+          two: bool, link_only: bool) -> pl.DataFrame:
     con.execute("SET enable_progress_bar = false")
     con.execute(schema_sql())
     ext = persons.select("mention_id", "ext_id")
-    con.register("_p", persons.drop("ext_id"))
+    con.register("_p", persons.select(pl.exclude("ext_id", "^_id_.*$")))
     con.execute("INSERT INTO person_mentions BY NAME SELECT * FROM _p")
     if addresses.height:
         keys = place_keys(with_address_parts(addresses), settings.street_max_edits)
@@ -127,38 +293,70 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
             SELECT address_mention_id, place_key AS place_id, postcode, town || '|' || street AS street_key FROM _k""")
     else:
         con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
-    link_persons(DuckDBEngine(con), settings, keep=("sig", "msig", "scored", "cluster"))
-    two = len(paths) == 2
+    link_persons(DuckDBEngine(con), settings, keep=("sig", "msig", "scored", "cluster", "m", "refused"))
     con.register("_ext", ext)
+    link_w = settings.cluster.link_weight
     pairs = con.sql(f"""
         WITH scored AS (
-            SELECT a.mention_id AS ml, b.mention_id AS mr, s.match_weight, s.match_probability
+            SELECT a.mention_id AS ml, b.mention_id AS mr, s.match_weight, s.match_probability,
+                   {_kept_apart_sql()} AS impossible
             FROM _lk_scored s JOIN _lk_msig a ON a.sid = s.sid_l JOIN _lk_msig b ON b.sid = s.sid_r
             WHERE s.match_weight >= {settings.cluster.review_weight!r}
             UNION ALL  -- identical rows share a signature and are never scored: certain duplicates
-            SELECT a.mention_id, b.mention_id, NULL, 1.0
+            SELECT a.mention_id, b.mention_id, NULL, 1.0, NULL
             FROM _lk_msig a JOIN _lk_msig b ON a.sid = b.sid AND a.mention_id < b.mention_id
         ), same_cluster AS (
             SELECT a.mention_id AS ml, b.mention_id AS mr FROM _lk_cluster a JOIN _lk_cluster b
             ON a.cluster = b.cluster AND a.mention_id < b.mention_id
         ), allp AS (
             SELECT least(ml, mr) AS ml, greatest(ml, mr) AS mr, max(match_weight) AS match_weight,
-                   max(match_probability) AS match_probability
-            FROM (SELECT * FROM scored UNION ALL SELECT ml, mr, NULL, NULL FROM same_cluster) GROUP BY ALL
+                   max(match_probability) AS match_probability, max(impossible) AS impossible
+            FROM (SELECT * FROM scored UNION ALL SELECT ml, mr, NULL, NULL, NULL FROM same_cluster) GROUP BY ALL
         )
         SELECT l.source_file AS file_l, l.source_row AS row_l, el.ext_id AS id_l,
                r.source_file AS file_r, r.source_row AS row_r, er.ext_id AS id_r,
                round(p.match_weight, 3) AS match_weight, round(p.match_probability, 4) AS match_probability,
-               (cl.cluster = cr.cluster) AS same_person
+               (cl.cluster = cr.cluster) AS same_person,
+               CASE WHEN cl.cluster <> cr.cluster AND p.match_weight >= {link_w!r}
+                    THEN coalesce(rf.reason, p.impossible, 'clustering: another link of one of the two rows conflicts')
+               END AS kept_apart_by,
+               l.file_seq <> r.file_seq AS across
         FROM allp p
         JOIN person_mentions l ON l.mention_id = p.ml JOIN person_mentions r ON r.mention_id = p.mr
         JOIN _lk_cluster cl ON cl.mention_id = p.ml JOIN _lk_cluster cr ON cr.mention_id = p.mr
+        JOIN _lk_m ml ON ml.mention_id = p.ml JOIN _lk_m mr ON mr.mention_id = p.mr
+        LEFT JOIN _lk_refused rf ON rf.pc_a = least(ml.pc, mr.pc) AND rf.pc_b = greatest(ml.pc, mr.pc)
         LEFT JOIN _ext el ON el.mention_id = p.ml LEFT JOIN _ext er ON er.mention_id = p.mr
         WHERE {"l.file_seq <> r.file_seq" if two else "TRUE"}
-        ORDER BY same_person DESC, match_weight DESC NULLS FIRST, file_l, row_l, file_r, row_r
     """).pl()
-    con.close()
-    return pairs
+    if link_only:
+        pairs = _one_to_one(pairs, link_w)
+    return pairs.drop("across").sort(["same_person", "match_weight", "file_l", "row_l", "file_r", "row_r"],
+                                     descending=[True, True, False, False, False, False], nulls_last=False)
 
 
-__all__ = ["FileMapping", "link_files"]
+def _one_to_one(pairs: pl.DataFrame, link_weight: float) -> pl.DataFrame:
+    """Each row linked to at most one row of the other file: linked pairs taken strongest first
+    (a certain pair, with no weight, before any scored one); a pair that lost is kept apart by it."""
+    order = pairs.with_row_index("_i").with_columns(pl.col("match_weight").fill_null(float("inf")).alias("_w"))
+    linked = order.filter(pl.col("same_person")).sort(["_w", "file_l", "row_l", "row_r"], descending=[True, False, False, False])
+    taken_l: set = set()
+    taken_r: set = set()
+    keep: list[int] = []
+    # One pass over the linked pairs (a few per row), not over every scored pair.
+    for i, fl, rl, fr, rr in linked.select("_i", "file_l", "row_l", "file_r", "row_r").iter_rows():
+        a, b = (fl, rl), (fr, rr)
+        if a not in taken_l and b not in taken_r:
+            taken_l.add(a)
+            taken_r.add(b)
+            keep.append(i)
+    won = pl.col("_i").is_in(keep)
+    return order.with_columns(
+        won.alias("same_person"),
+        pl.when(pl.col("same_person") & ~won)
+        .then(pl.lit("one-to-one (--link-only): a stronger pair took one of these rows"))
+        .otherwise(pl.col("kept_apart_by")).alias("kept_apart_by"),
+    ).drop("_i", "_w")
+
+
+__all__ = ["CONSTRAINTS", "DATE_FORMATS", "FileMapping", "LinkFilesResult", "link_files"]

