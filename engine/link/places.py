@@ -180,12 +180,16 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
     return place_links(addresses, max_edits)[0]
 
 
-def place_links(addresses: pl.DataFrame, max_edits: int = 2) -> tuple[pl.DataFrame, pl.DataFrame]:
+def place_links(addresses: pl.DataFrame, max_edits: int = 2,
+                residents: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode)
     for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
 
     `addresses` needs address_mention_id, raw, uprn (nullable) and the parsed columns of address_mentions
     (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
+    `residents` (address_mention_id, person, date): who a row places there and when, by a checked
+    identifier; a house number written with its digits transposed or one digit wrong joins the number
+    it varies only on such evidence (see `_number_variants`).
     """
     cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
     df = match_parts(addresses.select(cols))
@@ -254,6 +258,7 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2) -> tuple[pl.DataFra
     )
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
     df, placeholders = _usable_uprns(df)
+    df = _number_variants(df, residents)
     return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
                                   pl.col("p_postcode").alias("postcode")), placeholders
 
@@ -285,3 +290,86 @@ def _join_uprns(df: pl.DataFrame) -> pl.DataFrame:
     remap = keys.with_columns(pl.col("k").cast(pl.Int64)).join(comp, on="k").select("place_key", "new_key")
     return df.join(remap, on="place_key", how="left").with_columns(
         pl.coalesce("new_key", "place_key").alias("place_key")).drop("new_key")
+
+
+# A row places a person at an address "in the same period" as another when their dates are this close.
+SAME_PERIOD_DAYS = 365
+MIN_SAME_PEOPLE = 2
+
+
+def _is_variant(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """House number `a` is `b` with two digits transposed or one digit wrong (same length, both numeric)."""
+    same_len = a.str.len_chars() == b.str.len_chars()
+    sorted_eq = a.str.split("").list.sort().list.join("") == b.str.split("").list.sort().list.join("")
+    diffs = pl.sum_horizontal([(a.str.slice(i, 1) != b.str.slice(i, 1)).cast(pl.Int32) for i in range(4)])
+    return (a != b) & same_len & a.str.contains(r"^\d{1,4}$") & b.str.contains(r"^\d{1,4}$") & (sorted_eq | (diffs == 1))
+
+
+def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None) -> pl.DataFrame:
+    """A place key whose house number is a transposition or one-digit slip of another key's number on the
+    same street and town (and the same flat) joins that key only on evidence beyond the address: the
+    same flat and the same postcode for transposed digits, or MIN_SAME_PEOPLE people (by checked
+    identifiers) placed at both within SAME_PERIOD_DAYS and nobody else placed at the rarer one. The key written less often joins the other; neighbours stay apart otherwise."""
+    keyed = df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
+    keys = keyed.group_by("place_key", "town", "street", "number", "p_flat").agg(
+        pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"))
+    pairs = keys.join(keys, on=["town", "street"], suffix="_c", nulls_equal=True).filter(
+        _is_variant(pl.col("number"), pl.col("number_c"))
+        & (pl.col("p_flat").eq_missing(pl.col("p_flat_c")))
+        & ((pl.col("n") < pl.col("n_c")) | ((pl.col("n") == pl.col("n_c")) & (pl.col("place_key") > pl.col("place_key_c")))))
+    if pairs.is_empty():
+        return df
+    # Neighbours share postcodes, and converted houses side by side have flats of the same numbers:
+    # only a transposition (14 / 41, rarely in one postcode) counts on the flat and postcode alone.
+    transposed = (pl.col("number").str.split("").list.sort().list.join("")
+                  == pl.col("number_c").str.split("").list.sort().list.join(""))
+    flat_pc = (pl.col("p_flat").is_not_null() & transposed
+               & (pl.col("pcs").list.set_intersection("pcs_c").list.len() > 0))
+    evidence = pairs.filter(flat_pc).select("place_key", "place_key_c", "n_c")
+    if residents is not None and residents.height:
+        at = residents.join(df.select("address_mention_id", "place_key"), on="address_mention_id").select(
+            "place_key", "person", "date").unique()
+        cand = pairs.select("place_key", "place_key_c", "n_c")
+        both = (cand.join(at, on="place_key").join(at.rename({"place_key": "place_key_c", "date": "date_c"}),
+                                                   on=["place_key_c", "person"])
+                .filter((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= SAME_PERIOD_DAYS))
+        # The same people: two or more of them, and nobody else placed at the rare key (one person may
+        # move next door, a household rarely does, and a real neighbour's house has its own people).
+        both = both.group_by("place_key", "place_key_c", "n_c").agg(pl.col("person").n_unique().alias("k"))
+        own = at.group_by("place_key").agg(pl.col("person").n_unique().alias("k_all"))
+        both = both.join(own, on="place_key").filter((pl.col("k") >= MIN_SAME_PEOPLE) & (pl.col("k") == pl.col("k_all")))
+        evidence = pl.concat([evidence, both.select("place_key", "place_key_c", "n_c")])
+    # each rare key joins its commonest variant with evidence (ties: the smallest key)
+    best = (evidence.unique().sort(["place_key", "n_c", "place_key_c"], descending=[False, True, False])
+            .group_by("place_key", maintain_order=True).first().select("place_key", pl.col("place_key_c").alias("to")))
+    # a key that others join does not itself move (one step, no chains)
+    best = best.filter(~pl.col("place_key").is_in(best["to"].implode()))
+    return df.join(best, on="place_key", how="left").with_columns(
+        pl.coalesce("to", "place_key").alias("place_key")).drop("to")
+
+
+def residents(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """(address_mention_id, person, date): the people each address row places there, by a checked
+    identifier (valid NHS number, UPN, PNC id or an agency's own id), and the row's date. Values held by
+    more people than one (placeholders.person_placeholders) are left out."""
+    from chronolink.engine.link.engine import DuckDBEngine
+    from chronolink.engine.link.placeholders import person_placeholders
+
+    con.register("_lk_res_ph", person_placeholders(DuckDBEngine(con)))
+    try:
+        return con.sql("""
+            WITH ids AS (
+                SELECT address_mention_id, event_date AS date, 'N' || nhs_number AS person, 'nhs_number' AS ident,
+                       nhs_number AS value FROM person_mentions WHERE nhs_valid AND address_mention_id IS NOT NULL
+                UNION ALL SELECT address_mention_id, event_date, 'U' || upper(upn), 'upn', upper(upn)
+                FROM person_mentions WHERE upn_valid AND address_mention_id IS NOT NULL
+                UNION ALL SELECT address_mention_id, event_date, 'P' || upper(pnc), 'pnc', upper(pnc)
+                FROM person_mentions WHERE pnc_valid AND address_mention_id IS NOT NULL
+                UNION ALL SELECT address_mention_id, event_date, 'L' || local_id, 'local_id', local_id
+                FROM person_mentions WHERE nullif(local_id, '') IS NOT NULL AND address_mention_id IS NOT NULL
+            )
+            SELECT DISTINCT address_mention_id, person, date FROM ids
+            ANTI JOIN _lk_res_ph p ON p.identifier = ids.ident AND p.value = ids.value
+        """).pl()
+    finally:
+        con.unregister("_lk_res_ph")

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from chronolink.engine.link.address_key import match_parts
-from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.places import place_keys, place_links
 from chronolink.engine.normalise import parse_address
 from chronolink.engine.normalise.addresses import with_address_parts
 
@@ -132,3 +132,38 @@ def test_uprn_joins_keys():
                       schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String, "uprn": pl.String})
     k = place_keys(with_address_parts(df))["place_key"].to_list()
     assert k[0] == k[1]
+
+
+def _keys_with_residents(rows: list[tuple[str, str | None]], people: list[tuple[int, str, str]]) -> list[str]:
+    df = pl.DataFrame({"address_mention_id": list(range(len(rows))), "raw": [r for r, _ in rows],
+                       "postcode": [p for _, p in rows], "uprn": [None] * len(rows)},
+                      schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String, "uprn": pl.String})
+    res = pl.DataFrame(people, schema={"address_mention_id": pl.Int64, "person": pl.String, "date": pl.String},
+                       orient="row").with_columns(pl.col("date").str.to_date())
+    keys, _ = place_links(with_address_parts(df), residents=res if people else None)
+    return keys.sort("address_mention_id")["place_key"].to_list()
+
+
+def test_a_transposed_number_joins_only_on_evidence_beyond_the_address():
+    home = [("14 Mill Lane, Ketterby", "NN16 8QT")] * 5
+    slip = [("41 Mill Lane, Ketterby", "NN16 8QT")]
+    # no evidence: 41 stays its own place (it may be a real house)
+    k = _keys_with_residents(home + slip, [])
+    assert k[5] != k[0]
+    # the same two people placed at both in the same year: one household, one place
+    people = [(0, "N1", "2024-01-01"), (1, "N2", "2024-02-01"), (5, "N1", "2024-03-01"), (5, "N2", "2024-03-01")]
+    k = _keys_with_residents(home + slip, people)
+    assert k[5] == k[0]
+    # one person only (who may have moved next door), or years apart: apart
+    assert _keys_with_residents(home + slip, people[:1] + [(5, "N1", "2024-03-01")])[5] != k[0]
+    assert _keys_with_residents(home + slip, [(0, "N1", "2015-01-01"), (1, "N2", "2015-01-01"),
+                                              (5, "N1", "2024-03-01"), (5, "N2", "2024-03-01")])[5] != k[0]
+
+
+def test_flats_transposed_in_one_postcode_join_and_neighbours_never():
+    rows = [("Flat 2, 14 Mill Lane, Ketterby", "NN16 8QT")] * 4 + [("Flat 2, 41 Mill Lane, Ketterby", "NN16 8QT"),
+                                                                  ("Flat 2, 15 Mill Lane, Ketterby", "NN16 8QT"),
+                                                                  ("16 Mill Lane, Ketterby", "NN16 8QT")]
+    k = _keys_with_residents(rows, [])
+    assert k[4] == k[0]  # same flat, same postcode, digits transposed
+    assert k[5] != k[0] and k[6] != k[0]  # the flat next door, the house next door
