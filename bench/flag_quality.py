@@ -4,8 +4,9 @@
 
 Ingests DIR (unless --db already holds it), links, flags, then maps engine person
 ids to true ids through the exported mentions (a cluster takes the true id most of
-its mentions carry) and compares (rule, child, other person) keys with
-DIR/truth/flags.csv. --oracle replaces linkage with the truth, to score the rules alone.
+its mentions carry) and compares distinct (rule, child, other person) keys with
+DIR/truth/flags.csv (one row per trigger there; one flag per concern, listing its
+triggers, in the engine), and counts the true triggers each found flag lists. --oracle replaces linkage with the truth, to score the rules alone.
 """
 from __future__ import annotations
 
@@ -47,27 +48,40 @@ def apply_oracle(con, truth_dir: Path) -> None:
 
 
 def score(con, truth_dir: Path) -> pl.DataFrame:
-    """Per-rule precision/recall on (rule, child, other) keys."""
+    """Per-rule precision/recall on distinct (rule, child, other) keys, as the manifest's keys_per_rule
+    counts them: truth/flags.csv has one row per trigger, the engine one flag per concern listing every
+    trigger. Also per rule: `flags` (engine flags, more than `engine` keys when linkage split a person),
+    `triggers` (truth rows of found keys) and `triggers_found` (of those, the ones the engine's flag
+    lists on the same date)."""
     tm = pl.read_csv(truth_dir / "mentions.csv", infer_schema=False).with_columns(pl.col("source_row").cast(pl.Int64))
     em = person_mentions(con).with_columns(pl.col("source_row").cast(pl.Int64))
     pmap = majority_map(em.rename({"person_id": "eid"}), tm.rename({"person_id": "tid"}),
                         ["source_file", "source_row", "slot"], "eid", "tid")
-    flags = con.sql("SELECT rule, child_person_id, other_person_id FROM flags").pl()
-    flags = (flags.join(pmap.rename({"eid": "child_person_id", "tid": "child"}), on="child_person_id", how="left")
-             .join(pmap.rename({"eid": "other_person_id", "tid": "other"}), on="other_person_id", how="left")
-             .with_columns(pl.col("child").fill_null(pl.col("child_person_id")), pl.col("other").fill_null(""))
-             .select("rule", "child", "other").unique())
-    truth = (pl.read_csv(truth_dir / "flags.csv", infer_schema=False)
-             .select("rule", pl.col("child_person_id").alias("child"),
-                     pl.col("other_person_id").fill_null("").alias("other")).unique())
+    stored = con.sql("SELECT rule, child_person_id, other_person_id, "
+                     "coalesce(trigger_dates, [trigger_date]) AS trigger_dates FROM flags").pl()
+    mapped = (stored.join(pmap.rename({"eid": "child_person_id", "tid": "child"}), on="child_person_id", how="left")
+              .join(pmap.rename({"eid": "other_person_id", "tid": "other"}), on="other_person_id", how="left")
+              .with_columns(pl.col("child").fill_null(pl.col("child_person_id")), pl.col("other").fill_null("")))
+    flags = mapped.select("rule", "child", "other").unique()
+    fired = (mapped.select("rule", "child", "other", pl.col("trigger_dates").alias("trigger_date"))
+             .explode("trigger_date").with_columns(pl.col("trigger_date").cast(pl.String)).unique())
+    truth_rows = (pl.read_csv(truth_dir / "flags.csv", infer_schema=False)
+                  .select("rule", pl.col("child_person_id").alias("child"),
+                          pl.col("other_person_id").fill_null("").alias("other"), "trigger_date").unique())
+    truth = truth_rows.select("rule", "child", "other").unique()
     rows = []
+    keys = ["rule", "child", "other"]
     for rule in sorted(set(truth["rule"]) | set(flags["rule"])):
         t = truth.filter(pl.col("rule") == rule)
         e = flags.filter(pl.col("rule") == rule)
-        tp = t.join(e, on=["rule", "child", "other"], how="inner").height
-        rows.append({"rule": rule, "truth": t.height, "engine": e.height, "tp": tp,
-                     "precision": tp / e.height if e.height else (1.0 if not t.height else 0.0),
-                     "recall": tp / t.height if t.height else 1.0})
+        found = t.join(e, on=keys, how="inner")
+        triggers = truth_rows.join(found, on=keys, how="semi")
+        rows.append({"rule": rule, "truth": t.height, "engine": e.height, "tp": found.height,
+                     "precision": found.height / e.height if e.height else (1.0 if not t.height else 0.0),
+                     "recall": found.height / t.height if t.height else 1.0,
+                     "flags": mapped.filter(pl.col("rule") == rule).height,
+                     "triggers": triggers.height,
+                     "triggers_found": triggers.join(fired, on=[*keys, "trigger_date"], how="semi").height})
     return pl.DataFrame(rows)
 
 

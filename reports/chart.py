@@ -57,14 +57,15 @@ def _event_rows(events: pl.DataFrame, as_of: date) -> tuple[list[dict[str, Any]]
 
 
 def _flag_rows(flags: list) -> list[dict[str, Any]]:
+    """One mark per firing: a concern that fired on three dates shows on all three."""
     return [
         {
-            "date": f.trigger_date.isoformat(),
+            "date": o.trigger_date.isoformat(),
             "rule": rule_title(f.rule),
-            "when": fmt_date(f.trigger_date),
+            "when": fmt_date(o.trigger_date),
             "status": f.disposition.status,
         }
-        for f in flags
+        for f in flags for o in f.firings()
     ]
 
 

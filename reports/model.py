@@ -190,7 +190,16 @@ class Link(_Model):
     waterfall: list[WaterfallStep] = Field(default_factory=list)
 
 
+class Occurrence(_Model):
+    """One firing of a flag's concern: its trigger date and, where the rule has one, the place."""
+
+    trigger_date: date
+    place: str | None = None  # address text
+
+
 class Flag(_Model):
+    """One concern: a rule, a child, another person (engine.flags.identity), firing once or more."""
+
     flag_id: str
     rule: str  # a rule of risk-rules.md ('bail_address_child', ...) or an engine rule
     trigger_date: date
@@ -201,6 +210,12 @@ class Flag(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     disposition: Disposition = Field(default_factory=Disposition)
     links: list[Link] = Field(default_factory=list)
+    # Every firing, in date order (empty: the one at trigger_date). trigger_date is the latest.
+    occurrences: list[Occurrence] = Field(default_factory=list)
+
+    def firings(self) -> list[Occurrence]:
+        """Every firing of the concern (the trigger date alone when none are listed)."""
+        return list(self.occurrences) or [Occurrence(trigger_date=self.trigger_date, place=self.place)]
 
 
 class _WithEvents(_Model):

@@ -110,6 +110,8 @@ def _flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
             "text": f.plain_english or rule_text(f.rule, f.child or subject, f.trigger_date, f.other_person, f.place),
             "trigger": fmt_date(f.trigger_date),
             "trigger_date": f.trigger_date,
+            "firings": [{"date": fmt_date(o.trigger_date), "trigger_date": o.trigger_date, "place": o.place}
+                        for o in f.firings()],
             "other": f.other_person,
             "place": f.place,
             "status": f.disposition.status,
@@ -156,8 +158,9 @@ def _chronology_rows(events: pl.DataFrame, flags: list[dict[str, Any]], as_of: d
         else:
             keyed.append((d, 0, i, row))
     for n, f in enumerate(flags, start=1):
-        keyed.append((f["trigger_date"], 1, n, {"kind": "flag", "date": fmt_date(f["trigger_date"]),
-                                                 "number": n, "text": f"{f['title']}. {f['text']}"}))
+        for o in f["firings"]:  # a concern that fired on several dates is shown at each
+            keyed.append((o["trigger_date"], 1, n, {"kind": "flag", "date": o["date"], "number": n,
+                                                     "text": f"{f['title']}. {f['text']}"}))
     for n, g in enumerate(contact_gaps(events["date"].to_list(), as_of)):
         keyed.append((g.start, 2, n, {"kind": "gap", "text": g.text,
                                       "when": f"{fmt_date(g.start)} to {fmt_date(g.end)}"}))

@@ -144,7 +144,7 @@ def build_chronology(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     most_common = "".join(_most_common(a, c) for a, c in (("fn", "forename"), ("sn", "surname"), ("sx", "sex")))
     sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=REFERRAL_MERGE_DAYS,
                       most_common=most_common)
-    with transaction(con):
+    with transaction(con):  # joins the caller's transaction (a purge re-judging its flags)
         con.execute(sql)
     tables = ("chronology", "event_sources", "event_people", "event_places", "person_facts", "observations",
               "person_places", "coresidence")

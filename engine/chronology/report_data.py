@@ -24,6 +24,7 @@ from chronolink.reports.model import (
     HouseholdReportData,
     Identifier,
     Link,
+    Occurrence,
     Period,
     PlaceSummary,
     ResidentPeriods,
@@ -208,12 +209,13 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
 
     frame = flags_with_dispositions(con)
     keep = pl.col("child_person_id").is_in(children)
-    if address_id is not None:
-        keep = (keep & pl.col("address_id").is_null()) | (pl.col("address_id") == address_id)
+    if address_id is not None:  # at this place: any firing of the concern here
+        keep = (keep & (pl.col("address_ids").list.len() == 0)) | pl.col("address_ids").list.contains(address_id)
     frame = frame.filter(keep)
     people = sorted(set(frame["child_person_id"].drop_nulls()) | set(frame["other_person_id"].drop_nulls()))
     names = display_names(con, people)
-    places = place_texts(con, sorted(set(frame["address_id"].drop_nulls())))
+    places = place_texts(con, sorted(set(frame["address_ids"].explode().drop_nulls())
+                                     | set(frame["address_id"].drop_nulls())))
     flags, rows = [], {}
     for f in frame.iter_rows(named=True):
         ev = json.loads(f["evidence"]) if f["evidence"] else {}
@@ -231,7 +233,10 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
             place=places.get(f["address_id"]) if f["address_id"] else None,
             evidence=evidence,
             disposition=Disposition(status=f["status"], by=f["actor"], at=f["decided_at"], reason=f["reason"]),
-            links=[_link(con, lk) for lk in (ev.get("links") or [])]))
+            links=[_link(con, lk) for lk in (ev.get("links") or [])],
+            occurrences=[Occurrence(trigger_date=dt.date.fromisoformat(o["trigger_date"]),
+                                    place=places.get(o["address_id"]) if o.get("address_id") else None)
+                         for o in (ev.get("occurrences") or [])]))
     return flags, rows
 
 

@@ -87,11 +87,12 @@ def list_flags(db: DbOption = None,
     finally:
         con.close()
     table = Table()
-    for col in ("flag_id", "rule", "child", "other", "place", "trigger", "status"):
+    for col in ("flag_id", "rule", "child", "other", "place", "trigger", "fired", "status"):
         table.add_column(col)
-    for r in frame.iter_rows(named=True):
+    for r in frame.iter_rows(named=True):  # trigger: the latest firing; fired: how many dates
+        r["fired"] = len(r["trigger_dates"])
         table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in (
-            "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "status")))
+            "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "fired", "status")))
     out.print(table)
 
 
@@ -106,7 +107,7 @@ def _dispose(status: str):
         con = open_db(db)
         try:
             with transaction(con):  # the decision and its audit entry commit together
-                set_disposition(con, flag_id, status, current_actor(analyst), reason)
+                flag_id = set_disposition(con, flag_id, status, current_actor(analyst), reason)  # today's id
                 child = con.execute("SELECT child_person_id FROM flags WHERE flag_id = ?", [flag_id]).fetchall()
                 record_audit(con, f"flags-{status}", "disposition", person_ids=[child[0][0]], analyst=analyst,
                              detail={"flag_id": flag_id, "status": status})

@@ -91,10 +91,21 @@ def audit_cmd(
     err.print(f"{frame.height} entries")
 
 
+def _counts_table(title: str, heading: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("table")
+    table.add_column(heading, justify="right")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    return table
+
+
 def purge(
     before: Annotated[dt.datetime, typer.Option("--before", help="Purge records dated before this day (YYYY-MM-DD).",
                                                 **DateOpt)],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation (for scripts).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say how many rows of each table a purge "
+                                                            "would delete.")] = False,
     compact: Annotated[bool, typer.Option("--compact/--no-compact",
                                           help="Rewrite the store file afterwards so purged bytes do not linger "
                                                "(default on).")] = True,
@@ -115,20 +126,20 @@ def purge(
     actor = audit.current_actor(analyst)
     path = db if db is not None else default_db_path()
     con = open_db(path)
-    if not yes and not typer.confirm(f"Permanently delete every record dated before {cutoff} and all derived data?",
-                                     default=False, err=True):
-        con.close()
-        fail("nothing purged", code=1)
     try:
+        # Before anything goes: the purge carried out and rolled back, so the counts are exact.
+        preview = purge_before(con, cutoff, dry_run=True)
+        err.print(_counts_table(f"A purge before {cutoff} deletes", "rows to delete", preview))
+        if dry_run:
+            err.print("dry run: nothing purged")
+            return
+        if not yes and not typer.confirm(f"Permanently delete these rows (every record dated before {cutoff} and "
+                                         "all derived data)?", default=False, err=True):
+            fail("nothing purged", code=1)
         counts = purge_before(con, cutoff, actor=actor)
     finally:
         con.close()
-    table = Table(title=f"Purged before {cutoff}", title_justify="left")
-    table.add_column("table")
-    table.add_column("rows deleted", justify="right")
-    for name, n in counts.items():
-        table.add_row(name, str(n))
-    out.print(table)
+    out.print(_counts_table(f"Purged before {cutoff}", "rows deleted", counts))
     if compact:
         try:
             compact_store(path)

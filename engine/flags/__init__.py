@@ -9,18 +9,30 @@ import polars as pl
 
 from chronolink.engine.chronology import build_chronology, load_rule_inputs
 from chronolink.engine.flags.evidence import attach_evidence
+from chronolink.engine.flags.identity import flag_id, one_flag_per_concern
 from chronolink.engine.flags.store import (
     DISPOSITIONS,
     DispositionError,
     export_frame,
     flags_with_dispositions,
+    last_flag_run,
     save_flags,
     set_disposition,
 )
 from chronolink.engine.rules import RuleSettings, evaluate_all, load_settings
 
-__all__ = ["DISPOSITIONS", "DispositionError", "export_frame", "flags_with_dispositions", "run_flags",
-           "set_disposition"]
+__all__ = ["DISPOSITIONS", "DispositionError", "evaluate_flags", "export_frame", "flag_id", "flags_with_dispositions",
+           "last_flag_run", "run_flags", "set_disposition"]
+
+
+def evaluate_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: RuleSettings,
+                   *, rebuild_chronology: bool = True) -> pl.DataFrame:
+    """Every concern the rules find as of `as_of` (one row each, with its id, occurrences and evidence
+    JSON), without storing them."""
+    if rebuild_chronology:
+        build_chronology(con)
+    flags = one_flag_per_concern(evaluate_all(load_rule_inputs(con), settings, as_of))
+    return attach_evidence(con, flags)
 
 
 def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: RuleSettings | Path | None = None,
@@ -29,9 +41,6 @@ def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: Rul
 
     `settings_path` is the rule settings, loaded (callers validate them before writing) or a file."""
     settings = settings_path if isinstance(settings_path, RuleSettings) else load_settings(settings_path)
-    if rebuild_chronology:
-        build_chronology(con)
-    flags = evaluate_all(load_rule_inputs(con), settings, as_of)
-    flags = attach_evidence(con, flags)
-    save_flags(con, flags, as_of)
+    flags = evaluate_flags(con, as_of, settings, rebuild_chronology=rebuild_chronology)
+    save_flags(con, flags, as_of, settings=settings)
     return flags_with_dispositions(con)

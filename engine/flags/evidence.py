@@ -49,7 +49,8 @@ def _links(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
 
 
 def attach_evidence(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame) -> pl.DataFrame:
-    """Replace each flag's evidence list with compact JSON: source rows, links and places."""
+    """Replace each flag's evidence list with compact JSON: `records` (source rows), `links` (the linkage
+    each relied on) and, for a flag of several firings, `occurrences` (trigger date and address of each)."""
     indexed = flags.with_row_index("flag_idx")
     ev = indexed.select("flag_idx", "evidence").explode("evidence").unnest("evidence")
     con.register("__ev", ev)
@@ -68,4 +69,9 @@ def attach_evidence(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame) -> pl.D
     for p in parts:
         out = out.join(p, on="flag_idx", how="left")
     cols = [c for c in ("records", "links") if c in out.columns]
-    return out.with_columns(evidence=pl.struct(cols).struct.json_encode()).drop(["flag_idx", *cols])
+    fields = [pl.col(c) for c in cols]
+    if "occurrences" in out.columns:  # one concern, several firings (engine.flags.identity)
+        fields.append(pl.col("occurrences").list.eval(pl.struct(
+            pl.element().struct.field("trigger_date").cast(pl.String),
+            pl.element().struct.field("address_id"))).alias("occurrences"))
+    return out.with_columns(evidence=pl.struct(fields).struct.json_encode()).drop(["flag_idx", *cols])

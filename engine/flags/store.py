@@ -1,8 +1,10 @@
 """Flags in the store: each run's flags with their evidence, and analysts' dispositions.
 
-A flag's id is a hash of what identifies it (rule, child, other person, place,
-trigger date), so a disposition recorded against it survives every later run
-that finds the same flag.
+A flag is one concern (engine.flags.identity): its id hashes its identity (rule, child, other
+person), never its dates, so a disposition recorded against it survives every later run that
+finds the same concern, on whatever dates it fires. A store flagged by an earlier version (ids a
+polars hash of identity and trigger date) is migrated the first time it is opened for writing
+(engine.flags.migrate).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.errors import DispositionError  # noqa: F401 (re-exported: its home is engine.errors)
+from chronolink.engine.rules import RuleSettings
 from chronolink.engine.store.transactions import transaction
 
 DISPOSITIONS = ("confirmed", "dismissed", "actioned", "open")
@@ -28,6 +31,9 @@ CREATE TABLE IF NOT EXISTS flags (
     evidence JSON NOT NULL,
     flagged_at TIMESTAMP NOT NULL
 );
+-- one concern, several firings: every trigger date and address (stores of earlier versions gain them)
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS trigger_dates DATE[];
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS address_ids VARCHAR[];
 CREATE TABLE IF NOT EXISTS flag_dispositions (
     flag_id VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
@@ -35,70 +41,154 @@ CREATE TABLE IF NOT EXISTS flag_dispositions (
     actor VARCHAR NOT NULL,
     decided_at TIMESTAMP NOT NULL
 );
+-- each flag run: its as-of date (what `report` uses when not told), counts, the rule settings
+CREATE TABLE IF NOT EXISTS flag_runs (
+    as_of DATE NOT NULL,
+    flagged_at TIMESTAMP NOT NULL,
+    n_flags BIGINT NOT NULL,
+    n_unjudged BIGINT NOT NULL,
+    settings JSON
+);
+CREATE TABLE IF NOT EXISTS flag_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+-- old flag id -> this version's id, kept so an id printed before an upgrade still finds its flag
+CREATE TABLE IF NOT EXISTS flag_id_migration (old_id VARCHAR PRIMARY KEY, new_id VARCHAR NOT NULL);
 """
+FLAG_COLUMNS = ("flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "as_of",
+                "evidence", "flagged_at", "trigger_dates", "address_ids")
+
+
+def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    rows = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return bool(rows and rows[0][0])
+
+
+def _has_flags(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'flags' "
+                            "AND database_name = current_database()").fetchall()[0][0])
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the flag tables when missing."""
-    con.execute(_DDL)
+    """Create the flag tables when missing and bring an earlier version's flags to this one's ids
+    (nothing is written on a read-only connection)."""
+    if _read_only(con):
+        return
+    from chronolink.engine.flags.migrate import migrate_flag_ids
+
+    with transaction(con):
+        con.execute(_DDL)
+        migrate_flag_ids(con)
 
 
-def flag_ids(frame: pl.DataFrame) -> pl.Expr:
-    """The stable id of each flag: F + 12 hex digits of a hash of its identity."""
-    ident = pl.concat_str([pl.col("rule"), pl.col("child_person_id"), pl.col("other_person_id").fill_null(""),
-                           pl.col("address_id").fill_null(""), pl.col("trigger_date").cast(pl.String)],
-                          separator="|")
-    return pl.lit("F") + ident.hash(seed=20261125).cast(pl.String).str.slice(0, 12)
-
-
-def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date) -> int:
-    """Replace the stored flags with this run's (dispositions are kept apart and survive)."""
+def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date, n_unjudged: int = 0,
+               settings: RuleSettings | None = None) -> int:
+    """Replace the stored flags with this run's, one row per concern (engine.flags.identity: with
+    `flag_id` and `occurrences`); dispositions are kept apart and survive."""
     ensure_tables(con)
-    frame = flags.with_columns(flag_id=flag_ids(flags), as_of=pl.lit(as_of),
-                               flagged_at=pl.lit(dt.datetime.now()))
-    frame = frame.unique("flag_id", keep="first").select(
-        "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "as_of",
-        "evidence", "flagged_at")
+    now = dt.datetime.now()
     with transaction(con):
         con.execute("DELETE FROM flags")
-        if frame.height:
-            con.register("__flags", frame)
-            con.execute("INSERT INTO flags SELECT * FROM __flags")
+        n = insert_flags(con, flags, as_of, now)
+        con.execute("INSERT INTO flag_runs VALUES (?, ?, ?, ?, ?)",
+                    [as_of, now, n, n_unjudged, settings.model_dump_json() if settings else None])
+    return n
+
+
+def insert_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date,
+                 now: dt.datetime | None = None) -> int:
+    """Add evaluated flags (engine.flags.evaluate_flags' rows) to the stored ones; returns how many."""
+    frame = flags.with_columns(
+        as_of=pl.lit(as_of), flagged_at=pl.lit(now or dt.datetime.now()),
+        trigger_dates=pl.col("occurrences").list.eval(pl.element().struct.field("trigger_date")).list.unique()
+        .list.sort(),
+        address_ids=pl.col("occurrences").list.eval(pl.element().struct.field("address_id")).list.drop_nulls()
+        .list.unique().list.sort(),
+    ).select(FLAG_COLUMNS)
+    if frame.height:
+        con.register("__flags", frame)
+        try:
+            con.execute(f"INSERT INTO flags ({', '.join(FLAG_COLUMNS)}) SELECT * FROM __flags")
+        finally:
             con.unregister("__flags")
     return frame.height
 
 
+def last_flag_run(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, RuleSettings | None] | None:
+    """The as-of date and rule settings of the latest flag run (None: never flagged; settings None:
+    flagged by an earlier version, which did not keep them)."""
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() "
+                                        "WHERE database_name = current_database()").fetchall()}
+    if "flag_runs" in tables:
+        rows = con.execute("SELECT as_of, CAST(settings AS VARCHAR) FROM flag_runs "
+                           "ORDER BY flagged_at DESC LIMIT 1").fetchall()
+        if rows:
+            as_of, settings = rows[0]
+            return as_of, RuleSettings.model_validate_json(settings) if settings else None
+    if "flags" in tables:  # flagged by an earlier version: every flag row carries its run's as-of
+        rows = con.execute("SELECT max(as_of) FROM flags").fetchall()
+        if rows and rows[0][0] is not None:
+            return rows[0][0], None
+    return None
+
+
+def current_flag_id(con: duckdb.DuckDBPyConnection, flag_id: str) -> str:
+    """The flag's id today: an id printed by an earlier version is translated (engine.flags.migrate)."""
+    rows = con.execute("SELECT new_id FROM flag_id_migration WHERE old_id = ?", [flag_id]).fetchall()
+    return rows[0][0] if rows else flag_id
+
+
 def set_disposition(con: duckdb.DuckDBPyConnection, flag_id: str, status: str, actor: str,
-                    reason: str | None = None) -> None:
-    """Record an analyst's decision on a flag; a dismissal needs a reason."""
+                    reason: str | None = None) -> str:
+    """Record an analyst's decision on a flag (its id today: an id from before an upgrade is
+    translated); a dismissal needs a reason. Returns the flag id decided."""
     ensure_tables(con)
     if status not in DISPOSITIONS:
         raise DispositionError(f"status must be one of {', '.join(DISPOSITIONS)}")
     if status == "dismissed" and not (reason or "").strip():
         raise DispositionError("a dismissal needs a reason (--reason)")
+    flag_id = current_flag_id(con, flag_id)
     if not con.execute("SELECT count(*) FROM flags WHERE flag_id = ?", [flag_id]).fetchall()[0][0]:
         raise DispositionError(f"no flag with id {flag_id}")
     con.execute("INSERT INTO flag_dispositions VALUES (?, ?, ?, ?, ?)",
                 [flag_id, status, reason, actor, dt.datetime.now()])
+    return flag_id
 
 
 def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every stored flag with its latest disposition (open when none)."""
+    """Every stored flag with its latest disposition (open when none) and `new_since_decision`: how many
+    of its occurrences are dated after that decision (a dismissed concern that fired again)."""
     ensure_tables(con)
-    return con.sql("""
-        SELECT f.*, coalesce(d.status, 'open') AS status, d.reason, d.actor, d.decided_at
+    if not _has_flags(con):
+        return pl.DataFrame(schema={c: pl.String for c in (*FLAG_COLUMNS, "status", "reason", "actor")})
+    cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'flags' "
+                                      "AND database_name = current_database()").fetchall()}
+    # A read-only store of an earlier version lacks the occurrence columns: its rows are one trigger each.
+    dates = "f.trigger_dates" if "trigger_dates" in cols else "[f.trigger_date]"
+    places = "f.address_ids" if "address_ids" in cols else "list_filter([f.address_id], x -> x IS NOT NULL)"
+    return con.sql(f"""
+        SELECT f.flag_id, f.rule, f.child_person_id, f.other_person_id, f.address_id, f.trigger_date, f.as_of,
+               f.evidence, f.flagged_at, coalesce({dates}, [f.trigger_date]) AS trigger_dates,
+               coalesce({places}, []) AS address_ids,
+               coalesce(dd.d.s, 'open') AS status, dd.d.r AS reason, dd.d.a AS actor, dd.decided_at,
+               CASE WHEN dd.decided_at IS NULL THEN 0
+                    ELSE len(list_filter(coalesce({dates}, [f.trigger_date]), x -> x > CAST(dd.decided_at AS DATE)))
+               END AS new_since_decision
         FROM flags f LEFT JOIN (
-            SELECT flag_id, arg_max(status, decided_at) AS status, arg_max(reason, decided_at) AS reason,
-                   arg_max(actor, decided_at) AS actor, max(decided_at) AS decided_at
-            FROM flag_dispositions GROUP BY flag_id) d USING (flag_id)
+            -- the latest decision (two at the same instant: the greater status, so runs agree)
+            SELECT flag_id, arg_max({{'s': status, 'r': reason, 'a': actor}}, {{'t': decided_at, 's': status}}) AS d,
+                   max(decided_at) AS decided_at
+            FROM flag_dispositions GROUP BY flag_id
+        ) dd USING (flag_id)
         ORDER BY f.trigger_date, f.rule, f.child_person_id, f.other_person_id, f.address_id, f.flag_id
     """).pl()
 
 
 def export_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """`rule, child_person_id, other_person_id, address_id, trigger_date, evidence` (compact JSON)."""
+    """`rule, child_person_id, other_person_id, address_id, trigger_date, evidence` (compact JSON), the
+    flag id and status, and every occurrence: `trigger_dates` and `address_ids` joined by `;`."""
     frame = flags_with_dispositions(con)
     return frame.select(
         "rule", "child_person_id", "other_person_id", "address_id", pl.col("trigger_date").cast(pl.String),
         pl.col("evidence").cast(pl.String),
-        "flag_id", "status")
+        "flag_id", "status",
+        pl.col("trigger_dates").list.eval(pl.element().cast(pl.String)).list.join(";").alias("trigger_dates"),
+        pl.col("address_ids").list.join(";").alias("address_ids"))

@@ -18,10 +18,15 @@ What is purged
   ``event_people``, ``event_places``: every event that had a purged source is removed whole),
   ``observations``, and the aggregates that drew on a purged row (``person_facts``,
   ``person_places``, ``coresidence``, link outputs ``persons``, ``places``, ``link_pairs``,
-  ``link_review``, ``link_id_map``, ``link_msig``/``link_sig``/``link_tf_*``), ``flags`` whose
-  evidence cites a purged row or mention (and their ``flag_dispositions``, whose reasons may
-  describe the purged events). Aggregates are deleted rather than recomputed: the next
-  ``chronolink link`` and ``chronolink flag`` rebuild them from what remains.
+  ``link_review``, ``link_id_map``, ``link_msig``/``link_sig``/``link_tf_*``). Aggregates are
+  deleted rather than recomputed: the next ``chronolink link`` and ``chronolink flag`` rebuild them
+  from what remains.
+* **Flags** whose evidence cites a purged row or mention are judged again on what remains (the
+  chronology rebuilt, the rules run as of the last flag run's date with its settings). A concern
+  that still fires keeps its flag, now with evidence from the kept rows only, and its analysts'
+  dispositions: the decision still stands. A concern that no longer fires loses its flag and its
+  ``flag_dispositions`` (their reasons may describe the purged events). Dispositions of other flags
+  are never touched.
 * **Any other table** holding row provenance (``file_seq`` + ``source_row``, ``record_id``,
   ``mention_id``, ``address_mention_id`` or ``source_file`` + ``source_row``) loses the rows of
   purged records too, so a table added later is not silently left behind.
@@ -43,7 +48,7 @@ import duckdb
 from chronolink.engine.errors import NotAStore
 from chronolink.engine.link.scoring import TF_COLUMNS
 from chronolink.engine.security import audit
-from chronolink.engine.store.transactions import transaction
+from chronolink.engine.store.transactions import in_transaction, transaction
 
 __all__ = ["purge_before", "PROTECTED_TABLES"]
 
@@ -170,19 +175,43 @@ def _purge_derived(con: duckdb.DuckDBPyConnection, tables: Mapping[str, set[str]
         if has(tf) and has("link_sig") and col in tables["link_sig"]:
             run(tf, f"DELETE FROM {tf} WHERE value NOT IN (SELECT {col} FROM link_sig WHERE {col} IS NOT NULL)")
 
-    # flags citing a purged row or mention, with their dispositions
+    # flags citing a purged row or mention: judged again once the rows are gone (_refire_flags)
     if has("flags") and "evidence" in tables["flags"]:
         doomed = _flags_citing_purged(con)
-        if doomed:
-            con.register("__purge_flags", _id_frame(doomed))
-            try:
-                con.execute("CREATE OR REPLACE TEMP TABLE _purge_flag_ids AS SELECT flag_id FROM __purge_flags")
-            finally:
-                con.unregister("__purge_flags")
-            run("flag_dispositions", "DELETE FROM flag_dispositions WHERE flag_id IN (SELECT flag_id FROM _purge_flag_ids)")
-            run("flags", "DELETE FROM flags WHERE flag_id IN (SELECT flag_id FROM _purge_flag_ids)")
-        else:
-            counts.setdefault("flags", 0)
+        con.register("__purge_flags", _id_frame(doomed))
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE _purge_flag_ids AS SELECT flag_id FROM __purge_flags")
+        finally:
+            con.unregister("__purge_flags")
+        run("flags", "DELETE FROM flags WHERE flag_id IN (SELECT flag_id FROM _purge_flag_ids)")
+
+
+def _refire_flags(con: duckdb.DuckDBPyConnection, tables: Mapping[str, set[str]], counts: dict[str, int]) -> None:
+    """Judge the flags that cited purged rows on what remains: a concern that still fires gets its flag
+    back (evidence from kept rows) and keeps its dispositions; the others' dispositions go."""
+    if "flags" not in tables or not con.execute("SELECT count(*) FROM _purge_flag_ids").fetchall()[0][0]:
+        return
+    import polars as pl
+
+    from chronolink.engine.flags import evaluate_flags
+    from chronolink.engine.flags.store import insert_flags, last_flag_run
+    from chronolink.engine.rules import load_settings
+
+    last = last_flag_run(con)
+    if last is not None:
+        as_of, settings = last
+        judged = {fid for (fid,) in con.execute("SELECT flag_id FROM _purge_flag_ids").fetchall()}
+        still = evaluate_flags(con, as_of, settings or load_settings()).filter(pl.col("flag_id").is_in(judged))
+        insert_flags(con, still, as_of)
+        con.register("__still", still.select("flag_id"))
+        try:
+            con.execute("DELETE FROM _purge_flag_ids WHERE flag_id IN (SELECT flag_id FROM __still)")
+        finally:
+            con.unregister("__still")
+        counts["flags"] = counts.get("flags", 0) - still.height
+    if "flag_dispositions" in tables:
+        counts["flag_dispositions"] = _delete(
+            con, "DELETE FROM flag_dispositions WHERE flag_id IN (SELECT flag_id FROM _purge_flag_ids)")
 
 
 def _id_frame(ids: list[str]):
@@ -269,31 +298,48 @@ def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def purge_before(con: duckdb.DuckDBPyConnection, cutoff: dt.date, *, actor: str | None = None,
-                 command: str = "purge") -> dict[str, int]:
+                 command: str = "purge", dry_run: bool = False) -> dict[str, int]:
     """Delete every record dated before ``cutoff`` and all that derives from it; rows deleted per table.
 
     One transaction: on any error nothing is deleted. With ``actor`` the purge is written to the
-    audit trail in the same transaction (cut-off and counts only, never purged values).
+    audit trail in the same transaction (cut-off and counts only, never purged values). With
+    ``dry_run`` the whole purge is carried out and rolled back: the counts are what a purge now
+    would delete, and nothing changes.
     """
     if isinstance(cutoff, dt.datetime):
         cutoff = cutoff.date()
     if not isinstance(cutoff, dt.date):
         raise TypeError("cutoff must be a date")
+    if dry_run:
+        if in_transaction(con):
+            raise RuntimeError("a dry run needs its own transaction (it rolls back)")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            return _purge_steps(con, cutoff)
+        finally:
+            con.execute("ROLLBACK")
     with transaction(con):
-        tables = _tables(con)
-        missing = {"records", "person_mentions", "address_mentions"} - tables.keys()
-        if missing:
-            raise NotAStore(f"not a Chronolink store: missing tables {', '.join(sorted(missing))}")
-        for statement in filter(str.strip, _SELECT_PURGED.split(";")):
-            con.execute(statement, {"cutoff": cutoff} if "$cutoff" in statement else None)
-        counts: dict[str, int] = {}
-        _purge_derived(con, tables, counts)
-        _purge_other(con, tables, counts)
-        _purge_base(con, counts)
-        _drop_temps(con)
+        counts = _purge_steps(con, cutoff)
         if actor is not None:
             audit.record(con, actor, command, "purge", detail={
                 "cutoff": cutoff.isoformat(),
                 "deleted": {f"{table}_count": n for table, n in sorted(counts.items())},
             })
+    return counts
+
+
+def _purge_steps(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> dict[str, int]:
+    """Every deletion of a purge, inside the caller's transaction; rows deleted per table."""
+    tables = _tables(con)
+    missing = {"records", "person_mentions", "address_mentions"} - tables.keys()
+    if missing:
+        raise NotAStore(f"not a Chronolink store: missing tables {', '.join(sorted(missing))}")
+    for statement in filter(str.strip, _SELECT_PURGED.split(";")):
+        con.execute(statement, {"cutoff": cutoff} if "$cutoff" in statement else None)
+    counts: dict[str, int] = {}
+    _purge_derived(con, tables, counts)
+    _purge_other(con, tables, counts)
+    _purge_base(con, counts)
+    _refire_flags(con, tables, counts)
+    _drop_temps(con)
     return dict(sorted(counts.items()))

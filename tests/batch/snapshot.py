@@ -1,8 +1,9 @@
 """What a finished run leaves, in a form two runs can be compared by: every data table and every report file.
 
 Left out, and only these: the audit trail (it records when and by whom), TIMESTAMP columns, run
-numbers, a run's duration, and the path a file was read from. `link_runs` is the history of link
-runs (one row each): a restarted batch links again, so only its latest run is compared.
+numbers, a run's duration, and the path a file was read from. `link_runs` and `flag_runs` are the
+histories of link and flag runs (one row each): a restarted batch links and flags again, so only the
+latest run of each is compared.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import duckdb
 
 SKIP_TABLES = frozenset({"audit_log", "audit_head"})
 SKIP_COLUMNS = frozenset({"run_id", "created_run", "seconds", "path"})
-RUN_LOGS = frozenset({"link_runs"})
+RUN_LOGS = {"link_runs": "run_id", "flag_runs": "flagged_at"}  # table: the column ordering its runs
 
 
 def store_tables(db: Path) -> dict[str, tuple[list[str], list[str]]]:
@@ -29,7 +30,7 @@ def store_tables(db: Path) -> dict[str, tuple[list[str], list[str]]]:
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' "
                 "AND table_name = ? ORDER BY ordinal_position", [t]).fetchall()
                 if not typ.startswith("TIMESTAMP") and c not in SKIP_COLUMNS]
-            latest = " ORDER BY run_id DESC LIMIT 1" if t in RUN_LOGS else ""
+            latest = f" ORDER BY {RUN_LOGS[t]} DESC LIMIT 1" if t in RUN_LOGS else ""
             select = ", ".join(f'"{c}"' for c in cols)
             rows = con.execute(f"SELECT {select} FROM {t}{latest}").fetchall()
             out[t] = (cols, sorted(map(repr, rows)))

@@ -76,7 +76,7 @@ def test_public_api_does_not_drift():
     assert sorted(reports.__all__) == sorted([
         "CHRONOLOGY_COLUMNS", "EVENT_SCHEMA", "AgencyName", "Candidate", "ChildReportData", "ChildSummary",
         "CurrentPlace", "Disposition", "Evidence", "Flag", "HouseholdMember", "HouseholdReportData", "Identifier",
-        "IndexRow", "Link", "Period", "PlaceSummary", "ReportDataError", "ResidentPeriods", "WaterfallStep",
+        "IndexRow", "Link", "Occurrence", "Period", "PlaceSummary", "ReportDataError", "ResidentPeriods", "WaterfallStep",
         "chronology_frame", "events_frame", "household_filename", "render_child_html", "render_household_html",
         "render_index_html", "report_filename", "timeline_chart", "timeline_image", "write_child_report",
         "write_chronology_csv", "write_chronology_xlsx", "write_household_report", "write_index",

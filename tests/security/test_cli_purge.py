@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -114,7 +115,8 @@ def _add_flags(con) -> None:
     old = {"records": [{"source_file": "police_occurrences.csv", "source_row": 1, "mention_id": None}]}
     new = {"records": [{"source_file": "police_occurrences.csv", "source_row": 2, "mention_id": None}]}
     now = dt.datetime(2023, 1, 1)
-    con.execute("INSERT INTO flags VALUES ('FOLD', 'R1', 'P00000001', NULL, NULL, DATE '2012-02-01', "
+    con.execute("INSERT INTO flags (flag_id, rule, child_person_id, other_person_id, address_id, trigger_date, as_of, "
+                "evidence, flagged_at) VALUES ('FOLD', 'R1', 'P00000001', NULL, NULL, DATE '2012-02-01', "
                 "DATE '2023-01-01', ?, ?), ('FNEW', 'R1', 'P00000002', NULL, NULL, DATE '2021-02-01', "
                 "DATE '2023-01-01', ?, ?)", [json.dumps(old), now, json.dumps(new), now])
     con.execute("INSERT INTO flag_dispositions VALUES ('FOLD', 'dismissed', 'OLDNOTEQX was a mistake', 'a', ?), "
@@ -206,11 +208,24 @@ def test_without_compaction_purged_bytes_may_linger(store, run):
 def test_confirmation_is_required(store, run):
     res = run("purge", "--before", "2015-01-01", "--db", store, input="n\n")
     assert res.exit_code == 1 and "nothing purged" in flat(res.stderr)
+    # before asking, it said how many rows of each table would go
+    said = flat(res.stderr)
+    assert said.index("A purge before 2015-01-01 deletes") < said.index("Permanently delete")
+    assert re.search(r"│ records +│ +6 │", said)
     con = duckdb.connect(str(store), read_only=True)
     assert con.execute("SELECT count(*) FROM records WHERE event_date < DATE '2015-01-01'").fetchall()[0][0] == 4
     con.close()
     res = run("purge", "--before", "2015-01-01", "--db", store, "--no-compact", input="y\n")
     assert res.exit_code == 0
+
+
+def test_dry_run_only_counts(store, run):
+    res = run("purge", "--before", "2015-01-01", "--dry-run", "--db", store)
+    assert res.exit_code == 0 and re.search(r"│ records +│ +6 │", flat(res.stderr))
+    assert "dry run: nothing purged" in flat(res.stderr)
+    con = duckdb.connect(str(store), read_only=True)
+    assert con.execute("SELECT count(*) FROM records WHERE event_date < DATE '2015-01-01'").fetchall()[0][0] == 4
+    con.close()
 
 
 def test_future_cutoff_and_bad_date_are_refused(store, run):
