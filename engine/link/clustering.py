@@ -9,7 +9,8 @@ swap, one digit off, or the year one out on the same birthday);
 forenames that cannot be one person's (twins share a surname, a date of birth and
 an address, a couple a surname and an address: only the forename tells them apart);
 a JR/SR clash; a parent-role mention too young for the other's dob; or an analyst's
-rejection. So one bad pair cannot merge two families: the first
+rejection. The date-of-birth and forename tests are the comparisons' own declared levels
+(CONSTRAINTS), evaluated in Python from the same SQL (pyexpr). So one bad pair cannot merge two families: the first
 conflicting member stops it. Analyst acceptances merge first, unconditionally.
 """
 from __future__ import annotations
@@ -17,46 +18,84 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import AbstractSet, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import AbstractSet, Any
 
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from pydantic.dataclasses import dataclass as declared
+
+from chronolink.engine.link.comparisons import COMPARISONS, Comparison, pair_columns
+from chronolink.engine.link.pyexpr import level_function
 
 STRICT_IDS = ("nhs", "upn", "pnc", "police", "probation")
 
 
+@declared(frozen=True)
+class ValueConstraint:
+    """Two clusters cannot be one person when every pair of their values sits at a `refuse` level of
+    `comparison` (its levels from `from_level` on, evaluated from the declaration itself on value
+    records: the columns those levels read, of every signature meeting `where`). Enabled by the
+    ClusterSettings flag `setting`."""
+
+    reason: str
+    comparison: str
+    refuse: tuple[str, ...]
+    where: str
+    from_level: str
+    setting: str
+
+    def spec(self, comparisons: tuple[Comparison, ...] = COMPARISONS) -> Comparison:
+        """The comparison this constraint reads."""
+        return next(c for c in comparisons if c.name == self.comparison)
+
+    def columns(self, comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[str]:
+        """The signature columns a value record holds: what the levels from `from_level` on read."""
+        c = self.spec(comparisons)
+        return pair_columns(" ".join(lv.sql for lv in c.levels[c.level_of(self.from_level):]))
+
+
+CONSTRAINTS: tuple[ValueConstraint, ...] = (
+    # No compatible date of birth: more than a typo, a day/month swap, a one-digit slip or the year
+    # one out on the same birthday apart (the dob comparison's impossible levels).
+    ValueConstraint("incompatible dates of birth", "dob", ("same year", "different"), "dob IS NOT NULL", "exact",
+                    "enforce_dob"),
+    # Forenames that cannot be one person's: twins share a surname, a date of birth and an address,
+    # a couple a surname and an address; only the forename tells them apart.
+    ValueConstraint("twin or relative pattern (forenames that cannot be one person's)", "forename",
+                    ("different",), "fn IS NOT NULL", "exact", "enforce_twins"),
+)
+
+
 @dataclass(slots=True)
 class Cluster:
-    """What a cluster knows about its person, as sets (merged on union; a frozenset is copied before it changes)."""
+    """What a cluster knows about its person, as sets (merged on union; a frozenset is copied before it changes).
+
+    `values[k]` holds the ids of its value records for CONSTRAINTS[k] (see Judge)."""
 
     ids: dict[str, set[str]] = field(default_factory=dict)
-    dobs: AbstractSet[str] = field(default_factory=set)  # 'YYYYMMDD'
-    forenames: AbstractSet[str] = field(default_factory=set)
-    canon: AbstractSet[str] = field(default_factory=set)
-    middles: AbstractSet[str] = field(default_factory=set)
-    surnames: AbstractSet[str] = field(default_factory=set)
+    values: tuple[AbstractSet[int], ...] = ()
+    min_dob_year: int | None = None
     suffixes: AbstractSet[str] = field(default_factory=set)
     max_birth_year: int | None = None
     reject_tags: AbstractSet[tuple[int, int]] = field(default_factory=set)
     records: AbstractSet[str] = field(default_factory=set)  # source rows (record ids) it is named in
-    groups: AbstractSet[str] = field(default_factory=set)  # curated variant groups of its forenames
 
     def absorb(self, o: "Cluster") -> None:
         """Union `o` into this cluster."""
         for k, v in o.ids.items():
             self.ids.setdefault(k, set()).update(v)
-        self.dobs = _union(self.dobs, o.dobs)
-        self.forenames = _union(self.forenames, o.forenames)
-        self.canon = _union(self.canon, o.canon)
-        self.middles = _union(self.middles, o.middles)
-        self.surnames = _union(self.surnames, o.surnames)
+        if o.values:
+            self.values = tuple(_union(a, b) for a, b in zip(self.values, o.values)) if self.values else o.values
+        self.min_dob_year = _least(self.min_dob_year, o.min_dob_year)
         self.suffixes = _union(self.suffixes, o.suffixes)
-        if o.max_birth_year is not None:
-            self.max_birth_year = o.max_birth_year if self.max_birth_year is None else min(self.max_birth_year, o.max_birth_year)
+        self.max_birth_year = _least(self.max_birth_year, o.max_birth_year)
         self.reject_tags = _union(self.reject_tags, o.reject_tags)
         self.records = _union(self.records, o.records)
-        self.groups = _union(self.groups, o.groups)
+
+
+def _least(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
@@ -70,41 +109,41 @@ def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
     return mine
 
 
-def dob_compatible(a: str, b: str) -> bool:
-    """Same date of birth allowing a day/month swap, a one-digit slip, or the year one out."""
-    if a == b:
-        return True
-    if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
-        return True
-    if a[4:] == b[4:] and abs(int(a[:4]) - int(b[:4])) == 1:
-        return True
-    return DamerauLevenshtein.distance(a, b) <= 1
+class Judge:
+    """Decides the value constraints: holds each constraint's value records (id -> tuple in
+    `columns()` order), its level function compiled from the declaration, and a cache of the level
+    of every pair of records it has met (the same two dates or names meet again and again)."""
 
+    def __init__(self, records: Sequence[dict[int, tuple]], enabled: Sequence[bool] | None = None,
+                 constraints: tuple[ValueConstraint, ...] = CONSTRAINTS, comparisons: tuple[Comparison, ...] = COMPARISONS):
+        self.constraints = constraints
+        self.records = list(records)
+        self.enabled = list(enabled) if enabled is not None else [True] * len(constraints)
+        self._level: list[Callable[[Any, Any], int]] = []
+        self._refuse: list[frozenset[int]] = []
+        for k in constraints:
+            c = k.spec(comparisons)
+            self._level.append(level_function(c, k.columns(comparisons), first=c.level_of(k.from_level)))
+            self._refuse.append(frozenset(c.level_of(x) for x in k.refuse))
+        self._cache: list[dict[tuple[int, int], bool]] = [{} for _ in constraints]
 
-def names_compatible(a: Cluster, b: Cluster) -> bool:
-    """Could some forename of `a` and some forename of `b` be the same person's name?"""
-    if not a.forenames or not b.forenames:
-        return True
-    # a nickname and its canonical form, or one curated group; not two nicknames of one canonical
-    if a.forenames & b.forenames or a.forenames & b.canon or b.forenames & a.canon or a.groups & b.groups:
-        return True
-    if a.forenames & b.middles or b.forenames & a.middles:
-        return True
-    if a.forenames & b.surnames and b.forenames & a.surnames:  # forename and surname swapped
-        return True
-    for x in a.forenames:
-        for y in b.forenames:
-            if len(x) == 1 or len(y) == 1:
-                if x[0] == y[0]:
-                    return True
-            elif JaroWinkler.similarity(x, y) >= 0.85:
-                return True
-            elif len(x) >= 3 and len(y) >= 3 and (x in y or y in x):
-                return True
-    return False
+    def _compatible(self, k: int, x: int, y: int) -> bool:
+        key = (x, y) if x <= y else (y, x)
+        cache = self._cache[k]
+        ok = cache.get(key)
+        if ok is None:
+            recs = self.records[k]
+            ok = cache[key] = self._level[k](recs[key[0]], recs[key[1]]) not in self._refuse[k]
+        return ok
 
-
-_DIFFERENT = {k: f"different {k}" for k in STRICT_IDS}
+    def refuses(self, k: int, xs: AbstractSet[int], ys: AbstractSet[int]) -> bool:
+        """True when constraint k is on and every pair of values of `xs` and `ys` is at a refusing level."""
+        if not (self.enabled[k] and xs and ys):
+            return False
+        common = xs & ys  # a value shared is usually its own exact level: try those first
+        if any(self._compatible(k, x, x) for x in common):
+            return False
+        return not any(self._compatible(k, x, y) for x in xs for y in ys)
 
 
 def hard_conflict(a: Cluster, b: Cluster) -> str | None:
@@ -122,7 +161,10 @@ def hard_conflict(a: Cluster, b: Cluster) -> str | None:
     return None
 
 
-def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bool = True) -> str | None:
+_DIFFERENT = {k: f"different {k}" for k in STRICT_IDS}
+
+
+def conflict(a: Cluster, b: Cluster, judge: Judge) -> str | None:
     """Why `a` and `b` cannot be one person, or None when they can.
 
     Called once per candidate merge (over a million at county scale): each test first looks for
@@ -130,17 +172,15 @@ def conflict(a: Cluster, b: Cluster, enforce_dob: bool = True, enforce_twins: bo
     hard = hard_conflict(a, b)
     if hard:
         return hard
-    if (enforce_dob and a.dobs and b.dobs and a.dobs.isdisjoint(b.dobs)
-            and not any(dob_compatible(x, y) for x in a.dobs for y in b.dobs)):
-        return "incompatible dates of birth"
-    if (enforce_twins and a.forenames and b.forenames and a.forenames.isdisjoint(b.forenames)
-            and not names_compatible(a, b)):
-        return "twin or relative pattern (forenames that cannot be one person's)"
+    if a.values and b.values:
+        for k, (xs, ys) in enumerate(zip(a.values, b.values)):
+            if judge.refuses(k, xs, ys):
+                return judge.constraints[k].reason
     if a.suffixes and b.suffixes and (("JR" in a.suffixes and "SR" in b.suffixes) or ("SR" in a.suffixes and "JR" in b.suffixes)):
         return "junior/senior"
     # the earliest of a cluster's dates of birth: a later one may be a slip of a digit
-    if ((a.max_birth_year is not None and b.dobs and int(min(b.dobs)[:4]) > a.max_birth_year)
-            or (b.max_birth_year is not None and a.dobs and int(min(a.dobs)[:4]) > b.max_birth_year)):
+    if ((a.max_birth_year is not None and b.min_dob_year is not None and b.min_dob_year > a.max_birth_year)
+            or (b.max_birth_year is not None and a.min_dob_year is not None and a.min_dob_year > b.max_birth_year)):
         return "too young for a parent role"
     return None
 
@@ -174,9 +214,8 @@ class UnionFind:
 def greedy_cluster(
     clusters: dict[int, Cluster],
     edges: Iterable[tuple[int, int, float]],
+    judge: Judge,
     accepted: Iterable[tuple[int, int]] = (),
-    enforce_dob: bool = True,
-    enforce_twins: bool = True,
 ) -> tuple[dict[int, int], list[tuple[int, int, float, str]]]:
     """Cluster pre-clusters; returns (pre-cluster -> root, refused edges with reasons).
 
@@ -195,7 +234,7 @@ def greedy_cluster(
         rb = b if parent[b] == b else find(b)
         if ra == rb:
             continue
-        why = conflict(data[ra], data[rb], enforce_dob, enforce_twins)
+        why = conflict(data[ra], data[rb], judge)
         if why:
             refused.append((a, b, w, why))
             continue

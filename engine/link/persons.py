@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
 
-from chronolink.engine.link.clustering import STRICT_IDS, Cluster, gc_paused, greedy_cluster, hard_conflict, release_memory
-from chronolink.engine.link.comparisons import COMPARISONS, comparison, impossible_levels
+from chronolink.engine.link.clustering import (
+    CONSTRAINTS,
+    STRICT_IDS,
+    Cluster,
+    Judge,
+    ValueConstraint,
+    gc_paused,
+    greedy_cluster,
+    hard_conflict,
+    release_memory,
+)
+from chronolink.engine.link.comparisons import COMPARISONS, comparison
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.settings import ClusterSettings
 
@@ -16,35 +27,47 @@ from chronolink.engine.link.settings import ClusterSettings
 _SEP = "\x1f"  # joins set members for transfer: text crosses into Python far faster than lists
 
 
-# The Cluster field each column of `_clusters_for` fills (set-valued, joined by _SEP for transfer).
-_SET_FIELDS = ("dobs", "forenames", "canon", "middles", "surnames", "suffixes", "records", "groups")
+def value_records(eng: LinkEngine, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> None:
+    """Work table `pcval`: per pre-cluster of `sig`, its value records for each constraint k as a list
+    `v<k>` of record ids (a hash of the record's columns) and their count `n<k>`; and `val<k>(id,
+    columns...)`: the records themselves."""
+    parts = []
+    for k, c in enumerate(constraints):
+        cols = ", ".join(c.columns())
+        eng.materialise(f"val{k}", f"SELECT DISTINCT hash({cols}) AS id, {cols} FROM _lk_sig WHERE {c.where}")
+        parts.append(f"list(DISTINCT hash({cols})) FILTER (WHERE {c.where}) AS v{k}, "
+                     f"count(DISTINCT hash({cols})) FILTER (WHERE {c.where}) AS n{k}")
+    eng.materialise("pcval", f"SELECT pc, {', '.join(parts)} FROM _lk_sig GROUP BY pc")
 
 
-def _clusters_for(eng: LinkEngine, pcs_table: str) -> dict[int, Cluster]:
-    """What each pre-cluster in `pcs_table` knows about its person (ids, dobs, names, the source rows
-    it shares with other pre-clusters), for clustering."""
+def _judge(eng: LinkEngine, cs: ClusterSettings, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> Judge:
+    """The constraints' judge over the value records in `val<k>` (built by value_records)."""
+    records = []
+    for k, c in enumerate(constraints):
+        df = eng.frame(f"SELECT * FROM _lk_val{k}")
+        cols = [df[x].to_list() for x in c.columns()]
+        records.append(dict(zip(df["id"].to_list(), zip(*cols))))
+    return Judge(records, [getattr(cs, c.setting) for c in constraints], constraints)
+
+
+def _clusters_for(eng: LinkEngine, pcs_table: str, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> dict[int, Cluster]:
+    """What each pre-cluster in `pcs_table` knows about its person (ids, value records, the source
+    rows it shares with other pre-clusters), for clustering."""
     def j(expr: str, name: str) -> str:
         return f"array_to_string({expr}, '{_SEP}') AS {name}"
 
     df = eng.frame(f"""
         WITH m AS (SELECT m.* FROM _lk_m m SEMI JOIN {pcs_table} t ON t.pc = m.pc),
         -- Source rows naming people of two pre-clusters: one row never names a person twice.
-        shared AS (SELECT record_id FROM _lk_m GROUP BY record_id HAVING count(DISTINCT pc) > 1),
-        f AS (SELECT pc, fn AS name FROM m WHERE fn IS NOT NULL UNION SELECT pc, pref FROM m WHERE pref IS NOT NULL),
-        fc AS (SELECT f.pc, list(f.name) AS names, list_distinct(flatten(list(coalesce(k.canon, [f.name])))) AS canon,
-                      list_distinct(flatten(list(coalesce(k.grps, [])))) AS grps
-               FROM f LEFT JOIN _lk_nickl k ON k.name = f.name GROUP BY f.pc)
+        shared AS (SELECT record_id FROM _lk_m GROUP BY record_id HAVING count(DISTINCT pc) > 1)
         SELECT m.pc,
                {", ".join(j(f"any_value(p.{k}_set)", k) for k in STRICT_IDS)},
-               {j("list(DISTINCT strftime(m.dob, '%Y%m%d')) FILTER (WHERE m.dob IS NOT NULL)", "dobs")},
-               {j("any_value(fc.names)", "forenames")}, {j("any_value(fc.canon)", "canon")},
-               {j("list_filter(flatten(list(DISTINCT string_split(m.mid, ' ')) FILTER (WHERE m.mid IS NOT NULL)), lambda x: x <> '')", "middles")},
-               {j("list(DISTINCT m.sn) FILTER (WHERE m.sn IS NOT NULL)", "surnames")},
+               {", ".join(j(f"any_value(v.v{k})", f"v{k}") for k in range(len(constraints)))},
+               min(year(m.dob)) AS min_dob_year,
                {j("list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL)", "suffixes")},
                min(m.max_birth_year) AS max_birth_year,
-               {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))", "records")},
-               {j("any_value(fc.grps)", "groups")}
-        FROM m JOIN _lk_pc p USING (pc) LEFT JOIN fc USING (pc)
+               {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))", "records")}
+        FROM m JOIN _lk_pc p USING (pc) JOIN _lk_pcval v USING (pc)
         GROUP BY m.pc
     """)
     if df.is_empty():
@@ -52,45 +75,44 @@ def _clusters_for(eng: LinkEngine, pcs_table: str) -> dict[int, Cluster]:
     # Column by column, with one shared empty set: half a million records are built here, and
     # per-record Python calls were most of the clustering's time. A cluster copies a frozenset
     # before its first change (clustering._union), so sharing is safe.
-    empty: frozenset[str] = frozenset()
+    empty: frozenset = frozenset()
 
-    def sets(name: str) -> list[frozenset[str]]:
-        return [frozenset(x.split(_SEP)) if x else empty for x in df[name].to_list()]
+    def sets(name: str, kind: Callable[[str], object] = str) -> list[frozenset]:
+        return [frozenset(map(kind, x.split(_SEP))) if x else empty for x in df[name].to_list()]
 
     ids: list[dict[str, set[str]]] = [{} for _ in range(df.height)]
     for key in STRICT_IDS:
         for d, v in zip(ids, df[key].to_list()):
             if v:
                 d[key] = set(v.split(_SEP))
-    cols = {"ids": ids, "max_birth_year": df["max_birth_year"].to_list(), "reject_tags": [empty] * df.height,
-            **{f: sets(f) for f in _SET_FIELDS}}
+    values = list(zip(*(sets(f"v{k}", int) for k in range(len(constraints)))))
+    cols = {"ids": ids, "values": values, "min_dob_year": df["min_dob_year"].to_list(),
+            "suffixes": sets("suffixes"), "max_birth_year": df["max_birth_year"].to_list(),
+            "reject_tags": [empty] * df.height, "records": sets("records")}
     # Built by mapping over columns, each named for the Cluster field it fills.
     return dict(zip(df["pc"].to_list(), map(Cluster, *(cols[f.name] for f in dataclasses.fields(Cluster)))))
 
 
-def _plausible_edges(cs: ClusterSettings) -> str:
+def _plausible_edges(cs: ClusterSettings, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> str:
     """SQL over `_lk_pcedge` keeping the edges at or above the link weight whose two pre-clusters could
     be one person. The best pair's id and too-young levels are the pre-clusters' own (signatures
-    carry their pre-cluster's id sets and youngest parent age), and so are its dob and forename
-    levels when each side writes one dob or one name: such an edge would only be refused by the
-    clustering, so it is not handed to it."""
+    carry their pre-cluster's id sets and youngest parent age), and so is its level of a value
+    constraint's comparison when each side has one value record: such an edge would only be
+    refused by the clustering, so it is not handed to it."""
     def at(name: str, levels: list[int]) -> str:
         return f"s.g_{name} IN ({', '.join(map(str, levels))})"
 
-    dob = comparison("dob")
-    too_young = dob.level_of("too young for the role")
+    too_young = comparison("dob").level_of("too young for the role")
     conds = [f"NOT {at(c.name, c.impossible_levels())}" for c in COMPARISONS if c.impossible_levels() and c.name != "dob"]
     conds.append(f"s.g_dob <> {too_young}")
-    if cs.enforce_dob:
-        other = [i for i in impossible_levels("dob") if i != too_young]
-        conds.append(f"NOT ({at('dob', other)} AND a.n_dob = 1 AND b.n_dob = 1)")
-    if cs.enforce_twins:
-        conds.append(f"NOT (s.g_forename = {comparison('forename').level_of('different')} AND a.n_fn = 1 AND b.n_fn = 1"
-                     " AND a.n_pref + b.n_pref + a.n_mid + b.n_mid = 0 AND a.n_sn <= 1 AND b.n_sn <= 1)")
+    for k, c in enumerate(constraints):
+        if getattr(cs, c.setting):
+            refuse = [c.spec().level_of(x) for x in c.refuse]
+            conds.append(f"NOT ({at(c.comparison, refuse)} AND a.n{k} = 1 AND b.n{k} = 1)")
     return f"""
         SELECT e.pc_a, e.pc_b, e.w FROM _lk_pcedge e
         JOIN _lk_scored s ON s.sid_l = e.best.sid_l AND s.sid_r = e.best.sid_r
-        JOIN _lk_pc a ON a.pc = e.pc_a JOIN _lk_pc b ON b.pc = e.pc_b
+        JOIN _lk_pcval a ON a.pc = e.pc_a JOIN _lk_pcval b ON b.pc = e.pc_b
         WHERE e.w >= {cs.link_weight!r} AND {" AND ".join(conds)}
     """
 
@@ -139,6 +161,7 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
                max({'w': s.match_weight, 'sid_l': s.sid_l, 'sid_r': s.sid_r}) AS best
         FROM _lk_scored s JOIN _lk_sig l ON l.sid = s.sid_l JOIN _lk_sig r ON r.sid = s.sid_r
         GROUP BY ALL""")
+    value_records(eng)
     eng.materialise("plaus", _plausible_edges(cs))
     eng.materialise("bandp", _band_edges(cs))
     decided = [] if decisions is None else [
@@ -158,6 +181,7 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
         accepted = [(a, b) for a, b, d in dec if d == "accept"]
         rejects = [(a, b) for a, b, d in dec if d == "reject"]
     with gc_paused():
+        judge = _judge(eng, cs)
         clusters = _clusters_for(eng, "_lk_edgepcs")
         for i, (a, b) in enumerate(rejects):
             if a in clusters and b in clusters:
@@ -165,7 +189,7 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
                 clusters[b].reject_tags = clusters[b].reject_tags | {(i, 1)}
         edges = eng.rows("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b")
         eng.drop("plaus", "edgepcs")
-        roots, refused_edges = greedy_cluster(clusters, edges, accepted, cs.enforce_dob, cs.enforce_twins)
+        roots, refused_edges = greedy_cluster(clusters, edges, judge, accepted)
         refused = dict(Counter(why for *_, why in refused_edges))
         # Each refused merge and why (link-files says which rule kept a strong pair apart).
         eng.register("_lk_refused_df", pl.DataFrame(
@@ -176,8 +200,8 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
         root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                                schema={"pc": pl.Int64, "cluster": pl.Int64})
         band = _reviewable(eng.rows("SELECT pc_a, pc_b FROM _lk_bandp"), roots, clusters)
-        eng.drop("bandp")
-        del clusters, edges, refused_edges, roots
+        eng.drop("bandp", "pcval", *(f"val{k}" for k in range(len(CONSTRAINTS))))
+        del clusters, edges, refused_edges, roots, judge
     release_memory()
     eng.register("_lk_root_df", root_df)
     eng.materialise("cluster", """

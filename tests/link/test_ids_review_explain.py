@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chronolink.engine.link.clustering import Cluster, conflict, greedy_cluster
+from chronolink.engine.link.clustering import CONSTRAINTS, Cluster, Judge, conflict, greedy_cluster
 from chronolink.engine.link.explain import explain_pair, format_waterfall
 from chronolink.engine.link.link_files import FileMapping, link_files
 from chronolink.engine.link.review import add_decision
@@ -145,37 +145,109 @@ def test_explain_reads_a_run_by_the_levels_it_stored():
         explain_pair(s.con, a, b)
 
 
+class Values:
+    """Clusters for constraint tests: dates of birth and names become value records, as the SQL would make them."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[int, tuple]] = [{} for _ in CONSTRAINTS]
+
+    def _add(self, k: int, row: dict) -> int:
+        rid = len(self.records[k]) + 1000 * k
+        self.records[k][rid] = tuple(row[c] for c in CONSTRAINTS[k].columns())
+        return rid
+
+    def cluster(self, dobs: tuple[str, ...] = (), names: tuple[dict, ...] = (), **kw) -> Cluster:
+        d = {self._add(0, {"dob": x, "dob_y": int(x[:4]), "dob_m": int(x[4:6]), "dob_d": int(x[6:]), "dob_s": x})
+             for x in dobs}
+        n = {self._add(1, {"fn": x["fn"], "pref": x.get("pref"), "sn": x.get("sn"), "mids": x.get("mids", []),
+                           "fi": x["fn"][0], "fcanon": x.get("canon", [x["fn"]]), "pcanon": None,
+                           "fgrp": x.get("groups", []), "pgrp": []}) for x in names}
+        years = [int(x[:4]) for x in dobs]
+        return Cluster(values=(frozenset(d), frozenset(n)), min_dob_year=min(years) if years else None, **kw)
+
+    def judge(self) -> Judge:
+        return Judge(self.records)
+
+
+def name(fn: str, **kw) -> dict:
+    return {"fn": fn, **kw}
+
+
 def test_cluster_constraints():
-    a = Cluster(ids={"nhs": {"1"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
-    b = Cluster(ids={"nhs": {"2"}}, dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"})
-    assert conflict(a, b) == "different nhs"
-    twin = Cluster(dobs={"20120504"}, forenames={"ISABELLA"}, canon={"ISABELLA"})
-    assert "twin" in conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}, canon={"AMELIA"}), twin)
-    typo = Cluster(dobs={"20120405"}, forenames={"AMELIA"}, canon={"AMELIA"})
-    assert conflict(Cluster(dobs={"20120504"}, forenames={"AMELIA"}), typo) is None
+    v = Values()
+    amelia = (name("AMELIA"),)
+    a = v.cluster(("20120504",), amelia, ids={"nhs": {"1"}})
+    b = v.cluster(("20120504",), amelia, ids={"nhs": {"2"}})
+    twin = v.cluster(("20120504",), (name("ISABELLA"),))
+    sister = v.cluster(("20120504",), amelia)
+    typo = v.cluster(("20120405",), amelia)
+    plain = v.cluster(("20120504",), amelia)
     # a year typed one out keeps the birthday; two years out, or a year and a day, is another person
-    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700423"})) is None
-    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19710423"})) == "incompatible dates of birth"
-    assert conflict(Cluster(dobs={"19690423"}), Cluster(dobs={"19700424"})) == "incompatible dates of birth"
+    y69, y70, y71, y70b = (v.cluster((d,)) for d in ("19690423", "19700423", "19710423", "19700424"))
     # a nickname and its canonical form, or one curated variant group, can be one person's forenames;
     # two nicknames sharing only a canonical form (sisters MAISIE and MEGAN: MARGARITA) cannot
-    same = {"dobs": {"20120504"}}
-    maisie = Cluster(forenames={"MAISIE"}, canon={"MAISIE", "MARGARITA"}, **same)
-    assert "twin" in conflict(maisie, Cluster(forenames={"MEGAN"}, canon={"MEGAN", "MARGARITA"}, **same))
-    assert conflict(Cluster(forenames={"MEG"}, canon={"MEG", "MARGARET"}, **same),
-                    Cluster(forenames={"MARGARET"}, canon={"MARGARET"}, **same)) is None
-    assert conflict(Cluster(forenames={"MOHAMED"}, canon={"MOHAMED"}, groups={"MOHAMMED"}, **same),
-                    Cluster(forenames={"MUHAMMAD"}, canon={"MUHAMMAD"}, groups={"MOHAMMED"}, **same)) is None
+    same = ("20120504",)
+    maisie = v.cluster(same, (name("MAISIE", canon=["MARGARITA"]),))
+    megan = v.cluster(same, (name("MEGAN", canon=["MARGARITA"]),))
+    meg = v.cluster(same, (name("MEG", canon=["MARGARET"]),))
+    margaret = v.cluster(same, (name("MARGARET"),))
+    mohamed = v.cluster(same, (name("MOHAMED", groups=["MOHAMMED"]),))
+    muhammad = v.cluster(same, (name("MUHAMMAD", groups=["MOHAMMED"]),))
+    # the forename test is the comparison's declared levels: down to jaro-winkler 0.8 may be one name
+    olivia, olivai, oliver = (v.cluster(same, (name(x),)) for x in ("OLIVIA", "OLIVAI", "OLIVER"))
+    kai, kairo = v.cluster(same, (name("KAI"),)), v.cluster(same, (name("KAIRO"),))
+    parent = v.cluster(max_birth_year=1990)
+    young, slipped = v.cluster(("19940911",)), v.cluster(("19740911", "19940911"))
+    judge = v.judge()
+    assert conflict(a, b, judge) == "different nhs"
+    assert "twin" in conflict(sister, twin, judge)
+    assert conflict(plain, typo, judge) is None
+    assert conflict(y69, y70, judge) is None
+    assert conflict(y69, y71, judge) == conflict(y69, y70b, judge) == "incompatible dates of birth"
+    assert "twin" in conflict(maisie, megan, judge)
+    assert conflict(meg, margaret, judge) is None and conflict(mohamed, muhammad, judge) is None
+    assert conflict(olivia, olivai, judge) is None and conflict(olivia, oliver, judge) is None
+    assert conflict(kai, kairo, judge) is None  # contained: the comparison's own level
     # a parent named by role must be old enough: for one of the other's dates (a later one may be a slip)
-    parent = Cluster(max_birth_year=1990)
-    assert conflict(parent, Cluster(dobs={"19940911"})) == "too young for a parent role"
-    assert conflict(parent, Cluster(dobs={"19740911", "19940911"})) is None
-    assert conflict(Cluster(records={"r7", "r9"}), Cluster(records={"r9"})) == "named together in one record"
-    assert conflict(Cluster(records={"r7"}), Cluster(records={"r9"})) is None
+    assert conflict(parent, young, judge) == "too young for a parent role"
+    assert conflict(parent, slipped, judge) is None
+    assert conflict(Cluster(records={"r7", "r9"}), Cluster(records={"r9"}), judge) == "named together in one record"
+    assert conflict(Cluster(records={"r7"}), Cluster(records={"r9"}), judge) is None
+    # switched off in the settings, a value constraint refuses nothing
+    assert conflict(maisie, megan, Judge(v.records, [True, False])) is None
     # Chaining: A-x strong, x-B strong, but A and B conflict: B must not join.
     clusters = {1: Cluster(ids={"nhs": {"1"}}), 2: Cluster(), 3: Cluster(ids={"nhs": {"2"}})}
-    roots, refused = greedy_cluster(clusters, [(1, 2, 20.0), (2, 3, 19.0)])
+    roots, refused = greedy_cluster(clusters, [(1, 2, 20.0), (2, 3, 19.0)], judge)
     assert roots[1] == roots[2] != roots[3] and refused[0][3] == "different nhs"
+
+
+def test_clustering_levels_in_python_equal_the_engine_sql():
+    # The constraints evaluate the comparisons' declared SQL in Python: on every pair of a linked
+    # world's signatures the levels must be DuckDB's, three-valued logic and string similarity included.
+    from chronolink.engine.link.comparisons import COMPARISONS, pair_columns
+    from chronolink.engine.link.pyexpr import level_function
+
+    s = StoreBuilder()
+    background(s, 40)
+    for fn, sn, dob in (("OLIVIA", "WILSON", "2009-02-28"), ("OLIVAI", "WILSON", "2009-02-28"),
+                        ("OLIVER", "WILSON", None), ("MEG", "HALL", "1990-01-02"), ("MARGARET", "HALL", "1990-02-01"),
+                        ("KAI", "ROSS", "2015-03-04"), ("KAIRO", "ROSS", "2016-03-04"), ("J", "OKAFOR", "1970-05-06"),
+                        ("ROSS", "KAI", "2015-03-04"), ("HILL-HARRISON", "ANN", None)):
+        s.add(fn, sn, dob, address="9 Oak Way, Town1", role="MOTHER" if dob is None else None)
+    run_link(s.con)
+    con = s.con
+    n = 0
+    for c in COMPARISONS:
+        cols = pair_columns(" ".join(lv.sql for lv in c.levels))
+        level = level_function(c, cols)
+        sel = ", ".join([f"l.{x}" for x in cols] + [f"r.{x}" for x in cols])
+        rows = con.execute(f"""SELECT {c.case_sql()}, {sel} FROM link_sig l, link_sig r
+                               WHERE l.sid < r.sid AND (l.sid + r.sid) % 3 = 0""").fetchall()
+        k = len(cols)
+        bad = [r for r in rows if level(r[1:1 + k], r[1 + k:]) != r[0]]
+        assert not bad, (c.name, bad[:3])
+        n += len(rows)
+    assert n > 30_000
 
 
 def test_settings_round_trip():
@@ -230,8 +302,9 @@ def test_review_candidates_leave_out_certain_non_matches():
     # strict ids) or already one; a dob the clustering could not reconcile is for the analyst.
     from chronolink.engine.link.persons import _reviewable
 
-    clusters = {1: Cluster(ids={"nhs": {"1"}}, dobs={"19900101"}), 2: Cluster(ids={"nhs": {"2"}}),
-                3: Cluster(dobs={"19750101"}), 4: Cluster()}
+    v = Values()
+    clusters = {1: v.cluster(("19900101",), ids={"nhs": {"1"}}), 2: Cluster(ids={"nhs": {"2"}}),
+                3: v.cluster(("19750101",)), 4: Cluster()}
     roots = {1: 1, 2: 2, 3: 3, 4: 1}
     out = _reviewable([(1, 2), (1, 3), (1, 4)], roots, clusters)
     assert out.rows() == [(1, 3)]
