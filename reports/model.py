@@ -138,8 +138,11 @@ class HouseholdMember(_Model):
     age: str | None = None  # '34y' at as_of; computed from dob when None
     risk_markers: list[str] = Field(default_factory=list)  # 'RSO', 'DVPERP', 'probation: violence'
     places_shared: list[str] = Field(default_factory=list)  # address texts
+    # current: lives with the child now; past: lived with the child before; related: a relationship
+    # row names them, but no agency saw them with the child
+    kind: Literal["current", "past", "related"] = "current"
     period_from: date | None = None  # overlap of their time at the shared places with the child's
-    period_to: date | None = None  # None: still overlapping at as_of
+    period_to: date | None = None  # None: still there (current) or not known (related)
 
 
 class ChildSummary(_Model):

@@ -178,6 +178,25 @@ def _period_text(start: date | None, end: date | None, open_text: str = "now") -
     return f"{fmt_date(start) if start else 'unknown'} to {fmt_date(end) if end else open_text}"
 
 
+HOUSEHOLD_KINDS = (
+    ("current", "Lives with the child now", "Seen at the child's current address in a period overlapping theirs, "
+                                            "and seen nowhere else since."),
+    ("past", "Lived with the child before", "Seen with the child at an address in overlapping periods, "
+                                            "not at the child's current address now."),
+    ("related", "Related by a relationship record only", "Named in a relationship record; no agency saw them "
+                                                         "at an address with the child."),
+)
+
+
+def household_period(kind: str, start: date | None, end: date | None) -> str:
+    """'since 3 Mar 2024', '3 Mar 2020 to 1 Jun 2022', or '' for a relationship row only."""
+    if kind == "current":
+        return f"since {fmt_date(start)}" if start else "now"
+    if kind == "past":
+        return _period_text(start, end, "unknown")
+    return ""
+
+
 # --- pages ------------------------------------------------------------------------------
 def render_child_html(data: ChildReportData) -> str:
     """One child's report: header, timeline, flags with evidence and linkage, chronology."""
@@ -202,8 +221,8 @@ def render_child_html(data: ChildReportData) -> str:
         "household": [
             {"name": m.name, "person_id": m.person_id, "role": m.role,
              "dob": fmt_date(m.dob) if m.dob else "", "age": m.age or age_text(m.dob, data.as_of) or "",
-             "risk_markers": m.risk_markers, "places": m.places_shared,
-             "period": _period_text(m.period_from, m.period_to)}
+             "risk_markers": m.risk_markers, "places": m.places_shared, "kind": m.kind,
+             "period": household_period(m.kind, m.period_from, m.period_to)}
             for m in c.household
         ],
     }
@@ -214,6 +233,7 @@ def render_child_html(data: ChildReportData) -> str:
         marking=data.marking,
         as_of=fmt_date(data.as_of),
         c=child,
+        household_kinds=HOUSEHOLD_KINDS,
         flags=flags,
         rows=_chronology_rows(data.events, flags, data.as_of, c.dob),
         event_count=data.events.height,

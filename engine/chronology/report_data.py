@@ -45,15 +45,25 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def display_names(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict[str, str]:
-    """The most often written name of each person, as written."""
+    """Each person's name as most agencies record it: the folded name (forename, surname) written by the
+    most agencies, then by the most records, shown in its most frequent written form. One agency's many
+    records of a typo (a GP's fifty consultations) do not outvote what the other agencies write."""
     if not person_ids:
         return {}
     # Ties go to the larger value, so every run shows the same name (mode() picks either).
     rows = con.execute("""
-        SELECT person_id, arg_max(name_raw, {'n': n, 'v': name_raw}) FROM (
-            SELECT person_id, name_raw, count(*) AS n FROM person_mentions
-            WHERE person_id IN (SELECT unnest(?)) AND name_raw IS NOT NULL GROUP BY ALL
-        ) GROUP BY person_id
+        WITH m AS (
+          SELECT person_id, agency, name_raw,
+                 coalesce(forename, '') || ' ' || coalesce(surname, '') AS folded
+          FROM person_mentions WHERE person_id IN (SELECT unnest(?)) AND name_raw IS NOT NULL
+        ), forms AS (
+          SELECT person_id, folded, count(DISTINCT agency) AS agencies, count(*) AS n FROM m GROUP BY ALL
+        ), best AS (
+          SELECT person_id, arg_max(folded, (agencies, n, folded)) AS folded FROM forms GROUP BY person_id
+        ), written AS (
+          SELECT m.person_id, m.name_raw, count(*) AS n FROM m JOIN best USING (person_id, folded) GROUP BY ALL
+        )
+        SELECT person_id, arg_max(name_raw, (n, name_raw)) FROM written GROUP BY person_id
     """, [person_ids]).fetchall()
     names = {pid: _tidy(n) for pid, n in rows}
     return {pid: names.get(pid, pid) for pid in person_ids}
@@ -134,13 +144,17 @@ def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.dat
         current = CurrentPlace(address=place_texts(con, [p["address_id"]]).get(p["address_id"], p["address_id"]),
                                place_id=p["address_id"], since=p["first_seen"],
                                seen_by=[a for a in p["agencies"] if a])
-    household = _household(con, person_id, as_of)
+    household = _household(con, person_id, as_of, current.place_id if current else None)
     return ChildSummary(person_id=person_id, display_name=display_names(con, [person_id])[person_id],
                         dob=f["dob"], sex=f["sex"], names=names, identifiers=ids, current_place=current,
                         household=household)
 
 
-def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> list[HouseholdMember]:
+def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date,
+               current: str | None) -> list[HouseholdMember]:
+    """People around the child in three kinds: living with them now (seen at the child's current place
+    in a period overlapping theirs, and seen nowhere else since), lived with them before (seen with them
+    at a place in overlapping periods), and related by a relationship row only (never seen with them)."""
     rows = _rows(con, """
         SELECT CASE WHEN person_a = ? THEN person_b ELSE person_a END AS other, address_id,
                overlap_from, overlap_to
@@ -159,17 +173,28 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -
     markers = risk_markers(con, others, as_of)
     dobs = dict(con.execute("SELECT person_id, dob FROM person_facts WHERE person_id IN (SELECT unnest(?))",
                             [others]).fetchall())
+    latest = dict(con.execute("""
+        SELECT person_id, arg_max(address_id, last_seen) FROM person_places
+        WHERE person_id IN (SELECT unnest(?)) AND first_seen <= ? GROUP BY person_id
+    """, [others, as_of]).fetchall())
     members = []
     for other in others:
         mine = [r for r in rows if r["other"] == other]
-        last = max((r["overlap_to"] for r in mine), default=None)
+        here = [r for r in mine if r["address_id"] == current]
+        if here and latest.get(other) == current:
+            kind, start, end = "current", min(r["overlap_from"] for r in here), None
+        elif mine:
+            kind = "past"
+            start, end = min(r["overlap_from"] for r in mine), max(r["overlap_to"] for r in mine)
+        else:
+            kind, start, end = "related", None, None
         members.append(HouseholdMember(
             person_id=other, name=names[other], role=(rel.get(other) or "seen at the same address").lower(),
-            dob=dobs.get(other), risk_markers=markers.get(other, []),
+            dob=dobs.get(other), risk_markers=markers.get(other, []), kind=kind,
             places_shared=sorted({texts.get(r["address_id"], r["address_id"]) for r in mine}),
-            period_from=min((r["overlap_from"] for r in mine), default=None),
-            period_to=None if last is None or last >= as_of else last))
-    return sorted(members, key=lambda m: (not m.risk_markers, m.name))
+            period_from=start, period_to=end))
+    order = {"current": 0, "past": 1, "related": 2}
+    return sorted(members, key=lambda m: (order[m.kind], not m.risk_markers, m.name))
 
 
 def _events(con: duckdb.DuckDBPyConnection, where: str, params: list, flag_rows: dict[tuple[str, int], str]

@@ -125,7 +125,8 @@ def child_data(payload: str | None = None) -> ChildReportData:
                                    places_shared=[t("12 Oak Road, Leeds LS1 2AB")], period_from=date(2021, 9, 1)),
                    HouseholdMember(person_id="P00000003", name="Sarah Hart", role="mother", dob=date(1990, 5, 6),
                                    places_shared=["12 Oak Road, Leeds LS1 2AB"], period_from=date(2021, 9, 1),
-                                   period_to=date(2024, 1, 31))],
+                                   period_to=date(2024, 1, 31), kind="past"),
+                   HouseholdMember(person_id="P00000004", name=t("Gary Hart"), role=t("uncle"), kind="related")],
     )
     return ChildReportData(as_of=AS_OF, child=child, events=_events(t), flags=flags, marking=t("OFFICIAL-SENSITIVE"))
 
