@@ -81,7 +81,8 @@ def _num(x: float | None, places: int = 2) -> str | None:
     return None if x is None else f"{x:+.{places}f}"
 
 
-def _flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
+def flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
+    """Flags as the templates show them: wording, decision, evidence and link waterfalls."""
     views = []
     for f in sorted(flags, key=lambda f: (f.trigger_date, f.rule, f.flag_id)):
         links = []
@@ -198,11 +199,11 @@ def household_period(kind: str, start: date | None, end: date | None) -> str:
 
 
 # --- pages ------------------------------------------------------------------------------
-def render_child_html(data: ChildReportData) -> str:
-    """One child's report: header, timeline, flags with evidence and linkage, chronology."""
+def child_context(data: ChildReportData) -> dict[str, Any]:
+    """What a child's page shows, ready for a template (the static report and the workbench share it)."""
     c = data.child
     place = c.current_place
-    flags = _flag_views(data.flags, c.display_name)
+    flags = flag_views(data.flags, c.display_name)
     child = {
         "name": c.display_name,
         "person_id": c.person_id,
@@ -226,25 +227,28 @@ def render_child_html(data: ChildReportData) -> str:
             for m in c.household
         ],
     }
-    return _page(
-        "child.html",
-        chart=timeline_spec(data),
-        page_title=f"Chronology: {c.display_name} ({c.person_id})",
-        marking=data.marking,
-        as_of=fmt_date(data.as_of),
-        c=child,
-        household_kinds=HOUSEHOLD_KINDS,
-        flags=flags,
-        rows=_chronology_rows(data.events, flags, data.as_of, c.dob),
-        event_count=data.events.height,
-        has_events=data.events["date"].drop_nulls().len() > 0,
-    )
+    return {
+        "page_title": f"Chronology: {c.display_name} ({c.person_id})",
+        "marking": data.marking,
+        "as_of": fmt_date(data.as_of),
+        "c": child,
+        "household_kinds": HOUSEHOLD_KINDS,
+        "flags": flags,
+        "rows": _chronology_rows(data.events, flags, data.as_of, c.dob),
+        "event_count": data.events.height,
+        "has_events": data.events["date"].drop_nulls().len() > 0,
+    }
+
+
+def render_child_html(data: ChildReportData) -> str:
+    """One child's report: header, timeline, flags with evidence and linkage, chronology."""
+    return _page("child.html", chart=timeline_spec(data), **child_context(data))
 
 
 def render_household_html(data: HouseholdReportData) -> str:
     """A place's report: who was seen there when, their events at that place, the flags."""
     p = data.place
-    flags = _flag_views(data.flags, "the child")
+    flags = flag_views(data.flags, "the child")
     members = [
         {"name": m.name, "person_id": m.person_id, "role": m.role or "",
          "dob": fmt_date(m.dob) if m.dob else "", "age": m.age or age_text(m.dob, data.as_of) or "",

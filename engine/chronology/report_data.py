@@ -302,6 +302,11 @@ def _link(con: duckdb.DuckDBPyConnection, lk: dict) -> Link:
                 waterfall=steps)
 
 
+def flags_about(con: duckdb.DuckDBPyConnection, children: list[str]) -> list[Flag]:
+    """The stored flags about these children, with evidence, links and their latest decision."""
+    return _flags(con, children)[0]
+
+
 def child_report_data(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> ChildReportData:
     """Everything one child's report shows."""
     child = _child_summary(con, person_id, as_of)

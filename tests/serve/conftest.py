@@ -113,6 +113,8 @@ def live(workbench):
         assert time.monotonic() < deadline, "the workbench did not start"
         time.sleep(0.02)
     yield f"http://127.0.0.1:{workbench.port}"
+    workbench._server.should_exit = True
+    thread.join(10)
 
 
 def _serve(server: Workbench) -> None:

@@ -57,7 +57,8 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
 
 
-def _flags_by_child(con: duckdb.DuckDBPyConnection, children: list[str]) -> dict[str, list[RatedFlag]]:
+def flags_by_child(con: duckdb.DuckDBPyConnection, children: list[str]) -> dict[str, list[RatedFlag]]:
+    """Each child's flags with their latest decision, as the rating needs them."""
     if not children or not _has(con, "flags"):
         return {}
     rows = con.execute("""
@@ -129,7 +130,7 @@ def referrals(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Referral]:
                        ).fetchall()
     known_ids = sorted({r[6] for r in rows if r[6] and r[8]})
     names = display_names(con, known_ids)
-    flags = _flags_by_child(con, known_ids)
+    flags = flags_by_child(con, known_ids)
     matched = _hand_matches(con, [r[5] for r in rows if not (r[6] and r[8])])
     out = []
     for ref, received, rtime, referrer, mid, key, pid, raw, agencies in rows:

@@ -1,0 +1,76 @@
+"""A child's page: everything the static report shows, live, with the flag decisions as buttons."""
+from __future__ import annotations
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from chronolink.engine.chronology.report_data import UnknownPerson, child_report_data, flags_about
+from chronolink.engine.errors import DispositionError
+from chronolink.engine.flags import DISPOSITIONS, set_disposition
+from chronolink.engine.security.audit import PERSON_ID
+from chronolink.engine.serve.queries.inbox import flags_by_child
+from chronolink.engine.serve.web import render
+from chronolink.reports.chart import timeline_spec
+from chronolink.reports.rating import rate
+from chronolink.reports.render import child_context, flag_views
+from chronolink.reports.safety import json_script_text
+
+DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed", "action": "actioned", "reopen": "open"}
+
+
+def not_found(request: Request, what: str = "That person is not in the store.") -> HTMLResponse:
+    return render(request, "message.html", status=404, active="", title="Not found", message=what)
+
+
+def child(request: Request) -> Response:
+    """GET /child/{person_id}"""
+    state = request.app.state
+    pid = request.path_params["person_id"]
+    if not PERSON_ID.fullmatch(pid):
+        return not_found(request)
+    as_of = state.as_of()
+    with state.gate.read() as con:
+        try:
+            data = child_report_data(con, pid, as_of)
+        except UnknownPerson:
+            return not_found(request)
+        known = bool(con.execute("SELECT count(*) FROM person_mentions WHERE person_id = ? AND agency <> 'mash'",
+                                 [pid]).fetchall()[0][0])
+        rating = rate(flags_by_child(con, [pid]).get(pid, []), as_of, known=known)
+    state.gate.audit("serve.child", "read", [pid, *(m.person_id for m in data.child.household)],
+                     {"events": data.events.height, "flags": len(data.flags)})
+    context = child_context(data)
+    return render(request, "child.html", active="", rating=rating,
+                  chart_spec=Markup(json_script_text(timeline_spec(data))),  # noqa: S704 (escaped for a script block)
+                  **{k: v for k, v in context.items() if k not in ("marking", "as_of")})
+
+
+async def decide(request: Request) -> Response:
+    """POST /flag/{flag_id}: confirm, dismiss (with a reason), action or reopen a flag."""
+    state = request.app.state
+    flag_id = request.path_params["flag_id"]
+    form = await request.form()
+    status = DECISIONS.get(str(form.get("decision", "")))
+    reason = str(form.get("reason", "")).strip() or None
+    with state.gate.read() as con:
+        row = con.execute("SELECT child_person_id FROM flags WHERE flag_id = ?", [flag_id]).fetchall()
+    if not row:
+        return HTMLResponse("No such flag.", status_code=404)
+    child_id = row[0][0]
+    error = None
+    if status is None or status not in DISPOSITIONS:
+        error = "Choose confirm, dismiss, actioned or reopen."
+    else:
+        try:
+            with state.gate.transaction(decision=True) as cur:
+                set_disposition(cur, flag_id, status, state.gate.analyst, reason)
+                state.gate.audit("serve.flag", "disposition", [child_id], {"flag_id": flag_id, "status": status},
+                                 cur=cur)
+        except DispositionError as exc:
+            error = str(exc).replace(" (--reason)", "")
+    with state.gate.read() as con:
+        flag = next(f for f in flags_about(con, [child_id]) if f.flag_id == flag_id)
+    view = flag_views([flag], "")[0]
+    return render(request, "flag_part.html", status=200 if error is None else 400, f=view, error=error,
+                  number=str(form.get("number", "")))
