@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from chronolink.engine.serve.auth import COOKIE, Sessions
 from chronolink.engine.serve.gate import BatchRunning, StoreGate
 from chronolink.engine.serve.guard import Guard, session_of
-from chronolink.engine.serve.views import child, inbox
+from chronolink.engine.serve.views import child, inbox, search
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -51,6 +51,7 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/referral/match", inbox.match, methods=["POST"]),
         Route("/child/{person_id}", child.child),
         Route("/flag/{flag_id}", child.decide, methods=["POST"]),
+        Route("/search", search.find, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("chronolink.engine.serve", "static")]), name="static"),
     ]
