@@ -1,0 +1,113 @@
+"""The review queue: a borderline pair with everything an analyst needs to decide it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from chronolink.engine.link.explain import ExplainError, explain_pair
+from chronolink.engine.link.review import mention_key_sql
+
+# Every field of a mention, as the side-by-side table shows them (label, column).
+FIELDS = (
+    ("Name as written", "name_raw"), ("Forename", "forename"), ("Middle names", "middle_names"),
+    ("Surname", "surname"), ("Preferred forename", "preferred_forename"), ("Suffix", "name_suffix"),
+    ("Date of birth", "dob"), ("Date of birth status", "dob_status"), ("Sex", "sex"),
+    ("NHS number", "nhs_number"), ("NHS number valid", "nhs_valid"), ("UPN", "upn"), ("UPN valid", "upn_valid"),
+    ("PNC id", "pnc"), ("PNC id valid", "pnc_valid"), ("Agency id", "local_id"), ("Role", "role"),
+    ("Slot", "slot"), ("Agency", "agency"), ("Record date", "event_date"), ("Person id now", "person_id"),
+)
+RECORD_FIELDS = (("Event", "event_label"), ("Event type", "event_type"), ("Date", "event_date"),
+                 ("Outcome", "outcome"), ("Reference", "ref"), ("Summary", "summary"), ("Address", "address"))
+
+
+@dataclass
+class Side:
+    """One record of the pair."""
+
+    key: str
+    mention: dict
+    record: dict
+    linked: list[dict] = field(default_factory=list)  # other records already linked to the same person
+    linked_total: int = 0
+
+
+@dataclass
+class Pair:
+    """A queued pair and its evidence."""
+
+    review_id: int
+    status: str
+    weight: float | None
+    probability: float | None
+    left: Side | None
+    right: Side | None
+    waterfall: list[dict] = field(default_factory=list)
+    note: str | None = None
+    decided_by: str | None = None
+
+
+def progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many pairs are pending and decided."""
+    rows = dict(con.execute("SELECT status, count(*) FROM link_review GROUP BY status").fetchall())
+    return {"pending": rows.get("pending", 0), "accepted": rows.get("accepted", 0),
+            "rejected": rows.get("rejected", 0), "total": sum(rows.values())}
+
+
+def next_pending(con: duckdb.DuckDBPyConnection, skip: set[int]) -> int | None:
+    """The strongest pending pair not skipped in this session."""
+    row = con.execute("""SELECT review_id FROM link_review WHERE status = 'pending'
+                         AND review_id NOT IN (SELECT unnest(?::BIGINT[]))
+                         ORDER BY match_weight DESC, review_id LIMIT 1""", [sorted(skip)]).fetchall()
+    return row[0][0] if row else None
+
+
+def _side(con: duckdb.DuckDBPyConnection, key: str) -> Side | None:
+    cur = con.execute(f"SELECT * FROM person_mentions WHERE {mention_key_sql()} = ?", [key])
+    cols = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    m = dict(zip(cols, rows[0]))
+    cur = con.execute("""
+        SELECT r.*, (SELECT string_agg(replace(a.raw, chr(10), ', '), ' | ') FROM address_mentions a
+                     WHERE a.record_id = r.record_id) AS address
+        FROM records r WHERE r.record_id = ?""", [m["record_id"]])
+    rcols = [d[0] for d in cur.description]
+    rec = dict(zip(rcols, cur.fetchall()[0]))
+    linked, total = [], 0
+    if m["person_id"]:
+        total = con.execute("SELECT count(*) - 1 FROM person_mentions WHERE person_id = ?",
+                            [m["person_id"]]).fetchall()[0][0]
+        cur = con.execute("""
+            SELECT o.source_file, o.source_row, o.slot, o.agency, o.name_raw, o.dob, r.event_label, r.event_date
+            FROM person_mentions o JOIN records r USING (record_id)
+            WHERE o.person_id = ? AND o.mention_id <> ?
+            ORDER BY r.event_date DESC NULLS LAST, o.mention_id LIMIT 12""", [m["person_id"], m["mention_id"]])
+        lcols = [d[0] for d in cur.description]
+        linked = [dict(zip(lcols, r)) for r in cur.fetchall()]
+    return Side(key, m, rec, linked, total)
+
+
+def pair(con: duckdb.DuckDBPyConnection, review_id: int) -> Pair | None:
+    """A queued pair with both records, their source rows, what each is linked to and the waterfall."""
+    row = con.execute("""SELECT review_id, status, match_weight, match_probability, mention_key_l, mention_key_r,
+                                note, decided_by FROM link_review WHERE review_id = ?""", [review_id]).fetchall()
+    if not row:
+        return None
+    rid, status, weight, prob, kl, kr, note, by = row[0]
+    p = Pair(rid, status, weight, prob, _side(con, kl), _side(con, kr), note=note, decided_by=by)
+    if p.left and p.right:
+        try:
+            steps = explain_pair(con, kl, kr)
+        except ExplainError:
+            steps = []
+        biggest = max([abs(s["weight"]) for s in steps if s["comparison"] != "total"] + [1e-9])
+        for s in steps:
+            if s["comparison"] == "total":
+                continue
+            width = round(abs(s["weight"]) / biggest * 50, 1)
+            p.waterfall.append({"comparison": s["comparison"], "level": s["label"], "weight": f"{s['weight']:+.2f}",
+                                "total": f"{s['cumulative']:+.2f}", "sign": "pos" if s["weight"] >= 0 else "neg",
+                                "width": width, "left": 50 if s["weight"] >= 0 else round(50 - width, 1)})
+    return p
