@@ -48,7 +48,8 @@ def page(browser, live, workbench):
     yield pg
     assert seen and all(urlsplit(u).hostname == "127.0.0.1" for u in seen), [u for u in seen if "127.0.0.1" not in u]
     assert pg.evaluate("window.__pwned") is None, "a script planted in the data ran"
-    assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None
+    assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None, pg.evaluate(
+        "document.documentElement.getAttribute('data-csp-last')")
     context.close()
 
 
@@ -74,3 +75,27 @@ def test_confirm_a_flag(page, planted):
     first.locator("button.confirm").click()
     expect(page.locator("article.flag").first.locator(".decision")).to_contain_text("confirmed")
     shot(page, "child_flag_confirmed")
+
+
+def test_find_the_bail_path_in_the_network(page, workbench):
+    with workbench.gate.read() as con:
+        child, offender, _ = con.execute("""SELECT child_person_id, other_person_id, address_id FROM flags
+            WHERE rule = 'bail_address_child' ORDER BY trigger_date DESC, flag_id LIMIT 1""").fetchall()[0]
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + f"/network/{child}")
+    expect(page.locator("#network")).to_have_attribute("data-status", "rendered")
+    page.select_option("#path-to", offender)
+    page.click("#path-find")
+    expect(page.locator("#path-result")).to_have_attribute("data-hops", "2")
+    expect(page.locator("#path-result")).to_contain_text("bailed to")
+    expect(page.locator("#path-result")).to_contain_text("bail_address_child")
+    shot(page, "network_bail_path")
+
+
+def test_accept_a_review_pair(page):
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/review")
+    first = page.locator("#review-pair").get_attribute("data-review-id")
+    assert first
+    page.keyboard.press("a")  # the keyboard shortcut accepts
+    expect(page.locator(".last-decision")).to_contain_text(f"Pair {first}: you chose accept")
+    assert page.locator("#review-pair").get_attribute("data-review-id") != first
+    shot(page, "review_accepted")
