@@ -25,6 +25,7 @@ IMG = "<img src=x onerror=\"window.__pwned=2\">"
 PAYLOAD = f"{SCRIPT}{IMG}\"'&"
 # An analyst name is shown on every page, so it carries markup too.
 ANALYST = "<b>analyst</b>"
+RAW_MARKER = "RAW-VALUE-7731"  # in a quarantined row's raw text: shown only when the row is opened
 
 
 def plant(con) -> dict[str, str]:
@@ -47,7 +48,7 @@ def plant(con) -> dict[str, str]:
                 [PAYLOAD])
     con.execute("UPDATE records SET summary = ? || coalesce(summary, '') WHERE agency = 'mash'", [PAYLOAD])
     con.execute("INSERT INTO quarantine VALUES (1, (SELECT min(source_file) FROM source_files), 999999, ?, ?)",
-                [f"bad row {PAYLOAD}", PAYLOAD])
+                [f"bad row {PAYLOAD}", PAYLOAD + RAW_MARKER])
     return {"child": child, "record": str(ev)}
 
 
