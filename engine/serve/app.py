@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from chronolink.engine.serve.auth import COOKIE, Sessions
 from chronolink.engine.serve.gate import BatchRunning, StoreGate
 from chronolink.engine.serve.guard import Guard, session_of
+from chronolink.engine.serve.views import batch as batch_page
 from chronolink.engine.serve.views import child, inbox, network, quality, review, search
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -54,6 +55,8 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/search", search.find, methods=["GET", "POST"]),
         Route("/network/{person_id}", network.page),
         Route("/quality", quality.page),
+        Route("/batch", batch_page.page),
+        Route("/batch/run", batch_page.run, methods=["POST"]),
         Route("/quality/row/{source_file}/{row}", quality.row),
         Route("/review", review.queue),
         Route("/review/blind", review.blind, methods=["POST"]),

@@ -32,14 +32,14 @@ def env() -> Environment:
     return e
 
 
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, *, http_status: int = 200, **context: Any) -> HTMLResponse:
     """Render a full page (or, for an htmx request to a `*_part` template, a fragment)."""
     app = request.app.state
     session = session_of(request.scope)
     html = env().get_template(template).render(
         csrf=session.csrf, analyst=app.gate.analyst, nav=NAV, as_of=app.as_of(), marking=app.marking,
         batch=app.batch.status() if app.batch is not None else None, **context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=http_status)
 
 
 def is_htmx(request: Request) -> bool:

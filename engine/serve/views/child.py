@@ -20,7 +20,7 @@ DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed", "action": "actioned
 
 
 def not_found(request: Request, what: str = "That person is not in the store.") -> HTMLResponse:
-    return render(request, "message.html", status=404, active="", title="Not found", message=what)
+    return render(request, "message.html", http_status=404, active="", title="Not found", message=what)
 
 
 def child(request: Request) -> Response:
@@ -72,5 +72,5 @@ async def decide(request: Request) -> Response:
     with state.gate.read() as con:
         flag = next(f for f in flags_about(con, [child_id]) if f.flag_id == flag_id)
     view = flag_views([flag], "")[0]
-    return render(request, "flag_part.html", status=200 if error is None else 400, f=view, error=error,
+    return render(request, "flag_part.html", http_status=200 if error is None else 400, f=view, error=error,
                   number=str(form.get("number", "")))

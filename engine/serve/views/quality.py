@@ -37,7 +37,7 @@ def row(request: Request) -> HTMLResponse:
     with state.gate.read() as con:
         data = q.source_row(con, source_file, number)
     if not any(data.values()):
-        return render(request, "message.html", status=404, active="quality", title="Not found",
+        return render(request, "message.html", http_status=404, active="quality", title="Not found",
                       message="No such row in the store.")
     people = [p["person_id"] for p in data["people"] if p["person_id"]]
     with state.gate.read() as con:

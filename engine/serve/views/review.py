@@ -23,7 +23,7 @@ def _show(request: Request, review_id: int | None, last: dict | None = None) -> 
         p = q.pair(con, review_id) if review_id is not None else None
         counts = q.progress(con)
     if review_id is not None and p is None:
-        return render(request, "message.html", status=404, active="review", title="Not found",
+        return render(request, "message.html", http_status=404, active="review", title="Not found",
                       message="No such pair in the review queue.")
     if p is not None:
         state.gate.audit("serve.review", "read", _people(p), {"review_id": p.review_id})
