@@ -1,14 +1,18 @@
-"""Ingest benchmark: rows per second and peak memory on the ~1M-row generated world.
+"""Ingest benchmark: Chronolink's ingest against a bare read of the same files, on the ~1M-row world.
 
     python bench/ingest.py [--data DIR] [--repeat 3]
 
-Each repetition ingests every file into a fresh store in its own process, so its peak
-memory is its own. Prints each run and the medians.
+Each repetition runs, in fresh processes (so each peak memory is its own): a bare read of every
+extract (polars for CSV and JSONL, fastexcel for XLSX: the least any reader must do) and
+Chronolink's ingest of the same files into a new store. Prints each run, the medians, the ratio
+ingest / bare read, and where the ingest's time goes (per stage and per file, medians).
+Target (#12 item 7): ingest within 2x the bare read, peak memory under 2 GB.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -16,39 +20,88 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ensure_large_world, peak_rss_mb, run_child, summarise  # noqa: E402
+from bench.common import ensure_large_world, peak_rss_mb, run_child  # noqa: E402
+
+SHARED = Path("/work/data/w1m_s13")  # the team's shared ~1M-row world (seed 13), when present
+STAGES = ("check", "read", "map", "write")
 
 
-def once(data: Path) -> dict:
-    """One timed ingest of `data` into a new store."""
+def bare(data: Path) -> dict:
+    """Read every extract with polars / fastexcel and nothing else."""
+    import fastexcel
+    import polars as pl
+
+    files: dict[str, float] = {}
+    rows = 0
+    t_all = time.perf_counter()
+    for p in sorted(data.iterdir()):
+        t0 = time.perf_counter()
+        if p.suffix == ".csv":
+            frame = pl.read_csv(p, infer_schema=False, encoding="utf8-lossy")
+        elif p.suffix == ".jsonl":
+            frame = pl.read_ndjson(p)
+        elif p.suffix == ".xlsx":
+            frame = fastexcel.read_excel(p).load_sheet(0, dtypes="string").to_polars()
+        else:
+            continue
+        rows += frame.height
+        files[p.name] = time.perf_counter() - t0
+    return {"rows": rows, "seconds": time.perf_counter() - t_all, "files": files, "peak_mb": peak_rss_mb()}
+
+
+def ingest(data: Path) -> dict:
+    """One timed ingest of every extract into a new store."""
     from chronolink.engine.ingest import ingest_paths
     from chronolink.engine.store import open_store
 
-    db = Path(tempfile.mkdtemp()) / "bench.duckdb"
-    con = open_store(db)
+    con = open_store(Path(tempfile.mkdtemp()) / "bench.duckdb")
     t0 = time.perf_counter()
     reports = ingest_paths(con, [data])
     elapsed = time.perf_counter() - t0
-    rows = sum(r.rows_read for r in reports)
     assert all(r.reconciles and r.status != "failed" for r in reports), [r.message for r in reports]
-    return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "peak_mb": peak_rss_mb()}
+    return {"rows": sum(r.rows_read for r in reports), "seconds": elapsed, "peak_mb": peak_rss_mb(),
+            "files": {r.source_file: r.seconds for r in reports}}
+
+
+def _median_files(runs: list[dict]) -> dict:
+    names = runs[0]["files"]
+    if isinstance(next(iter(names.values()), 0.0), dict):
+        return {n: {s: statistics.median(r["files"][n].get(s, 0.0) for r in runs) for s in STAGES} for n in names}
+    return {n: statistics.median(r["files"][n] for r in runs) for n in names}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path)
+    ap.add_argument("--data", type=Path, help="a generated world (default: the shared w1m_s13, else sample_data/large)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["bare", "ingest"], help=argparse.SUPPRESS)
     args = ap.parse_args()
-    data = args.data or ensure_large_world()
-    if args.once:
-        print(json.dumps(once(data)))
+    args.data = args.data or (SHARED if SHARED.is_dir() else ensure_large_world())
+    if args.child:
+        print(json.dumps((bare if args.child == "bare" else ingest)(args.data)))
         return
-    runs = [run_child(["bench/ingest.py", "--once", "--data", str(data)]) for _ in range(args.repeat)]
-    for r in runs:
-        print(f"rows={r['rows']:,} {r['seconds']:.2f}s {r['rows_per_s']:,.0f} rows/s peak {r['peak_mb']:.0f} MB")
-    med = summarise(runs, ["seconds", "rows_per_s", "peak_mb"])
-    print(f"median: {med['seconds']:.2f}s {med['rows_per_s']:,.0f} rows/s peak {med['peak_mb']:.0f} MB")
+    bares, ingests = [], []
+    for i in range(args.repeat):
+        bares.append(run_child(["bench/ingest.py", "--child", "bare", "--data", str(args.data)]))
+        ingests.append(run_child(["bench/ingest.py", "--child", "ingest", "--data", str(args.data)]))
+        print(f"run {i + 1}: bare read {bares[-1]['seconds']:.2f}s (peak {bares[-1]['peak_mb']:.0f} MB), "
+              f"ingest {ingests[-1]['seconds']:.2f}s (peak {ingests[-1]['peak_mb']:.0f} MB), "
+              f"rows {ingests[-1]['rows']:,}", flush=True)
+    b = statistics.median(r["seconds"] for r in bares)
+    g = statistics.median(r["seconds"] for r in ingests)
+    peak = statistics.median(r["peak_mb"] for r in ingests)
+    print(f"\nmedian of {args.repeat}: bare read {b:.2f}s, ingest {g:.2f}s, ratio {g / b:.2f}x "
+          f"(target 2x), ingest peak memory {peak:.0f} MB (target 2048), "
+          f"{ingests[0]['rows'] / g:,.0f} rows/s")
+    bf, gf = _median_files(bares), _median_files(ingests)
+    print("\nwhere the ingest's time goes (median seconds; stages of one file overlap other files' stages):")
+    print(f"{'file':28s} {'bare':>6s} " + " ".join(f"{s:>6s}" for s in STAGES))
+    totals = dict.fromkeys(STAGES, 0.0)
+    for name in sorted(gf):
+        for s in STAGES:
+            totals[s] += gf[name][s]
+        print(f"{name:28s} {bf.get(name, 0.0):6.2f} " + " ".join(f"{gf[name][s]:6.2f}" for s in STAGES))
+    print(f"{'total':28s} {sum(bf.values()):6.2f} " + " ".join(f"{totals[s]:6.2f}" for s in STAGES))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +37,8 @@ class FileReport:
     person_mentions: int = 0
     address_mentions: int = 0
     message: str = ""
+    #: seconds spent on this file per stage: check (digest, layout), read, map, write (for bench/ingest.py)
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def reconciles(self) -> bool:
@@ -84,6 +88,7 @@ class _Job:
     raw: RawTable | None = None
     frames: CanonicalFrames | None = None
     report: FileReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _failure(job: _Job, exc: BaseException) -> FileReport:
@@ -121,11 +126,14 @@ def _prepare(job: _Job, max_date: dt.date | None) -> _Job:
     """Read and map one file (no store access, so files can be prepared side by side)."""
     try:
         assert job.mapping is not None
+        t0 = time.perf_counter()
         job.raw = read_extract(job.path, job.mapping)
         missing = [c for c in job.mapping.required_columns if c not in job.raw.header]
         if missing:
             raise ExtractError(f"{job.path.name}: missing columns {', '.join(missing)}")
+        t1 = time.perf_counter()
         job.frames = apply_mapping(job.raw, job.mapping, job.seq, job.path.name, max_date)
+        job.seconds.update(read=t1 - t0, map=time.perf_counter() - t1)
     except Exception as exc:
         job.report = _failure(job, exc)
     return job
@@ -136,6 +144,7 @@ def _write(con: duckdb.DuckDBPyConnection, job: _Job) -> FileReport:
     if job.report is not None:
         return job.report
     assert job.mapping and job.raw and job.frames
+    t0 = time.perf_counter()
     try:
         write_file(con, file_seq=job.seq, source_file=job.path.name, path=str(job.path.resolve()),
                    layout=job.mapping.layout, sha256=job.digest, frames=job.frames, quarantined=job.raw.quarantined,
@@ -145,7 +154,7 @@ def _write(con: duckdb.DuckDBPyConnection, job: _Job) -> FileReport:
     f, raw = job.frames, job.raw
     return FileReport(job.path.name, job.mapping.layout, "replaced" if job.supersedes else "ingested",
                       raw.rows_read, f.records.height, raw.quarantined.height, f.issues.height, f.persons.height,
-                      f.addresses.height, "; ".join(raw.notes))
+                      f.addresses.height, "; ".join(raw.notes), {**job.seconds, "write": time.perf_counter() - t0})
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, *, mapping: Mapping | None = None,
@@ -159,12 +168,13 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
     """Ingest every extract under the given paths, each file in its own transaction.
 
     Files are read and mapped two at a time (polars and the readers release the GIL) and written
-    one at a time, in name order, by this thread: the store has one writer.
+    one at a time, as each is ready, by this thread: the store has one writer.
     """
     jobs = [_Job(p, mapping) for p in discover_files(paths)]
     seq = next_file_seq(con)
     batch: dict[str, str] = {}  # content digest -> the file of this run holding it
     for job in jobs:
+        t0 = time.perf_counter()
         try:
             _check(con, job)
             if job.digest in batch and batch[job.digest] != job.path.name:
@@ -173,6 +183,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
             batch.setdefault(job.digest, job.path.name)
         except Exception as exc:
             job.report = _failure(job, exc)
+        job.seconds["check"] = time.perf_counter() - t0
         if job.report is None:
             job.seq, seq = seq, seq + 1
     todo = [j for j in jobs if j.report is None]
@@ -186,14 +197,32 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
     return [j.report for j in jobs if j.report is not None]
 
 
+def _cost(job: _Job) -> float:
+    """A rough relative cost of preparing a file (a workbook's XML is several times its zipped size)."""
+    size = job.path.stat().st_size
+    return size * 4 if job.path.suffix.lower() in (".xlsx", ".xlsm") else size
+
+
 def _pipeline(con: duckdb.DuckDBPyConnection, todo: list[_Job], max_date: dt.date | None, workers: int) -> None:
-    """Prepare files on worker threads while this thread writes them, in order, one at a time."""
+    """Prepare files on worker threads, costliest first, while this thread writes each as soon as it is ready.
+
+    At most `workers + 1` files are prepared or waiting to be written at a time, which bounds memory.
+    Write order does not matter: every file's ids come from its file_seq, fixed in name order.
+    """
+    slots = threading.Semaphore(max(1, workers) + 1)
+
+    def prepare(job: _Job) -> _Job:
+        slots.acquire()
+        return _prepare(job, max_date)
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        window = max(1, workers)  # at most this many prepared files wait in memory
-        futures = [pool.submit(_prepare, j, max_date) for j in todo[:window]]
-        for i, _ in enumerate(todo):
-            job = futures[i].result()
-            if i + window < len(todo):
-                futures.append(pool.submit(_prepare, todo[i + window], max_date))
-            job.report = _write(con, job)
-            job.raw = job.frames = None  # free the frames as soon as they are stored
+        pending = {pool.submit(prepare, j) for j in sorted(todo, key=_cost, reverse=True)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = future.result()
+                try:
+                    job.report = _write(con, job)
+                finally:
+                    job.raw = job.frames = None  # free the frames as soon as they are stored
+                    slots.release()

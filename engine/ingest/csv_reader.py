@@ -62,28 +62,29 @@ def rows_of_lines(lines: pl.DataFrame, spans: pl.DataFrame, nl_lines: list[int])
 
 def _split_lines(text: str) -> pl.DataFrame:
     """Physical lines (text without terminator), their terminators and '\\n'-line index."""
-    if text.endswith(("\r\n", "\n", "\r")):
-        text_body, last_term = (text[:-2], "\r\n") if text.endswith("\r\n") else (text[:-1], text[-1])
-    else:
-        text_body, last_term = text, ""
-    n_cr = text_body.count("\r")
-    if n_cr == 0 or n_cr == text_body.count("\r\n"):
-        lines = pl.Series("line", text_body.split("\n"), dtype=pl.String)
-        crlf = lines.str.ends_with("\r") if n_cr else pl.Series([False] * len(lines))
-        frame = pl.DataFrame({"line": lines}).with_columns(
-            line=pl.when(crlf).then(pl.col("line").str.slice(0, pl.col("line").str.len_chars() - 1))
-            .otherwise(pl.col("line")),
-            term=pl.when(crlf).then(pl.lit("\r\n")).otherwise(pl.lit("\n")))
-        frame = frame.with_columns(nl=pl.int_range(pl.len(), dtype=pl.Int64))
-    else:
-        parts = re.split(r"(\r\n|\r|\n)", text_body)
-        frame = pl.DataFrame({"line": parts[0::2], "term": parts[1::2] + [""]},
-                             schema={"line": pl.String, "term": pl.String})
+    parts = text.split("\n")
+    ends_with_lf = len(parts) > 1 and parts[-1] == ""
+    if ends_with_lf:
+        parts.pop()  # the terminator of the last line, not an empty line after it
+    lines = pl.Series("line", parts, dtype=pl.String)
+    stripped = lines.str.strip_suffix("\r")
+    lone_cr = (not ends_with_lf and text.endswith("\r")) or bool(stripped.str.contains("\r", literal=True).any())
+    if not lone_cr:
+        frame = pl.DataFrame({"line": stripped}).with_columns(
+            term=pl.when(lines.str.ends_with("\r")).then(pl.lit("\r\n")).otherwise(pl.lit("\n")),
+            nl=pl.int_range(pl.len(), dtype=pl.Int64))
+        if not ends_with_lf:
+            frame = frame.with_columns(term=pl.when(pl.col("nl") == frame.height - 1).then(pl.lit(""))
+                                       .otherwise(pl.col("term")))
+    else:  # classic Mac or mixed line endings: a lone CR ends a line too
+        parts = re.split(r"(\r\n|\r|\n)", text)
+        if len(parts) > 1 and parts[-1] == "":
+            parts.pop()
+        else:
+            parts.append("")
+        frame = pl.DataFrame({"line": parts[0::2], "term": parts[1::2]}, schema={"line": pl.String, "term": pl.String})
         frame = frame.with_columns(
             nl=pl.col("term").str.contains("\n", literal=True).cast(pl.Int64).cum_sum().shift(1, fill_value=0))
-    n = frame.height
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == n - 1).then(pl.lit(last_term))
-                               .otherwise(pl.col("term")).alias("term"))
     return frame.with_columns(i=pl.int_range(pl.len(), dtype=pl.Int64))
 
 

@@ -24,7 +24,7 @@ from chronolink.engine.errors import ExtractError
 from chronolink.engine.ingest.csv_reader import parse_csv_text
 from chronolink.engine.ingest.decoding import decode_bytes
 from chronolink.engine.ingest.jsonl_reader import jsonl_columns, parse_jsonl_text
-from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues
+from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues, suspects
 from chronolink.engine.ingest.xlsx_reader import formula_issues
 
 __all__ = ["ROW", "ExtractError", "RawTable", "peek_header", "read_csv_file", "read_jsonl_file", "read_xlsx_file"]
@@ -104,7 +104,7 @@ def read_csv_file(path: Path, needed: set[str] | frozenset[str] = frozenset()) -
     header = _check_header(parsed.header, path.name, needed)
     positional = {f"c{j}": h for j, h in enumerate(header)}
     frame = parsed.frame.rename(positional)
-    frame, issues = check_values(frame, header, dec.text, parsed.fallback_rows)
+    frame, issues = check_values(frame, header, suspects(data, dec.encoding), parsed.fallback_rows)
     frame = _strip(frame, header)
     frame, extra = _header_and_blank_rows(frame, header)
     quarantined = pl.concat([parsed.quarantined, extra]).sort("source_row")
@@ -115,12 +115,13 @@ def read_csv_file(path: Path, needed: set[str] | frozenset[str] = frozenset()) -
 
 def read_jsonl_file(path: Path) -> RawTable:
     """Read a JSON-lines extract line by line; a line that is not a JSON object is quarantined."""
-    dec = decode_bytes(path.read_bytes())
+    data = path.read_bytes()
+    dec = decode_bytes(data)
     frame, quarantined, type_issues, columns = parse_jsonl_text(dec.text)
     if frame.height == 0 and quarantined.height == 0:
         raise ExtractError(f"{path.name}: the file is empty")
     fallback = pl.Series(ROW, [i + 1 for i in dec.fallback_lines], dtype=pl.Int64)
-    frame, issues = check_values(frame, columns, dec.text, fallback)
+    frame, issues = check_values(frame, columns, suspects(data, dec.encoding), fallback)
     frame = _strip(frame, columns)
     frame, blank = _header_and_blank_rows(frame, columns)
     quarantined = pl.concat([quarantined, blank]).sort("source_row")

@@ -64,8 +64,9 @@ def per_value(df: pl.DataFrame, inputs: dict[str, pl.Expr], build: Callable[...,
 
 
 def _issue(df: pl.DataFrame, cond: pl.Expr, field: str, problem: str) -> pl.DataFrame:
-    return df.filter(cond).select(pl.col(ROW).alias("source_row"), pl.lit(field).alias("field"),
-                                  pl.lit(problem).alias("problem"))
+    # lazy, so the filter reads only the columns the condition needs (an eager filter copies every column)
+    return df.lazy().filter(cond).select(pl.col(ROW).alias("source_row"), pl.lit(field).alias("field"),
+                                         pl.lit(problem).alias("problem")).collect()
 
 
 def _translate(df: pl.DataFrame, spec: ValueMap) -> pl.Expr:
@@ -153,8 +154,11 @@ def build_records(df: pl.DataFrame, m: Mapping, file_seq: int, source_file: str,
         issues.append(_issue(work, pl.col("__label").is_not_null() & pl.col("__etype").is_null(),
                              ev.event_type.column, "unknown_event_type"))
         issues.append(_issue(work, pl.col("__label").is_null(), ev.event_type.column, "missing_event_type"))
-    for c in m.columns_used():
-        if c in df.columns:
+    # a value has at least as many bytes as characters: only columns with a long value in bytes are counted
+    used = [c for c in sorted(m.columns_used()) if c in df.columns]
+    longest = df.select(pl.col(used).str.len_bytes().max()).row(0) if used and df.height else ()
+    for c, n_bytes in zip(used, longest):
+        if n_bytes is not None and n_bytes > m.max_field_length:
             issues.append(_issue(df, pl.col(c).str.len_chars() > m.max_field_length, c, "overlong_field"))
     return records, issues
 

@@ -21,7 +21,6 @@ ROW = "__row"
 ISSUE_SCHEMA = {"source_row": pl.Int64, "field": pl.String, "problem": pl.String}
 
 INVISIBLE_CLASS = f"[{INVISIBLE_CHARS}]"
-_INVISIBLE_RE = re.compile(INVISIBLE_CLASS)
 
 
 def empty_issues() -> pl.DataFrame:
@@ -39,23 +38,40 @@ def _marks(frame: pl.DataFrame, columns: list[str], cond, problem: str) -> list[
     return out
 
 
-def check_values(frame: pl.DataFrame, columns: list[str], text_sample: str | None = None,
+# UTF-8 lead bytes of every invisible character (a curly quote shares E2 80: a false alarm only costs a scan)
+_INVISIBLE_UTF8 = re.compile(b"\xc2\xad|\xcd\x8f|\xd8\x9c|\xe1\x85|\xe1\x9e|\xe1\xa0|\xe2\x80|\xe2\x81|\xef\xbb\xbf")
+
+
+def suspects(data: bytes, encoding: str) -> frozenset[str]:
+    """Which marks could apply to a file, judged from its bytes (memchr-fast), so a clean file skips the scans."""
+    if encoding not in ("utf-8", "windows-1252", "mixed"):
+        return frozenset({"nul", "lost", "invisible"})
+    found = set()
+    if b"\x00" in data:
+        found.add("nul")
+    if encoding != "utf-8" or b"\xef\xbf\xbd" in data:
+        found.add("lost")
+    if (encoding != "utf-8" and b"\xad" in data) or (not data.isascii() and _INVISIBLE_UTF8.search(data) is not None):
+        found.add("invisible")
+    return frozenset(found)
+
+
+def check_values(frame: pl.DataFrame, columns: list[str], possible: frozenset[str] | None = None,
                  fallback_rows: pl.Series | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Repair NULs and mark suspicious values; returns (frame, issues).
 
-    `text_sample` is the decoded file when the reader has it: a character absent from the whole file
-    cannot be in a value, which spares the per-column scans on a clean file.
+    `possible` (from `suspects`) names the marks the file's bytes allow; None scans every column for all.
     """
     present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
     issues: list[pl.DataFrame] = []
-    has = (lambda s: True) if text_sample is None else (lambda s: s in text_sample)
-    if has("\x00"):
+    maybe = (lambda k: True) if possible is None else (lambda k: k in possible)
+    if maybe("nul"):
         issues += _marks(frame, present, lambda e: e.str.contains("\x00", literal=True), "nul_character_removed")
         frame = frame.with_columns([pl.col(c).str.replace_all("\x00", "", literal=True).str.strip_chars()
                                     .replace("", None) for c in present])
-    if has("\ufffd"):
+    if maybe("lost"):
         issues += _marks(frame, present, lambda e: e.str.contains("\ufffd", literal=True), "undecodable_character")
-    if text_sample is None or _INVISIBLE_RE.search(text_sample):
+    if maybe("invisible"):
         issues += _marks(frame, present, lambda e: e.str.contains(INVISIBLE_CLASS), "invisible_characters")
     if fallback_rows is not None and fallback_rows.len():
         rows = frame.filter(pl.col(ROW).is_in(fallback_rows.implode()))
