@@ -25,7 +25,7 @@ from chronolink.engine.ingest.csv_reader import parse_csv_text
 from chronolink.engine.ingest.decoding import decode_bytes
 from chronolink.engine.ingest.jsonl_reader import jsonl_columns, parse_jsonl_text
 from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues, suspects
-from chronolink.engine.ingest.xlsx_reader import formula_issues
+from chronolink.engine.ingest.xlsx_reader import formula_issues, sheet_headers
 
 __all__ = ["ROW", "ExtractError", "RawTable", "peek_header", "read_csv_file", "read_jsonl_file", "read_xlsx_file"]
 
@@ -162,6 +162,9 @@ def peek_header(path: Path) -> list[str]:
     """The column names of an extract, for layout recognition (JSONL: keys of the first lines)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        heads = sheet_headers(path)  # the first rows from the XML: a full sheet read costs seconds
+        if heads is not None:
+            return [c for cols in heads.values() for c in cols]
         try:
             import fastexcel
 

@@ -31,15 +31,81 @@ def _unescape(b: bytes) -> str:
             .replace("&gt;", ">").replace("&amp;", "&"))
 
 
-def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:
+def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML member in the zip, in workbook order."""
     wb = z.read("xl/workbook.xml")
     rels = z.read("xl/_rels/workbook.xml.rels")
     targets = {i: t for i, t in _REL_TAG.findall(rels)} | {i: t for t, i in _REL_TAG2.findall(rels)}
+    out: dict[str, str] = {}
     for name, rid in _SHEET_TAG.findall(wb):
-        if _unescape(name) == sheet and rid in targets:
+        if rid in targets:
             target = targets[rid].decode()
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
+            out[_unescape(name)] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
+
+
+def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:
+    return _sheet_members(z).get(sheet)
+
+
+_FIRST_ROW = re.compile(rb"<row\b[^>]*>(.*?)</row>", re.S)
+_INLINE = re.compile(rb"<t\b[^>]*>(.*?)</t>", re.S)
+_V = re.compile(rb"<v>(.*?)</v>", re.S)
+_SI = re.compile(rb"<si>(.*?)</si>", re.S)
+
+
+def _shared_strings(z: zipfile.ZipFile, upto: int) -> list[str]:
+    """The first `upto + 1` shared strings (read as a stream: headers are written first)."""
+    if "xl/sharedStrings.xml" not in z.namelist():
+        return []
+    out: list[str] = []
+    buf = b""
+    with z.open("xl/sharedStrings.xml") as fh:
+        while len(out) <= upto:
+            chunk = fh.read(1 << 16)
+            buf += chunk
+            items = _SI.findall(buf)
+            out = ["".join(_unescape(t) for t in _INLINE.findall(si)) for si in items]
+            if not chunk:
+                break
+    return out
+
+
+def sheet_headers(path: Path) -> dict[str, list[str]] | None:
+    """The first row of every sheet, read from the start of each sheet's XML (not the whole sheet);
+    None when the workbook is not laid out as expected (the caller falls back to a full reader)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            heads: dict[str, list[str]] = {}
+            for name, member in _sheet_members(z).items():
+                with z.open(member) as fh:
+                    head = fh.read(1 << 17)
+                row = _FIRST_ROW.search(head)
+                if row is None:
+                    if b"<row" in head:
+                        return None
+                    heads[name] = []
+                    continue
+                cells: list[tuple[int, str]] = []
+                for m in _CELL.finditer(row.group(1)):
+                    attrs, inner = m.group(1), m.group(2) or b""
+                    ref = _REF.search(attrs)
+                    if ref is None:
+                        return None
+                    if b't="s"' in attrs:
+                        v = _V.search(inner)
+                        shared = _shared_strings(z, int(v.group(1))) if v else []
+                        text = shared[int(v.group(1))] if v and int(v.group(1)) < len(shared) else ""
+                    elif b't="inlineStr"' in attrs:
+                        text = "".join(_unescape(t) for t in _INLINE.findall(inner))
+                    else:
+                        v = _V.search(inner)
+                        text = _unescape(v.group(1)) if v else ""
+                    cells.append((_column_index(ref.group(1)), text))
+                heads[name] = [t for _, t in sorted(cells) if t.strip()]
+            return heads
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, ValueError):
+        return None
 
 
 def _column_index(letters: bytes) -> int:

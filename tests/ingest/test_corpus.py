@@ -806,3 +806,16 @@ def test_same_content_twice_in_one_run_is_stored_once(tmp_path):
         "police_occurrences.csv: the same content as police_occurrences (1).csv, ingested in this run; "
         "not stored twice")
     assert one(con, "SELECT count(*) FROM records") == ROWS
+
+
+def test_layout_recognition_reads_only_the_first_row_of_each_sheet():
+    import fastexcel
+
+    from chronolink.engine.ingest.xlsx_reader import sheet_headers
+
+    path = _write(CSC, csc_clean())  # xlsxwriter: shared strings; the sample: inline strings
+    for p in (path, WORLD / CSC):
+        reader = fastexcel.read_excel(p)
+        expected = {n: [str(c) for c in reader.load_sheet(n, n_rows=1, dtypes="string").to_polars().columns]
+                    for n in reader.sheet_names}
+        assert sheet_headers(p) == expected
