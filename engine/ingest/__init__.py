@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,7 +167,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
     """Ingest every extract under the given paths, each file in its own transaction.
 
     Files are read and mapped two at a time (polars and the readers release the GIL) and written
-    one at a time, as each is ready, by this thread: the store has one writer.
+    one at a time, in name order, by this thread: the store has one writer.
     """
     jobs = [_Job(p, mapping) for p in discover_files(paths)]
     seq = next_file_seq(con)
@@ -197,32 +196,21 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
     return [j.report for j in jobs if j.report is not None]
 
 
-def _cost(job: _Job) -> float:
-    """A rough relative cost of preparing a file (a workbook's XML is several times its zipped size)."""
-    size = job.path.stat().st_size
-    return size * 4 if job.path.suffix.lower() in (".xlsx", ".xlsm") else size
-
-
 def _pipeline(con: duckdb.DuckDBPyConnection, todo: list[_Job], max_date: dt.date | None, workers: int) -> None:
-    """Prepare files on worker threads, costliest first, while this thread writes each as soon as it is ready.
+    """Prepare files on worker threads while this thread writes them one at a time, in file_seq order.
 
-    At most `workers + 1` files are prepared or waiting to be written at a time, which bounds memory.
-    Write order does not matter: every file's ids come from its file_seq, fixed in name order.
+    Written in order so that a run killed part way and restarted gives every file the file_seq (and so
+    the ids) an uninterrupted run gives it. At most `workers + 1` files are prepared ahead, which bounds
+    memory.
     """
-    slots = threading.Semaphore(max(1, workers) + 1)
-
-    def prepare(job: _Job) -> _Job:
-        slots.acquire()
-        return _prepare(job, max_date)
-
+    window = max(1, workers) + 1
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        pending = {pool.submit(prepare, j) for j in sorted(todo, key=_cost, reverse=True)}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = future.result()
-                try:
-                    job.report = _write(con, job)
-                finally:
-                    job.raw = job.frames = None  # free the frames as soon as they are stored
-                    slots.release()
+        futures = [pool.submit(_prepare, j, max_date) for j in todo[:window]]
+        for i, _ in enumerate(todo):
+            job = futures[i].result()
+            if i + window < len(todo):
+                futures.append(pool.submit(_prepare, todo[i + window], max_date))
+            try:
+                job.report = _write(con, job)
+            finally:
+                job.raw = job.frames = None  # free the frames as soon as they are stored
