@@ -124,23 +124,72 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_ids: list[int], limi
     return out
 
 
-def referrals(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Referral]:
-    """Every referral, newest first, with its child's rating (no candidates yet: see `with_candidates`)."""
+def store_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever a batch, link or flag run changes what the inbox lists (not on decisions)."""
+    parts = []
+    for sql in ("SELECT max(run_id) FROM link_runs", "SELECT max(flagged_at), count(*) FROM flags",
+                "SELECT max(file_seq) FROM source_files"):
+        try:
+            parts.append(tuple(con.execute(sql).fetchall()[0]))
+        except duckdb.CatalogException:
+            parts.append(None)
+    return tuple(parts)
+
+
+@dataclass
+class Snapshot:
+    """What the inbox lists that only a batch run changes: referrals, names, flags (without decisions)."""
+
+    version: tuple
+    rows: list[tuple]
+    names: dict[str, str]
+    flags: dict[str, list[tuple[str, str, dt.date]]]  # child -> (flag_id, rule, trigger)
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
+    """Read the inbox's slow-changing part once per store version."""
+    version = store_version(con)
     rows = con.execute(_REFERRALS + " ORDER BY r.event_date DESC NULLS LAST, r.event_time DESC NULLS LAST, r.ref"
                        ).fetchall()
     known_ids = sorted({r[6] for r in rows if r[6] and r[8]})
-    names = display_names(con, known_ids)
-    flags = flags_by_child(con, known_ids)
-    matched = _hand_matches(con, [r[5] for r in rows if not (r[6] and r[8])])
-    out = []
-    for ref, received, rtime, referrer, mid, key, pid, raw, agencies in rows:
+    flags: dict[str, list[tuple[str, str, dt.date]]] = {}
+    if known_ids and _has(con, "flags"):
+        for child, fid, rule, trigger in con.execute(
+                "SELECT child_person_id, flag_id, rule, trigger_date FROM flags WHERE child_person_id IN "
+                "(SELECT unnest(?))", [known_ids]).fetchall():
+            flags.setdefault(child, []).append((fid, rule, trigger))
+    return Snapshot(version, rows, display_names(con, known_ids), flags)
+
+
+def _statuses(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not _has(con, "flag_dispositions"):
+        return {}
+    return dict(con.execute("SELECT flag_id, arg_max(status, decided_at) FROM flag_dispositions GROUP BY flag_id"
+                            ).fetchall())
+
+
+class Referrals(list):
+    """The inbox's rows, and the snapshot they were read from (keep it for the next request)."""
+
+    snapshot: Snapshot
+
+
+def referrals(con: duckdb.DuckDBPyConnection, as_of: dt.date, snap: Snapshot | None = None) -> Referrals:
+    """Every referral, newest first, with its child's rating from the flags' latest decisions (no candidates
+    yet: see `with_candidates`). Pass the snapshot kept from an earlier call while the store is unchanged."""
+    snap = snap if snap is not None and snap.version == store_version(con) else snapshot(con)
+    statuses = _statuses(con)
+    matched = _hand_matches(con, [r[5] for r in snap.rows if not (r[6] and r[8])])
+    out = Referrals()
+    for ref, received, rtime, referrer, mid, key, pid, raw, agencies in snap.rows:
         known = bool(pid and agencies)
+        rated = [RatedFlag(rule, trigger, statuses.get(fid, "open")) for fid, rule, trigger in snap.flags.get(pid, [])]
         out.append(Referral(
             referral_id=ref or f"row {mid}", received=received, received_time=rtime, referrer=referrer,
             mention_id=mid, mention_key=key, person_id=pid if known else None,
-            name=names.get(pid, raw or "") if known else (raw or "name not recorded"), known=known,
-            agencies=list(agencies or []), rating=rate(flags.get(pid, []), as_of, known=known),
-            matched_to=matched.get(key)))
+            name=snap.names.get(pid, raw or "") if known else (raw or "name not recorded"), known=known,
+            agencies=list(agencies or []), rating=rate(rated, as_of, known=known), matched_to=matched.get(key)))
+    out.snapshot = snap
     return out
 
 

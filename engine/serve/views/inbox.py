@@ -36,7 +36,8 @@ def inbox(request: Request) -> HTMLResponse:
     except ValueError:
         page = 1
     with state.gate.read() as con:
-        rows = q.referrals(con, state.as_of())
+        rows = q.referrals(con, state.as_of(), getattr(state, "inbox_snapshot", None))
+        state.inbox_snapshot = rows.snapshot
         chosen = q.select(rows, rating=rating, agency=agency, since=_date(p.get("since")),
                           until=_date(p.get("until")), sort=sort, descending=descending)
         shown = q.with_candidates(con, chosen[(page - 1) * PAGE: page * PAGE])
