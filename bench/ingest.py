@@ -26,6 +26,14 @@ SHARED = Path("/work/data/w1m_s13")  # the team's shared ~1M-row world (seed 13)
 STAGES = ("check", "read", "map", "write")
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far, all threads (steadier than wall time on a shared machine)."""
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def bare(data: Path) -> dict:
     """Read every extract with polars / fastexcel and nothing else."""
     import fastexcel
@@ -33,7 +41,7 @@ def bare(data: Path) -> dict:
 
     files: dict[str, float] = {}
     rows = 0
-    t_all = time.perf_counter()
+    t_all, c_all = time.perf_counter(), _cpu()
     for p in sorted(data.iterdir()):
         t0 = time.perf_counter()
         if p.suffix == ".csv":
@@ -46,7 +54,8 @@ def bare(data: Path) -> dict:
             continue
         rows += frame.height
         files[p.name] = time.perf_counter() - t0
-    return {"rows": rows, "seconds": time.perf_counter() - t_all, "files": files, "peak_mb": peak_rss_mb()}
+    return {"rows": rows, "seconds": time.perf_counter() - t_all, "cpu": _cpu() - c_all, "files": files,
+            "peak_mb": peak_rss_mb()}
 
 
 def ingest(data: Path) -> dict:
@@ -55,11 +64,11 @@ def ingest(data: Path) -> dict:
     from chronolink.engine.store import open_store
 
     con = open_store(Path(tempfile.mkdtemp()) / "bench.duckdb")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     reports = ingest_paths(con, [data])
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     assert all(r.reconciles and r.status != "failed" for r in reports), [r.message for r in reports]
-    return {"rows": sum(r.rows_read for r in reports), "seconds": elapsed, "peak_mb": peak_rss_mb(),
+    return {"rows": sum(r.rows_read for r in reports), "seconds": elapsed, "cpu": cpu, "peak_mb": peak_rss_mb(),
             "files": {r.source_file: r.seconds for r in reports}}
 
 
@@ -84,8 +93,9 @@ def main() -> None:
     for i in range(args.repeat):
         bares.append(run_child(["bench/ingest.py", "--child", "bare", "--data", str(args.data)]))
         ingests.append(run_child(["bench/ingest.py", "--child", "ingest", "--data", str(args.data)]))
-        print(f"run {i + 1}: bare read {bares[-1]['seconds']:.2f}s (peak {bares[-1]['peak_mb']:.0f} MB), "
-              f"ingest {ingests[-1]['seconds']:.2f}s (peak {ingests[-1]['peak_mb']:.0f} MB), "
+        print(f"run {i + 1}: bare read {bares[-1]['seconds']:.2f}s ({bares[-1]['cpu']:.1f} CPU-s, peak "
+              f"{bares[-1]['peak_mb']:.0f} MB), ingest {ingests[-1]['seconds']:.2f}s ({ingests[-1]['cpu']:.1f} CPU-s, "
+              f"peak {ingests[-1]['peak_mb']:.0f} MB), "
               f"rows {ingests[-1]['rows']:,}", flush=True)
     b = statistics.median(r["seconds"] for r in bares)
     g = statistics.median(r["seconds"] for r in ingests)
@@ -93,6 +103,9 @@ def main() -> None:
     print(f"\nmedian of {args.repeat}: bare read {b:.2f}s, ingest {g:.2f}s, ratio {g / b:.2f}x "
           f"(target 2x), ingest peak memory {peak:.0f} MB (target 2048), "
           f"{ingests[0]['rows'] / g:,.0f} rows/s")
+    bc = statistics.median(r["cpu"] for r in bares)
+    gc = statistics.median(r["cpu"] for r in ingests)
+    print(f"CPU seconds (all threads): bare read {bc:.1f}, ingest {gc:.1f}, ratio {gc / bc:.2f}x")
     bf, gf = _median_files(bares), _median_files(ingests)
     print("\nwhere the ingest's time goes (median seconds; stages of one file overlap other files' stages):")
     print(f"{'file':28s} {'bare':>6s} " + " ".join(f"{s:>6s}" for s in STAGES))
