@@ -15,7 +15,15 @@ import polars as pl
 
 from chronolink.reports.model import AGENCIES, ChildReportData, HouseholdReportData
 from chronolink.reports.periods import contact_gaps
-from chronolink.reports.vocab import AGENCY_LABELS, FAMILY_COLOURS, FAMILY_NAMES, SPAN_TYPES, family_of, fmt_date, rule_title
+from chronolink.reports.vocab import (
+    AGENCY_LABELS,
+    FAMILY_COLOURS,
+    FAMILY_NAMES,
+    SPAN_TYPES,
+    family_of,
+    fmt_date,
+    rule_title,
+)
 
 TOOLTIP_CHARS = 300  # summaries are cut in tooltips (the table has them in full)
 WIDTH = 980

@@ -20,9 +20,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chronolink.engine.errors import ReportDataError  # noqa: F401 (re-exported: its home is engine.errors)
+from chronolink.schemas.vocabulary import AGENCIES, Agency  # noqa: F401 (one vocabulary)
 
-AGENCIES: tuple[str, ...] = ("police", "csc", "health", "education", "probation", "housing", "mash")
-Agency = Literal["police", "csc", "health", "education", "probation", "housing", "mash"]
 IdentifierKind = Literal["NHS number", "UPN", "PNC id", "CSC Person ID", "Police nominal", "Probation CRN"]
 DispositionStatus = Literal["open", "confirmed", "dismissed", "actioned"]
 Rating = Literal["red", "amber", "green", "not known"]

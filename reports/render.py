@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal

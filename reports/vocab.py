@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from chronolink.schemas import vocabulary as ev
+
 AGENCY_LABELS: dict[str, str] = {
-    "police": "Police",
-    "csc": "Children's social care",
-    "health": "Health",
-    "education": "School",
-    "probation": "Probation",
-    "housing": "Housing",
-    "mash": "MASH",
+    ev.POLICE: "Police",
+    ev.CSC: "Children's social care",
+    ev.HEALTH: "Health",
+    ev.EDUCATION: "School",
+    ev.PROBATION: "Probation",
+    ev.HOUSING: "Housing",
+    ev.MASH: "MASH",
 }
 
 # Event families: one colour each, the same across agencies (an injury is an injury
@@ -35,43 +37,43 @@ FAMILY_COLOURS = tuple(c for _, c in FAMILIES)
 _FAMILY_OF: dict[str, str] = {}
 for _family, _types in {
     "Concern or incident": (
-        "police.domestic", "police.misper", "police.concern_for_welfare",
-        "police.police_protection", "police.sexual_offence", "health.ae_attendance",
-        "health.injury", "health.safeguarding_concern", "education.disclosure",
-        "education.injury", "education.neglect", "education.hsb", "housing.asb_report",
+        ev.POLICE_DOMESTIC, ev.POLICE_MISPER, ev.POLICE_CONCERN_FOR_WELFARE,
+        ev.POLICE_PROTECTION, ev.POLICE_SEXUAL_OFFENCE, ev.HEALTH_AE_ATTENDANCE,
+        ev.HEALTH_INJURY, ev.HEALTH_SAFEGUARDING_CONCERN, ev.EDUCATION_DISCLOSURE,
+        ev.EDUCATION_INJURY, ev.EDUCATION_NEGLECT, ev.EDUCATION_HSB, ev.HOUSING_ASB_REPORT,
     ),
     "Missed care or attendance": (
-        "health.dna", "health.missed_immunisation", "education.attendance",
-        "education.cme", "education.exclusion",
+        ev.HEALTH_DNA, ev.HEALTH_MISSED_IMMUNISATION, ev.EDUCATION_ATTENDANCE,
+        ev.EDUCATION_CME, ev.EDUCATION_EXCLUSION,
     ),
     "Criminal justice": (
-        "police.arrest", "police.charge", "police.bail", "police.conviction",
-        "probation.sentence", "probation.licence_start", "probation.breach",
-        "probation.recall", "probation.approved_premises",
+        ev.POLICE_ARREST, ev.POLICE_CHARGE, ev.POLICE_BAIL, ev.POLICE_CONVICTION,
+        ev.PROBATION_SENTENCE, ev.PROBATION_LICENCE_START, ev.PROBATION_BREACH,
+        ev.PROBATION_RECALL, ev.PROBATION_APPROVED_PREMISES,
     ),
     "Referral": (
-        "csc.contact", "csc.referral", "mash.referral", "education.referral_to_mash",
-        "health.camhs_referral",
+        ev.CSC_CONTACT, ev.CSC_REFERRAL, ev.MASH_REFERRAL, ev.EDUCATION_REFERRAL_TO_MASH,
+        ev.HEALTH_CAMHS_REFERRAL,
     ),
-    "Enquiry or assessment": ("csc.strategy_discussion", "csc.s47_enquiry", "csc.cf_assessment"),
-    "Child protection": ("csc.icpc", "csc.rcpc", "csc.core_group", "csc.cp_plan"),
-    "Child in need or care": ("csc.cin_plan", "csc.lac", "csc.plo", "csc.legal_planning_meeting"),
-    "Closure": ("csc.closure",),
+    "Enquiry or assessment": (ev.CSC_STRATEGY_DISCUSSION, ev.CSC_S47_ENQUIRY, ev.CSC_CF_ASSESSMENT),
+    "Child protection": (ev.CSC_ICPC, ev.CSC_RCPC, ev.CSC_CORE_GROUP, ev.CSC_CP_PLAN),
+    "Child in need or care": (ev.CSC_CIN_PLAN, ev.CSC_LAC, ev.CSC_PLO, ev.CSC_LEGAL_PLANNING_MEETING),
+    "Closure": (ev.CSC_CLOSURE,),
     "Routine contact": (
-        "health.gp_appointment", "health.health_visitor_contact",
-        "health.school_nurse_contact", "education.other",
+        ev.HEALTH_GP_APPOINTMENT, ev.HEALTH_HEALTH_VISITOR_CONTACT,
+        ev.HEALTH_SCHOOL_NURSE_CONTACT, ev.EDUCATION_OTHER,
     ),
     "Housing or address": (
-        "housing.tenancy_start", "housing.tenancy_end", "housing.notice_seeking_possession",
-        "housing.homeless_application", "housing.temporary_accommodation",
-        "probation.address_change",
+        ev.HOUSING_TENANCY_START, ev.HOUSING_TENANCY_END, ev.HOUSING_NOTICE_SEEKING_POSSESSION,
+        ev.HOUSING_HOMELESS_APPLICATION, ev.HOUSING_TEMPORARY_ACCOMMODATION,
+        ev.PROBATION_ADDRESS_CHANGE,
     ),
 }.items():
     for _t in _types:
         _FAMILY_OF[_t] = _family
 
 #: Event types drawn as spans (start to end, or to the as-of date while open).
-SPAN_TYPES = frozenset({"csc.cp_plan", "csc.cin_plan", "csc.cf_assessment", "csc.lac", "csc.plo"})
+SPAN_TYPES = frozenset({ev.CSC_CP_PLAN, ev.CSC_CIN_PLAN, ev.CSC_CF_ASSESSMENT, ev.CSC_LAC, ev.CSC_PLO})
 
 
 def family_of(event_type: str | None) -> str:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from chronolink.engine.normalise._text import fold_text
 from chronolink.engine.security.encryption import load_key
 from chronolink.engine.security.errors import KeyConfigError
 from chronolink.engine.security.pseudonymise import (
@@ -121,9 +121,9 @@ _IDS = (
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}\b", re.I)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+def _parts(word: str) -> list[str]:
+    """A word folded whole and each of its apostrophe- or hyphen-separated parts folded (O'NEIL: ONEIL, O, NEIL)."""
+    return [fold_text(word)] + [fold_text(p) for p in re.split(r"['’\-]", word) if p]
 
 
 def _name_tokens(values: Iterable[str | None]) -> set[str]:
@@ -131,10 +131,8 @@ def _name_tokens(values: Iterable[str | None]) -> set[str]:
     for value in values:
         if not value:
             continue
-        for word in _WORD.findall(_fold(value)):
-            for part in re.split(r"['’\-]", word) + [word]:
-                if len(part) >= 2:
-                    tokens.add(part)
+        for word in _WORD.findall(value):
+            tokens.update(p for p in _parts(word) if len(p) >= 2)
     return tokens
 
 
@@ -147,11 +145,7 @@ def redact_free_text(text: str | None, names: set[str]) -> str | None:
     text = _POSTCODE.sub(lambda m: m.group(1).upper(), text)
 
     def word(m: re.Match[str]) -> str:
-        folded = _fold(m.group(0))
-        parts = [p for p in re.split(r"['’\-]", folded) if p]
-        if folded in names or any(p in names for p in parts):
-            return "[name]"
-        return m.group(0)
+        return "[name]" if any(p in names for p in _parts(m.group(0))) else m.group(0)
 
     return _WORD.sub(word, text)
 

@@ -7,6 +7,7 @@ from chronolink.engine.errors import ExplainError  # noqa: F401 (re-exported: it
 from chronolink.engine.link.comparisons import COMPARISONS, Comparison
 from chronolink.engine.link.model import LinkModel
 from chronolink.engine.link.spec import StoredModel
+from chronolink.engine.store.keys import parse_mention_key
 
 
 def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:
@@ -16,12 +17,12 @@ def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:
         if con.execute("SELECT count(*) FROM person_mentions WHERE mention_id = ?", [mid]).fetchall()[0][0]:
             return mid
         raise ExplainError(f"no person mention with id {mid}")
-    parts = str(ref).rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
+    parts = parse_mention_key(str(ref))
+    if parts is None:
         raise ExplainError("a mention is an id or source_file:source_row:slot")
     row = con.execute(
         "SELECT mention_id FROM person_mentions WHERE source_file = ? AND source_row = ? AND slot = ?",
-        [parts[0], int(parts[1]), parts[2]],
+        list(parts),
     ).fetchall()
     if not row:
         raise ExplainError("no person mention with that source_file:source_row:slot")

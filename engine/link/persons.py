@@ -23,7 +23,6 @@ from chronolink.engine.link.comparisons import COMPARISONS, comparison
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.settings import ClusterSettings
 
-
 _SEP = "\x1f"  # joins set members for transfer: text crosses into Python far faster than lists
 
 

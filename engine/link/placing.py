@@ -7,18 +7,12 @@ loads the addresses, numbers the keys and gives them ids kept across runs.
 """
 from __future__ import annotations
 
-import polars as pl
-
 from chronolink.engine.link.places import place_links, residents
 from chronolink.engine.link.stable_ids import plan_ids
+from chronolink.engine.store.keys import mention_key_expr
 
 _ADDRESS_COLUMNS = ("address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, "
                     "street, town, postcode, uprn")
-
-
-def mention_key() -> pl.Expr:
-    """An address mention's key `source_file:source_row:field` (ids in the id map survive a re-ingest)."""
-    return (pl.col("source_file") + ":" + pl.col("source_row").cast(pl.String) + ":" + pl.col("field")).alias("mention_key")
 
 
 def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports this module)
@@ -29,7 +23,7 @@ def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports th
     keys, ctx.extra["uprn_placeholders"] = place_links(addr, ctx.settings.street_max_edits, residents(ctx.store))
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
-    keyed = keyed.join(cl, on="place_key").with_columns(mention_key())
+    keyed = keyed.join(cl, on="place_key").with_columns(mention_key_expr("field"))
     plan = plan_ids(ctx.store, "place", "A", keyed.select("mention_key", "cluster"))
     keyed = keyed.join(plan.ids.select("mention_key", "id"), on="mention_key")
     eng = ctx.eng

@@ -10,11 +10,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-def mention_key_sql(alias: str = "") -> str:
-    """SQL for a mention's key `source_file:source_row:slot` (table alias optional)."""
-    p = f"{alias}." if alias else ""
-    return f"({p}source_file || ':' || CAST({p}source_row AS VARCHAR) || ':' || {p}slot)"
-
+from chronolink.engine.store.keys import mention_key_sql
 
 MENTION_KEY_SQL = mention_key_sql()
 

@@ -14,11 +14,11 @@ from chronolink.engine.normalise.names import (
     name_suffix,
     nickname_canonicals,
     nickname_table,
-    variant_groups,
     split_forenames,
     split_full_name,
     strip_titles,
     surname_parts,
+    variant_groups,
 )
 from chronolink.engine.normalise.postcodes import extract_postcode, normalise_postcode
 

@@ -12,9 +12,8 @@ lazy frame, so every intermediate column is computed exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import unicodedata
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -104,6 +103,14 @@ def fold_base(e: pl.Expr, extra: dict[str, str] | None = None) -> pl.Expr:
     """Upper-case, strip diacritics, drop apostrophes and unify dashes; other characters kept."""
     table = FOLD_TABLE if not extra else {**FOLD_TABLE, **extra}
     return e.cast(pl.String).str.replace_many(table).str.to_uppercase()
+
+
+_FOLD_TRANSLATION = str.maketrans(FOLD_TABLE)
+
+
+def fold_text(text: str) -> str:
+    """:func:`fold_base` for one Python string (same table): for code that folds words one by one."""
+    return text.translate(_FOLD_TRANSLATION).upper()
 
 
 def empty_to_null(e: pl.Expr) -> pl.Expr:

@@ -48,6 +48,7 @@ import duckdb
 from chronolink.engine.errors import NotAStore
 from chronolink.engine.link.scoring import TF_COLUMNS
 from chronolink.engine.security import audit
+from chronolink.engine.store.keys import mention_key_sql
 from chronolink.engine.store.transactions import in_transaction, transaction
 
 __all__ = ["purge_before", "PROTECTED_TABLES"]
@@ -106,12 +107,12 @@ UNION ALL
 SELECT r.record_id, r.file_seq, r.source_file, r.source_row FROM records r JOIN undated u USING (record_id);
 
 CREATE OR REPLACE TEMP TABLE _purge_men AS
-SELECT m.mention_id, m.person_id, m.source_file || ':' || CAST(m.source_row AS VARCHAR) || ':' || m.slot AS mkey
+SELECT m.mention_id, m.person_id, {mkey} AS mkey
 FROM person_mentions m JOIN _purge_rec USING (record_id);
 
 CREATE OR REPLACE TEMP TABLE _purge_addr AS
 SELECT a.address_mention_id, a.address_id,
-       a.source_file || ':' || CAST(a.source_row AS VARCHAR) || ':' || a.field AS akey
+       {akey} AS akey
 FROM address_mentions a JOIN _purge_rec USING (record_id);
 
 -- file versions whose every stored record is purged: their quarantine rows go with them
@@ -119,6 +120,7 @@ CREATE OR REPLACE TEMP TABLE _purge_files AS
 SELECT r.file_seq FROM records r LEFT JOIN _purge_rec p USING (record_id)
 GROUP BY r.file_seq HAVING count(*) = count(p.record_id);
 """
+_SELECT_PURGED = _SELECT_PURGED.replace("{mkey}", mention_key_sql("m")).replace("{akey}", mention_key_sql("a", "field"))
 
 _ROW_KEYS = "(SELECT file_seq, source_row FROM _purge_rec)"
 

@@ -19,7 +19,13 @@ import polars as pl
 from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import add_months
 from chronolink.engine.rules.common import (
-    assemble, effective_end, empty_flags, events_of, evidence, is_csc_child, with_dob,
+    assemble,
+    effective_end,
+    empty_flags,
+    events_of,
+    evidence,
+    is_csc_child,
+    with_dob,
 )
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings

@@ -67,33 +67,6 @@ def flat(text: str) -> str:
     return "".join(text.split())
 
 
-@pytest.fixture(scope="module")
-def base(tiny_world: Path, tmp_path_factory) -> dict[str, str]:
-    """A linked and flagged store from the tiny world, and the ids the commands need."""
-    folder = tmp_path_factory.mktemp("misuse_base")
-    db = folder / "store.duckdb"
-    runner = CliRunner()
-    env = {v: None for v in KEY_VARS}
-    for args in (["ingest", str(tiny_world)], ["link"], ["flag", "--as-of", "2026-10-31"]):
-        res = runner.invoke(app, [*args, "--db", str(db)], env=env)
-        assert res.exit_code == 0, (args, res.stderr)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        child, flag = con.execute("SELECT child_person_id, flag_id FROM flags ORDER BY flag_id LIMIT 1").fetchall()[0]
-        review = con.execute("SELECT min(review_id) FROM link_review").fetchall()[0][0] or 1
-        m1, m2 = (r[0] for r in con.execute("SELECT mention_id FROM person_mentions WHERE person_id = ? "
-                                            "ORDER BY mention_id LIMIT 2", [child]).fetchall())
-    finally:
-        con.close()
-    people = folder / "people.csv"
-    people.write_text("ref,name,born\n1,Sarah Jones,03/04/1990\n2,Sarah Jones,03/04/1990\n", encoding="utf-8")
-    mapping = folder / "mapping.toml"
-    mapping.write_text('[columns]\nfull_name = "name"\ndob = "born"\nid = "ref"\n', encoding="utf-8")
-    return {"db": str(db), "extracts": str(tiny_world), "referrals": str(tiny_world / "mash_referrals.csv"),
-            "child": child, "flag": flag, "review": str(review), "m1": str(m1), "m2": str(m2),
-            "people": str(people), "mapping": str(mapping)}
-
-
 def _argv(name: str, values: dict[str, str], db: str | None, analyst: str | None = None) -> list[str]:
     argv = [a.format(**values) for a in COMMANDS[name]]
     if db is not None and name not in NO_DB:
@@ -137,10 +110,10 @@ def env(monkeypatch):
     monkeypatch.setenv("CHRONOLINK_PSEUDONYM_KEY", PSEUDONYM_KEY)
 
 
-def test_every_command_refuses_a_store_that_is_not_one(base, tmp_path, env):
+def test_every_command_refuses_a_store_that_is_not_one(flagged_store, tmp_path, env):
     runner = CliRunner()
-    values = {**base, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
-    stores = {kind: path for kind, (path, _error, _word) in non_stores(tmp_path, Path(base["db"])).items()}
+    values = {**flagged_store, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
+    stores = {kind: path for kind, (path, _error, _word) in non_stores(tmp_path, Path(flagged_store["db"])).items()}
     for case, store in {**stores, "missing": tmp_path / "mistyped.duckdb"}.items():
         for name in COMMANDS:
             if name in NO_DB:
@@ -155,10 +128,10 @@ def test_every_command_refuses_a_store_that_is_not_one(base, tmp_path, env):
 
 @pytest.mark.parametrize("analyst, field", [("two\nlines", "--analyst"), ("x" * 300, "--analyst"),
                                             ("esc\x1b[31m", "--analyst")])
-def test_a_bad_analyst_is_refused_before_anything_is_written(base, tmp_path, env, analyst, field):
+def test_a_bad_analyst_is_refused_before_anything_is_written(flagged_store, tmp_path, env, analyst, field):
     runner = CliRunner()
-    db = _copy_store(base, tmp_path / "s")
-    values = {**base, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
+    db = _copy_store(flagged_store, tmp_path / "s")
+    values = {**flagged_store, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
     before = _store_state(db)
     for name in COMMANDS:
         if name in NO_ANALYST:
@@ -170,9 +143,9 @@ def test_a_bad_analyst_is_refused_before_anything_is_written(base, tmp_path, env
     assert not (tmp_path / "o").exists()
 
 
-def test_a_bad_output_path_is_refused_before_anything_is_written(base, tmp_path, env):
+def test_a_bad_output_path_is_refused_before_anything_is_written(flagged_store, tmp_path, env):
     runner = CliRunner()
-    db = _copy_store(base, tmp_path / "s")
+    db = _copy_store(flagged_store, tmp_path / "s")
     a_folder = tmp_path / "a-folder"
     a_folder.mkdir()
     a_file = tmp_path / "a-file"
@@ -180,7 +153,7 @@ def test_a_bad_output_path_is_refused_before_anything_is_written(base, tmp_path,
     before = _store_state(db)
     for case, out, outdir in (("output is a folder", a_folder, a_file), ("folder is a file", a_file / "x.csv",
                                                                            a_file / "reports")):
-        values = {**base, "out": str(out), "outdir": str(outdir)}
+        values = {**flagged_store, "out": str(out), "outdir": str(outdir)}
         for name in sorted(WRITES_OUTPUT):
             res = runner.invoke(app, _argv(name, values, db))
             _check(res, name, case, names=[a_folder.name, a_file.name])
@@ -188,7 +161,7 @@ def test_a_bad_output_path_is_refused_before_anything_is_written(base, tmp_path,
     assert sorted(p.name for p in a_folder.iterdir()) == []
 
 
-def test_a_write_that_fails_is_a_message_naming_the_store(base, tmp_path, env, monkeypatch):
+def test_a_write_that_fails_is_a_message_naming_the_store(flagged_store, tmp_path, env, monkeypatch):
     """Every command writes at least its audit entry; make that write fail as a full disk does."""
     from contextlib import contextmanager
 
@@ -206,8 +179,8 @@ def test_a_write_that_fails_is_a_message_naming_the_store(base, tmp_path, env, m
     monkeypatch.setattr(audit, "transaction", disk_full)
     monkeypatch.setattr(transactions, "nearly_full", lambda folder: True)
     runner = CliRunner()
-    db = _copy_store(base, tmp_path / "s")
-    values = {**base, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
+    db = _copy_store(flagged_store, tmp_path / "s")
+    values = {**flagged_store, "out": str(tmp_path / "o" / "out.csv"), "outdir": str(tmp_path / "o" / "reports")}
     before = _store_state(db)
     for name in COMMANDS:
         if name in NO_DB or name in ONLY_READS:
@@ -271,11 +244,11 @@ def _run_in_namespace(setup: str, cases: list[tuple[str, list[str]]]) -> list[_R
 
 
 @needs_namespace
-def test_a_read_only_store_file_and_folder(base, tmp_path):
+def test_a_read_only_store_file_and_folder(flagged_store, tmp_path):
     folder = tmp_path / "ro"
-    db = _copy_store(base, folder)
+    db = _copy_store(flagged_store, folder)
     writable = tmp_path / "w"
-    values = {**base, "out": str(writable / "out.csv"), "outdir": str(writable / "reports")}
+    values = {**flagged_store, "out": str(writable / "out.csv"), "outdir": str(writable / "reports")}
     cases = [(name, _argv(name, values, db)) for name in COMMANDS if name not in NO_DB]
     before = _store_state(db)
     setup = f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}'"
@@ -288,16 +261,16 @@ def test_a_read_only_store_file_and_folder(base, tmp_path):
 
 
 @needs_namespace
-def test_a_full_disk(base, tmp_path):
+def test_a_full_disk(flagged_store, tmp_path):
     folder = tmp_path / "full"
     folder.mkdir()
-    size = Path(base["db"]).stat().st_size
+    size = Path(flagged_store["db"]).stat().st_size
     db = str(folder / "store.duckdb")
-    values = {**base, "out": str(folder / "out.csv"), "outdir": str(folder / "reports")}
+    values = {**flagged_store, "out": str(folder / "out.csv"), "outdir": str(folder / "reports")}
     cases = [(name, _argv(name, values, db)) for name in COMMANDS if name not in NO_DB]
     cases.append(("link-files", _argv("link-files", values, None)))
     # A tmpfs just big enough for the store, then filled: every write hits ENOSPC.
-    setup = (f"mount -t tmpfs -o size={size + 2 * 1024 * 1024} tmpfs '{folder}' && cp '{base['db']}' '{db}' "
+    setup = (f"mount -t tmpfs -o size={size + 2 * 1024 * 1024} tmpfs '{folder}' && cp '{flagged_store['db']}' '{db}' "
              f"&& (dd if=/dev/zero of='{folder}/filler' bs=64k 2>/dev/null || true)")
     for (name, _), res in zip(cases, _run_in_namespace(setup, cases)):
         _check(res, name, "full disk", names=["disk is full", "No space left", "store.duckdb"],

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from chronolink.engine.chronology.report_data import display_names
-from chronolink.engine.link.review import mention_key_sql
-from chronolink.reports.rating import Rating, RatedFlag, rate
+from chronolink.engine.store.keys import mention_key_sql
+from chronolink.reports.rating import RatedFlag, Rating, rate
 
 SORTS = ("received", "rating", "flags", "child")
 RATING_ORDER = {"red": 0, "amber": 1, "not known": 2, "green": 3}
