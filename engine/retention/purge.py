@@ -315,11 +315,8 @@ def purge_before(con: duckdb.DuckDBPyConnection, cutoff: dt.date, *, actor: str 
     if dry_run:
         if in_transaction(con):
             raise RuntimeError("a dry run needs its own transaction (it rolls back)")
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, commit=False):
             return _purge_steps(con, cutoff)
-        finally:
-            con.execute("ROLLBACK")
     with transaction(con):
         counts = _purge_steps(con, cutoff)
         if actor is not None:

@@ -86,8 +86,9 @@ def _rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block in one transaction: COMMIT at its end, ROLLBACK on any error.
+def transaction(con: duckdb.DuckDBPyConnection, *, commit: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: COMMIT at its end (ROLLBACK with ``commit=False``, a dry
+    run), ROLLBACK on any error.
 
     Inside a transaction already open on ``con`` the block joins it (DuckDB has no
     savepoints): the outer COMMIT or ROLLBACK then covers both. Write failures are raised as
@@ -101,8 +102,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     committing = False
     try:
         yield con
-        committing = True
-        con.execute("COMMIT")
+        committing = commit
+        con.execute("COMMIT" if commit else "ROLLBACK")
     except BaseException as exc:
         _rollback(con, exc)
         failure = write_failure(exc, path, committing=committing)
