@@ -46,6 +46,7 @@ EVENT_SCHEMA = pl.Schema(
         "sources": pl.List(pl.String),  # ['police_occurrences.csv:12', ...]
         "child_age": pl.String,  # '7y 3m' (filled from the child's dob when null)
         "significance": pl.String,  # 'flag: bail_address_child' or null
+        "date_as_written": pl.String,  # an undated row's date as its source wrote it (shown when opened)
     }
 )
 REQUIRED_EVENT_COLUMNS = ("event_id", "date", "agency", "event_type")
@@ -220,6 +221,46 @@ class Flag(_Model):
         return list(self.occurrences) or [Occurrence(trigger_date=self.trigger_date, place=self.place)]
 
 
+class Unjudged(_Model):
+    """A record the rules could not judge: its date is missing or unreadable."""
+
+    source_file: str
+    source_row: int
+    event: str = ""  # what it is ('Bail', 'csc.cp_plan')
+    date_status: str = "missing"  # 'missing' or 'invalid' (unreadable)
+    rules: list[str] = Field(default_factory=list)  # the rules that needed its date
+
+
+class ExtractStatus(_Model):
+    """An extract as the store knows it: ingested (its live version) or failed (the latest attempt)."""
+
+    source_file: str
+    status: Literal["ingested", "failed"]
+    layout: str | None = None
+    agency: Agency | None = None
+    rows_read: int | None = None
+    rows_stored: int | None = None
+    rows_quarantined: int | None = None
+    at: datetime | None = None  # when it was ingested, or last tried
+    message: str = ""  # why it failed: names the file, never its data
+
+
+class AgencyCoverage(_Model):
+    """How far one agency's records reach."""
+
+    agency: Agency
+    latest: date | None = None  # its latest record with a good date
+    records: int = 0
+    undated: int = 0  # records whose date is missing or unreadable
+
+
+class DataCoverage(_Model):
+    """What the store holds: which extracts were ingested, which failed and why, each agency's reach."""
+
+    extracts: list[ExtractStatus] = Field(default_factory=list)
+    agencies: list[AgencyCoverage] = Field(default_factory=list)
+
+
 class _WithEvents(_Model):
     model_config = ConfigDict(
         extra="forbid", frozen=True, hide_input_in_errors=True, arbitrary_types_allowed=True
@@ -239,6 +280,8 @@ class ChildReportData(_WithEvents):
     events: pl.DataFrame = Field(default_factory=events_frame)  # EVENT_SCHEMA
     flags: list[Flag] = Field(default_factory=list)
     marking: str = "OFFICIAL-SENSITIVE"  # protective marking printed top and bottom
+    unjudged: list[Unjudged] = Field(default_factory=list)  # the child's undated records no rule could judge
+    coverage: DataCoverage | None = None
 
 
 class Period(_Model):
@@ -279,6 +322,8 @@ class HouseholdReportData(_WithEvents):
     events: pl.DataFrame = Field(default_factory=events_frame)  # EVENT_SCHEMA
     flags: list[Flag] = Field(default_factory=list)
     marking: str = "OFFICIAL-SENSITIVE"
+    unjudged: list[Unjudged] = Field(default_factory=list)
+    coverage: DataCoverage | None = None
 
 
 class Candidate(_Model):

@@ -24,9 +24,11 @@ from markupsafe import Markup
 from chronolink.reports.chart import timeline_spec
 from chronolink.reports.model import (
     ChildReportData,
+    DataCoverage,
     Flag,
     HouseholdReportData,
     IndexRow,
+    Unjudged,
     check_id,
 )
 from chronolink.reports.periods import GAP_DAYS, age_text, contact_gaps
@@ -153,6 +155,7 @@ def _chronology_rows(events: pl.DataFrame, flags: list[dict[str, Any]], as_of: d
             "outcome": r["outcome"] or "",
             "people": r["people"] or "",
             "sources": r["sources"] or [],
+            "date_raw": r["date_as_written"] if d is None else None,
         }
         if d is None:
             undated.append(row)
@@ -171,6 +174,34 @@ def _chronology_rows(events: pl.DataFrame, flags: list[dict[str, Any]], as_of: d
         rows.append({"kind": "section", "text": "Undated records (date missing or unreadable in the source)"})
         rows.extend(undated)
     return rows
+
+
+def _undated_lane(events: pl.DataFrame) -> list[dict[str, Any]]:
+    """The events the timeline cannot place (no usable date), listed beside it."""
+    return [{"agency_label": AGENCY_LABELS[r["agency"]], "label": r["label"] or r["event_type"],
+             "sources": "; ".join(r["sources"] or [])}
+            for r in events.filter(pl.col("date").is_null()).iter_rows(named=True)]
+
+
+def _unjudged_views(items: list[Unjudged]) -> list[dict[str, Any]]:
+    return [{"cells": [f"{u.source_file}:{u.source_row}", u.event,
+                       "unreadable" if u.date_status == "invalid" else "missing",
+                       "; ".join(rule_title(r) for r in u.rules)]} for u in items]
+
+
+def _coverage_view(cov: DataCoverage | None) -> dict[str, Any] | None:
+    if cov is None:
+        return None
+    return {
+        "extracts": [{"source_file": e.source_file, "agency": AGENCY_LABELS[e.agency] if e.agency else (e.layout or ""),
+                      "status": e.status, "message": e.message,
+                      "rows_read": "" if e.rows_read is None else e.rows_read,
+                      "rows_stored": "" if e.rows_stored is None else e.rows_stored,
+                      "rows_quarantined": "" if e.rows_quarantined is None else e.rows_quarantined}
+                     for e in cov.extracts],  # no times: the same extracts give the same page, run after run
+        "agencies": [{"cells": [AGENCY_LABELS[a.agency], fmt_date(a.latest) if a.latest else "none dated",
+                                a.records, a.undated]} for a in cov.agencies],
+    }
 
 
 def _period_text(start: date | None, end: date | None, open_text: str = "now") -> str:
@@ -237,6 +268,9 @@ def child_context(data: ChildReportData) -> dict[str, Any]:
         "rows": _chronology_rows(data.events, flags, data.as_of, c.dob),
         "event_count": data.events.height,
         "has_events": data.events["date"].drop_nulls().len() > 0,
+        "undated": _undated_lane(data.events),
+        "unjudged": _unjudged_views(data.unjudged),
+        "coverage": _coverage_view(data.coverage),
     }
 
 
@@ -269,11 +303,14 @@ def render_household_html(data: HouseholdReportData) -> str:
         rows=_chronology_rows(data.events, flags, data.as_of, None),
         event_count=data.events.height,
         has_events=data.events["date"].drop_nulls().len() > 0,
+        undated=_undated_lane(data.events),
+        unjudged=_unjudged_views(data.unjudged),
+        coverage=_coverage_view(data.coverage),
     )
 
 
 def render_index_html(rows: list[IndexRow], *, heading: str = "Referrals", as_of: date | None = None,
-                      marking: str = "OFFICIAL-SENSITIVE") -> str:
+                      marking: str = "OFFICIAL-SENSITIVE", coverage: DataCoverage | None = None) -> str:
     """The batch page: referrals newest first, each with its child's report or near candidates."""
     rows = [r if isinstance(r, IndexRow) else IndexRow.model_validate(r) for r in rows]
     ordered = sorted(rows, key=lambda r: r.referral_id, reverse=True)
@@ -299,7 +336,7 @@ def render_index_html(rows: list[IndexRow], *, heading: str = "Referrals", as_of
         for r in ordered
     ]
     return _page("index.html", chart=None, page_title=heading, marking=marking, heading=heading,
-                 as_of=fmt_date(as_of) if as_of else None, rows=view)
+                 as_of=fmt_date(as_of) if as_of else None, rows=view, coverage=_coverage_view(coverage))
 
 
 # --- files ------------------------------------------------------------------------------
@@ -363,5 +400,8 @@ def write_household_report(data: HouseholdReportData, out_dir: Path | str, fmt: 
     return _write_private(path, payload)
 
 
-def write_index(rows: list[IndexRow], out_dir: Path | str, *, as_of: date | None = None) -> Path:
-    return _write_private(Path(out_dir) / "index.html", _encode(render_index_html(rows, as_of=as_of)))
+def write_index(rows: list[IndexRow], out_dir: Path | str, *, as_of: date | None = None,
+                coverage: DataCoverage | None = None) -> Path:
+    """The batch's index page: every referral, and which extracts the store holds (or failed)."""
+    return _write_private(Path(out_dir) / "index.html",
+                          _encode(render_index_html(rows, as_of=as_of, coverage=coverage)))

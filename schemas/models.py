@@ -208,6 +208,7 @@ class CanonicalRecord(_Strict):
     ref: str | None
     summary: str | None
     attrs: str | None
+    date_raw: str | None = None  # the event date as written, kept when it did not read as a good date
 
 
 class PersonMention(_Strict):

@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from chronolink.engine.chronology.coverage import data_coverage, record_extract_outcomes
 from chronolink.engine.chronology.report_data import child_report_data, display_names
+from chronolink.engine.errors import InputFileError
 from chronolink.engine.flags import run_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
 from chronolink.engine.link.run import run_link
@@ -26,6 +28,7 @@ from chronolink.reports.rating import RatedFlag, Rating, rate
 from chronolink.reports.render import TEMP_PREFIX
 
 Progress = Callable[[str, int, int], None]
+REFERRALS_LAYOUT = "mash_referrals"
 
 
 @dataclass
@@ -82,6 +85,15 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int 
     return [(pid, None) for (pid,) in rows]
 
 
+def _check_referrals(report: FileReport) -> None:
+    """The --referrals file must be a referrals extract that could be read: a report on nobody is no answer."""
+    if report.status == "failed":
+        raise InputFileError(report.message)
+    if report.layout != REFERRALS_LAYOUT:
+        raise InputFileError(f"{report.source_file} is not a MASH referrals extract (its columns are those of "
+                             f"{report.layout}): --referrals must name the referrals file")
+
+
 def _clear_unfinished(out: Path) -> None:
     """Remove the temp files of reports a killed run was writing (never renamed into place)."""
     for p in out.glob(f"{TEMP_PREFIX}*"):
@@ -100,9 +112,8 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     result.ingest = ingest_paths(con, [extracts], max_date=as_of)
     if referrals.resolve().parent != extracts.resolve() or not (extracts / referrals.name).exists():
         result.ingest.append(ingest_file(con, referrals, max_date=as_of))
-    failed = [r for r in result.ingest if r.status == "failed" and r.source_file == referrals.name]
-    if failed:
-        raise ValueError(failed[0].message)
+    record_extract_outcomes(con, result.ingest)
+    _check_referrals(next(r for r in result.ingest if r.source_file == referrals.name))
     step("ingest", 1, 1)
     step("link", 0, 1)
     run_link(con, link_settings)
@@ -142,5 +153,5 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
                                  rating_reasons=rate([], as_of, known=False).reasons))
     result.referrals = rows
     result.reports = list(written.values())
-    result.index = write_index(rows, out, as_of=as_of)
+    result.index = write_index(rows, out, as_of=as_of, coverage=data_coverage(con))
     return result

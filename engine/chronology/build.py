@@ -22,14 +22,15 @@ SELECT r.record_id, r.event_type, r.event_date, r.agency, r.ref, m.person_id, m.
 FROM records r JOIN person_mentions m USING (record_id)
 WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL;
 
--- 1. rows of one occurrence / tenancy event / referral share a key
+-- 1. rows of one occurrence / tenancy event / referral share a key. Every record is an entry,
+--    dated or not: a row whose date is missing or unreadable is listed under "date unknown".
 CREATE OR REPLACE TEMP TABLE _grouped AS
 SELECT record_id,
        CASE WHEN agency = 'police' AND ref IS NOT NULL THEN 'police|' || ref || '|' || coalesce(event_type, '')
-            WHEN agency = 'housing' AND ref IS NOT NULL
+            WHEN agency = 'housing' AND ref IS NOT NULL AND event_date IS NOT NULL
                  THEN 'housing|' || ref || '|' || coalesce(event_type, '') || '|' || event_date::VARCHAR
             ELSE 'rec|' || record_id::VARCHAR END AS group_key
-FROM records WHERE event_date IS NOT NULL;
+FROM records;
 
 -- 2. a referrer's referral joins the CSC intake that recorded it (same child, within N days after)
 CREATE OR REPLACE TEMP TABLE _ref_merge AS
@@ -50,7 +51,8 @@ LEFT JOIN _ref_merge rm ON rm.from_record = g.record_id
 LEFT JOIN _grouped tg ON tg.record_id = rm.to_record;
 
 CREATE OR REPLACE TEMP TABLE _event_ids AS
-SELECT group_key, 'E' || lpad((row_number() OVER (ORDER BY min(r.event_date), min(k.record_id)))::VARCHAR, 8, '0')
+SELECT group_key,
+       'E' || lpad((row_number() OVER (ORDER BY min(r.event_date) NULLS LAST, min(k.record_id)))::VARCHAR, 8, '0')
        AS event_id
 FROM _keyed k JOIN records r USING (record_id) GROUP BY group_key;
 
@@ -62,15 +64,17 @@ FROM _keyed k JOIN _event_ids e USING (group_key) JOIN records r USING (record_i
 CREATE OR REPLACE TABLE chronology AS
 WITH ranked AS (
   SELECT s.event_id, r.*, row_number() OVER (PARTITION BY s.event_id
-         ORDER BY (r.agency = 'csc') DESC, r.event_date, r.record_id) AS rk
+         ORDER BY (r.agency = 'csc') DESC, r.event_date NULLS LAST, r.record_id) AS rk
   FROM event_sources s JOIN records r USING (record_id)
 ), agg AS (
   SELECT event_id, list(DISTINCT agency ORDER BY agency) AS agencies, count(*) AS n_sources
   FROM event_sources GROUP BY event_id
 )
 SELECT p.event_id, p.event_type, p.event_label, p.event_date, p.event_time,
-       CASE WHEN p.event_time IS NOT NULL THEN 'minute' ELSE 'day' END AS date_precision,
-       p.end_date, p.agency, p.outcome, p.summary, p.ref, agg.agencies, agg.n_sources
+       CASE WHEN p.event_date IS NULL THEN 'unknown' WHEN p.event_time IS NOT NULL THEN 'minute' ELSE 'day' END
+           AS date_precision,
+       p.end_date, p.agency, p.outcome, p.summary, p.ref, agg.agencies, agg.n_sources,
+       p.date_status, p.date_raw  -- why an entry has no date, and the date as its source wrote it
 FROM ranked p JOIN agg USING (event_id) WHERE rk = 1;
 
 

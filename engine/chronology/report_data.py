@@ -28,8 +28,11 @@ from chronolink.reports.model import (
     Period,
     PlaceSummary,
     ResidentPeriods,
+    Unjudged,
     WaterfallStep,
 )
+
+from chronolink.engine.chronology.coverage import data_coverage
 
 _ID_KINDS = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
 
@@ -202,7 +205,7 @@ def _events(con: duckdb.DuckDBPyConnection, where: str, params: list, flag_rows:
     frame = con.sql(f"""
         WITH ev AS (SELECT DISTINCT event_id FROM ({where}))
         SELECT c.event_id, c.event_date AS date, c.event_time AS time, c.end_date, c.agency, c.event_type,
-               c.event_label AS label, c.summary, c.outcome,
+               c.event_label AS label, c.summary, c.outcome, c.date_raw AS date_as_written,
                (SELECT list(s.source_file || ':' || s.source_row::VARCHAR ORDER BY s.source_file, s.source_row)
                   FROM event_sources s WHERE s.event_id = c.event_id) AS sources,
                (SELECT string_agg(DISTINCT replace(a.raw, chr(10), ', '), ' | ' ORDER BY replace(a.raw, chr(10), ', '))
@@ -307,12 +310,22 @@ def flags_about(con: duckdb.DuckDBPyConnection, children: list[str]) -> list[Fla
     return _flags(con, children)[0]
 
 
+def _unjudged(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> list[Unjudged]:
+    """The undated records about these people that the last flag run's rules could not judge."""
+    from chronolink.engine.flags import unjudged_records
+
+    return [Unjudged(source_file=r["source_file"], source_row=r["source_row"], event=r["event_type"] or "",
+                     date_status=r["date_status"] or "missing", rules=r["rules"])
+            for r in unjudged_records(con, person_ids).iter_rows(named=True)]
+
+
 def child_report_data(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> ChildReportData:
     """Everything one child's report shows."""
     child = _child_summary(con, person_id, as_of)
     flags, flag_rows = _flags(con, [person_id])
     events = _events(con, "SELECT event_id FROM event_people WHERE person_id = $pid", {"pid": person_id}, flag_rows)
-    return ChildReportData(as_of=as_of, child=child, events=events, flags=flags)
+    return ChildReportData(as_of=as_of, child=child, events=events, flags=flags,
+                           unjudged=_unjudged(con, [person_id]), coverage=data_coverage(con))
 
 
 def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of: dt.date) -> HouseholdReportData:
@@ -339,4 +352,5 @@ def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of
                      flag_rows)
     return HouseholdReportData(as_of=as_of, place=PlaceSummary(place_id=address_id, address=text[address_id],
                                                                seen_by=seen),
-                               members=members, events=events, flags=flags)
+                               members=members, events=events, flags=flags, unjudged=_unjudged(con, pids),
+                               coverage=data_coverage(con))

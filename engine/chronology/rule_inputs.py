@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
-from chronolink.engine.rules import RuleInputs
+from chronolink.engine.rules import UNDATED_SCHEMA, RuleInputs
 
 _EVENTS = """
 WITH bail AS (
@@ -61,6 +62,22 @@ UNION
 SELECT child_person_id, related_person_id, source_file, source_row FROM resolved WHERE n = 1
 ORDER BY ALL
 """
+
+
+_UNDATED = """
+SELECT r.record_id, r.source_file, r.source_row::BIGINT AS source_row, r.agency, r.event_type, r.date_status,
+       m.person_id, m.role, m.address_mention_id IS NOT NULL AS observes,
+       json_extract_string(r.attrs, '$.markers') AS markers,
+       json_extract_string(r.attrs, '$.offence_category') AS offence_category
+FROM records r JOIN person_mentions m USING (record_id)
+WHERE r.event_date IS NULL AND m.person_id IS NOT NULL
+ORDER BY r.record_id, m.mention_id
+"""
+
+
+def load_undated(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Records without a usable date, one row per linked person they name (engine.rules.UNDATED_SCHEMA)."""
+    return con.sql(_UNDATED).pl().cast(dict(UNDATED_SCHEMA))
 
 
 def load_rule_inputs(con: duckdb.DuckDBPyConnection) -> RuleInputs:

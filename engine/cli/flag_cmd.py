@@ -50,18 +50,27 @@ def flag(as_of: AsOf, db: DbOption = None, settings: RuleSettingsOption = None,
     con = open_db(db)
     try:
         frame = run_flags(con, as_of.date(), rules)
+        unjudged = dict(con.execute("SELECT rule, count(DISTINCT record_id) FROM flags_unjudged GROUP BY rule")
+                        .fetchall())
+        n_undated = con.execute("SELECT count(DISTINCT record_id) FROM flags_unjudged").fetchall()[0][0]
         record_audit(con, "flag", "flag", analyst=analyst,
                      detail={"flags": frame.height, "as_of": as_of.date().isoformat(), **run_detail(rules)})
     finally:
         con.close()
-    counts = frame.group_by("rule").len().sort("rule")
+    from chronolink.engine.rules import RULES
+
+    counts = dict(frame.group_by("rule").len().iter_rows())
     table = Table(title=f"Flags as of {as_of.date()}", title_justify="left")
     table.add_column("rule")
     table.add_column("flags", justify="right")
-    for rule, n in counts.iter_rows():
-        table.add_row(escape(rule), str(n))
+    table.add_column("undated records not judged", justify="right")
+    for rule in sorted({m.RULE for m in RULES} | set(counts)):
+        table.add_row(escape(rule), str(counts.get(rule, 0)), str(unjudged.get(rule, 0)))
     out.print(table)
     err.print(f"{frame.height} flags stored")
+    if unjudged:
+        err.print(f"{n_undated} record(s) have no usable date, so the rules above that need one could not judge "
+                  "them: `chronolink flags unjudged` lists them, and each child's report shows its own")
 
 
 @flags_app.command("list")
@@ -93,6 +102,29 @@ def list_flags(db: DbOption = None,
         r["fired"] = len(r["trigger_dates"])
         table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in (
             "flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "fired", "status")))
+    out.print(table)
+
+
+@flags_app.command("unjudged")
+def list_unjudged(db: DbOption = None,
+                  child: Annotated[Optional[str], typer.Option("--child", help="Only records naming this person.")] = None,
+                  analyst: AnalystOption = None) -> None:
+    """Records the last flag run's rules could not judge: their date is missing or unreadable."""
+    from chronolink.engine.flags import unjudged_records
+
+    con = open_db(db)
+    try:
+        frame = unjudged_records(con, [child] if child else None)
+        record_audit(con, "flags-unjudged", "read", person_ids=[child] if child else [], analyst=analyst,
+                     detail={"rows": frame.height})
+    finally:
+        con.close()
+    table = Table(title="Records without a usable date, not judged", title_justify="left")
+    for col in ("source record", "event", "date", "rules that needed its date"):
+        table.add_column(col)
+    for r in frame.iter_rows(named=True):
+        table.add_row(escape(f"{r['source_file']}:{r['source_row']}"), escape(r["event_type"] or ""),
+                      "unreadable" if r["date_status"] == "invalid" else "missing", escape(", ".join(r["rules"])))
     out.print(table)
 
 

@@ -44,6 +44,7 @@ def check_inputs(paths: list[Path]) -> None:
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Extract files or folders of extracts.")],
            db: DbOption = None, analyst: AnalystOption = None) -> None:
     """Ingest agency extracts (each file in one transaction) and print the reconciliation."""
+    from chronolink.engine.chronology.coverage import record_extract_outcomes
     from chronolink.engine.ingest import ingest_paths
     from chronolink.engine.security import audit
 
@@ -52,6 +53,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Extract files or fo
     try:
         with audit.acting_as(analyst):  # each stored file's audit entry commits with its rows
             reports = ingest_paths(con, paths)
+        record_extract_outcomes(con, reports)  # a failed file is named in every later report
         record_audit(con, "ingest", "ingest", analyst=analyst, detail={
             "files": len(reports), "failed": sum(r.status == "failed" for r in reports),
             "rows_stored": sum(r.rows_stored for r in reports),

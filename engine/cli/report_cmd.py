@@ -21,14 +21,14 @@ HouseholdOpt = Annotated[Optional[str], typer.Option("--household", help="A plac
 
 
 def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The as-of date of the stored flags, else today."""
-    import duckdb
+    """The as-of date of the last flag run (even one that found no flag), else today (said on stderr)."""
+    from chronolink.engine.flags import last_flag_run
 
-    try:
-        row = con.execute("SELECT max(as_of) FROM flags").fetchall()
-    except duckdb.CatalogException:
-        row = [(None,)]
-    return row[0][0] or dt.date.today()
+    last = last_flag_run(con)
+    if last is not None:
+        return last[0]
+    err.print("no flag run in the store: the report is as of today (pass --as-of DATE)")
+    return dt.date.today()
 
 
 def _ensure_chronology(con: duckdb.DuckDBPyConnection) -> None:

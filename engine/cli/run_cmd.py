@@ -87,8 +87,10 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
               f"{len(result.referrals) - known} not known; {result.n_flags} flags; "
               f"{len(result.reports)} reports in {escape(str(out_dir))} "
               f"({time.perf_counter() - started:.1f}s). Index: {escape(str(result.index))}")
-    if any(r.status == "failed" for r in result.ingest):
-        err.print("[yellow]some extracts could not be ingested (see above); the rest were used[/yellow]")
+    failed = [r.source_file for r in result.ingest if r.status == "failed"]
+    if failed:  # everything else is written; the run still failed, for a scheduler to see
+        fail(f"{len(failed)} extract(s) could not be ingested ({', '.join(failed)}; reasons above and in the "
+             "index); the rest were used and every report written", code=1)
 
 
 def register(app: typer.Typer) -> None:

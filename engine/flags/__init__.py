@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from chronolink.engine.chronology import build_chronology, load_rule_inputs
+from chronolink.engine.chronology import build_chronology, load_rule_inputs, load_undated
 from chronolink.engine.flags.evidence import attach_evidence
 from chronolink.engine.flags.identity import flag_id, one_flag_per_concern
 from chronolink.engine.flags.store import (
@@ -16,13 +16,14 @@ from chronolink.engine.flags.store import (
     export_frame,
     flags_with_dispositions,
     last_flag_run,
+    unjudged_records,
     save_flags,
     set_disposition,
 )
-from chronolink.engine.rules import RuleSettings, evaluate_all, load_settings
+from chronolink.engine.rules import RuleSettings, evaluate_all, load_settings, not_judged
 
 __all__ = ["DISPOSITIONS", "DispositionError", "evaluate_flags", "export_frame", "flag_id", "flags_with_dispositions",
-           "last_flag_run", "run_flags", "set_disposition"]
+           "last_flag_run", "run_flags", "set_disposition", "unjudged_records"]
 
 
 def evaluate_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: RuleSettings,
@@ -42,5 +43,5 @@ def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: Rul
     `settings_path` is the rule settings, loaded (callers validate them before writing) or a file."""
     settings = settings_path if isinstance(settings_path, RuleSettings) else load_settings(settings_path)
     flags = evaluate_flags(con, as_of, settings, rebuild_chronology=rebuild_chronology)
-    save_flags(con, flags, as_of, settings=settings)
+    save_flags(con, flags, as_of, not_judged(load_undated(con)), settings=settings)
     return flags_with_dispositions(con)

@@ -49,6 +49,16 @@ CREATE TABLE IF NOT EXISTS flag_runs (
     n_unjudged BIGINT NOT NULL,
     settings JSON
 );
+-- records a rule could not judge for want of a usable date (engine.rules.undated), from the last run
+CREATE TABLE IF NOT EXISTS flags_unjudged (
+    rule VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    record_id BIGINT NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL,
+    event_type VARCHAR,
+    date_status VARCHAR
+);
 CREATE TABLE IF NOT EXISTS flag_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 -- old flag id -> this version's id, kept so an id printed before an upgrade still finds its flag
 CREATE TABLE IF NOT EXISTS flag_id_migration (old_id VARCHAR PRIMARY KEY, new_id VARCHAR NOT NULL);
@@ -79,18 +89,45 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         migrate_flag_ids(con)
 
 
-def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date, n_unjudged: int = 0,
-               settings: RuleSettings | None = None) -> int:
+def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date,
+               unjudged: pl.DataFrame | None = None, settings: RuleSettings | None = None) -> int:
     """Replace the stored flags with this run's, one row per concern (engine.flags.identity: with
-    `flag_id` and `occurrences`); dispositions are kept apart and survive."""
+    `flag_id` and `occurrences`), and the records the rules could not judge (engine.rules.UNJUDGED_SCHEMA);
+    dispositions are kept apart and survive."""
     ensure_tables(con)
     now = dt.datetime.now()
     with transaction(con):
         con.execute("DELETE FROM flags")
         n = insert_flags(con, flags, as_of, now)
+        con.execute("DELETE FROM flags_unjudged")
+        n_unjudged = 0
+        if unjudged is not None and unjudged.height:
+            con.register("__unjudged", unjudged)
+            try:
+                con.execute("INSERT INTO flags_unjudged SELECT rule, person_id, record_id, source_file, source_row, "
+                            "event_type, date_status FROM __unjudged")
+            finally:
+                con.unregister("__unjudged")
+            n_unjudged = unjudged.select("record_id").n_unique()
         con.execute("INSERT INTO flag_runs VALUES (?, ?, ?, ?, ?)",
                     [as_of, now, n, n_unjudged, settings.model_dump_json() if settings else None])
     return n
+
+
+def unjudged_records(con: duckdb.DuckDBPyConnection, person_ids: list[str] | None = None) -> pl.DataFrame:
+    """The undated records the last flag run could not judge (about these people, when given): one row per
+    record with the rules (sorted) that needed its date."""
+    if "flags_unjudged" not in {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}:
+        return pl.DataFrame(schema={"record_id": pl.Int64, "source_file": pl.String, "source_row": pl.Int32,
+                                    "event_type": pl.String, "date_status": pl.String, "rules": pl.List(pl.String)})
+    where = "WHERE person_id IN (SELECT unnest(?))" if person_ids is not None else ""
+    return con.execute(f"""
+        SELECT record_id, source_file, source_row, any_value(event_type) AS event_type,
+               any_value(date_status) AS date_status, list(DISTINCT rule ORDER BY rule) AS rules
+        FROM flags_unjudged {where} GROUP BY record_id, source_file, source_row
+        ORDER BY source_file, source_row
+    """, [person_ids] if person_ids is not None else []).pl()
 
 
 def insert_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.date,

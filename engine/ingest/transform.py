@@ -139,6 +139,10 @@ def build_records(df: pl.DataFrame, m: Mapping, file_seq: int, source_file: str,
         event_date=pl.col("__start").struct.field("date"),
         event_time=pl.col("__start").struct.field("time"),
         date_status=pl.col("__start").struct.field("status"),
+        # The date as written when it did not read as a good date: an analyst opening the row sees it
+        # (value_issues only names the problem, never the value).
+        date_raw=pl.when(pl.col("__start").struct.field("status") != "ok")
+        .then(_col(df, ev.date.column if ev.date else None).str.strip_chars().replace("", None)),
         end_date=pl.col("__end").struct.field("date"),
         outcome=_col(df, ev.outcome),
         ref=_col(df, ev.ref),

@@ -30,6 +30,7 @@ from chronolink.engine.rules.common import FLAG_SCHEMA, FLAG_SORT, empty_flags
 from chronolink.engine.rules.inputs import InputSchemaError, RuleInputs
 from chronolink.engine.rules.markers import derive_markers
 from chronolink.engine.rules.settings import RuleSettings, SettingsError, load_settings
+from chronolink.engine.rules.undated import UNDATED_SCHEMA, UNJUDGED_SCHEMA, DatedNeeds, unjudged
 
 RULES = (
     bail_address_child,
@@ -44,6 +45,11 @@ RULES = (
 )
 
 
+def not_judged(undated: pl.DataFrame) -> pl.DataFrame:
+    """The undated records (engine.rules.undated.UNDATED_SCHEMA) each rule of :data:`RULES` could not judge."""
+    return unjudged(undated, RULES)
+
+
 def evaluate_all(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
     """Run every rule in :data:`RULES` and concatenate their flags."""
     frames = [rule.evaluate(inputs, settings, as_of) for rule in RULES]
@@ -54,6 +60,9 @@ __all__ = [
     "FLAG_SCHEMA",
     "FLAG_SORT",
     "RULES",
+    "UNDATED_SCHEMA",
+    "UNJUDGED_SCHEMA",
+    "DatedNeeds",
     "InputSchemaError",
     "RuleInputs",
     "RuleSettings",
@@ -61,4 +70,5 @@ __all__ = [
     "derive_markers",
     "evaluate_all",
     "load_settings",
+    "not_judged",
 ]

@@ -27,8 +27,11 @@ from chronolink.engine.rules.common import (
 )
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "bail_address_child"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=(v.POLICE_BAIL, *v.BAIL_CSC_RESPONSE_TYPES), observations=True)
 _KEYS = ["bail_key", "child_person_id", "address_id"]
 
 

@@ -18,8 +18,11 @@ from chronolink.engine.rules.calendar import add_days
 from chronolink.engine.rules.common import assemble, events_of, evidence, is_child, with_dob
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "concerns_not_collated"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=(*sorted(v.CONCERN_EVENT_TYPES), *v.CSC_RESPONSE_TYPES))
 _KEYS = ["child_person_id", "trigger_date"]
 
 

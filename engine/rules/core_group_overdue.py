@@ -16,8 +16,11 @@ from chronolink.engine.rules.calendar import nth_working_day_after
 from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "core_group_overdue"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=(v.CSC_CP_PLAN, v.CSC_CORE_GROUP))
 _KEYS = ["child_person_id", "trigger_date"]
 
 

@@ -15,8 +15,11 @@ from chronolink.engine.rules.calendar import add_months
 from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "long_cp_plan"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=(v.CSC_CP_PLAN,))
 _KEYS = ["child_person_id", "trigger_date"]
 
 

@@ -29,8 +29,11 @@ from chronolink.engine.rules.common import (
 )
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "rcpc_overdue"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=(v.CSC_CP_PLAN, v.CSC_RCPC))
 _KEYS = ["plan_key"]
 
 

@@ -29,8 +29,11 @@ from chronolink.engine.rules.common import (
 )
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
+from chronolink.engine.rules.undated import DatedNeeds
 
 RULE = "unassessed_adult"
+# What it reads only with a date (undated records of these kinds are listed as not judged).
+NEEDS_DATES = DatedNeeds(event_types=v.UNASSESSED_TRIGGER_TYPES, observations=True, markers=True)
 _PAIR = ["child_person_id", "address_id", "trigger_date"]
 _KEYS = ["child_person_id", "other_person_id", "address_id", "trigger_date"]
 _ROLE = {v.CSC_CF_ASSESSMENT: "assessment", v.CSC_CP_PLAN: "plan"}

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS records (
     summary VARCHAR,
     attrs VARCHAR  -- JSON text (json_extract works on it; a JSON column would re-validate on every load)
 );
+-- The event date as written, kept when it did not read as a good date (stores of earlier versions gain it).
+ALTER TABLE records ADD COLUMN IF NOT EXISTS date_raw VARCHAR;
 CREATE TABLE IF NOT EXISTS person_mentions (
     mention_id BIGINT NOT NULL,
     record_id BIGINT NOT NULL,

@@ -75,7 +75,8 @@ def test_public_api_does_not_drift():
     from chronolink import reports
     assert sorted(reports.__all__) == sorted([
         "CHRONOLOGY_COLUMNS", "EVENT_SCHEMA", "AgencyName", "Candidate", "ChildReportData", "ChildSummary",
-        "CurrentPlace", "Disposition", "Evidence", "Flag", "HouseholdMember", "HouseholdReportData", "Identifier",
+        "CurrentPlace", "Disposition", "Evidence", "Flag", "AgencyCoverage", "DataCoverage", "ExtractStatus",
+        "Unjudged", "HouseholdMember", "HouseholdReportData", "Identifier",
         "IndexRow", "Link", "Occurrence", "Period", "PlaceSummary", "ReportDataError", "ResidentPeriods", "WaterfallStep",
         "chronology_frame", "events_frame", "household_filename", "render_child_html", "render_household_html",
         "render_index_html", "report_filename", "timeline_chart", "timeline_image", "write_child_report",

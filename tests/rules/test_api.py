@@ -4,7 +4,7 @@ import time
 import polars as pl
 
 import chronolink.engine.rules as rules
-from chronolink.engine.rules import FLAG_SCHEMA, RULES, RuleSettings, evaluate_all
+from chronolink.engine.rules import FLAG_SCHEMA, RULES, DatedNeeds, RuleSettings, evaluate_all
 from tests.rules.helpers import ADULT_DOB, CHILD_DOB, event, inputs, obs, person
 
 
@@ -12,6 +12,7 @@ def test_public_api():
     assert sorted(rules.__all__) == sorted([
         "FLAG_SCHEMA", "FLAG_SORT", "RULES", "InputSchemaError", "RuleInputs", "RuleSettings",
         "SettingsError", "derive_markers", "evaluate_all", "load_settings",
+        "UNDATED_SCHEMA", "UNJUDGED_SCHEMA", "DatedNeeds", "not_judged",
     ])
     names = [m.RULE for m in RULES]
     assert names == [
@@ -20,6 +21,7 @@ def test_public_api():
         "repeat_cp_plan",
     ]
     assert all(m.__name__.rsplit(".", 1)[1] == m.RULE for m in RULES)
+    assert all(isinstance(m.NEEDS_DATES, DatedNeeds) and m.NEEDS_DATES.event_types for m in RULES)
 
 
 def test_every_rule_returns_the_flag_schema_even_when_empty():
