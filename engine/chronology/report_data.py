@@ -11,6 +11,7 @@ import json
 import duckdb
 import polars as pl
 
+from chronolink.engine.chronology.coverage import data_coverage
 from chronolink.engine.errors import UnknownPerson  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.reports.model import (
     AgencyName,
@@ -31,8 +32,6 @@ from chronolink.reports.model import (
     Unjudged,
     WaterfallStep,
 )
-
-from chronolink.engine.chronology.coverage import data_coverage
 
 _ID_KINDS = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
 

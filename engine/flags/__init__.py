@@ -16,9 +16,9 @@ from chronolink.engine.flags.store import (
     export_frame,
     flags_with_dispositions,
     last_flag_run,
-    unjudged_records,
     save_flags,
     set_disposition,
+    unjudged_records,
 )
 from chronolink.engine.rules import RuleSettings, evaluate_all, load_settings, not_judged
 
