@@ -67,8 +67,8 @@ import polars as pl
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 paths = sys.argv[1:]
-frames = [pl.read_csv(p, infer_schema=False).rename(lambda c: c.strip()).with_columns(pl.all().str.strip_chars())
-          .with_columns(pl.col("rec_id").alias("unique_id")).to_pandas() for p in paths]
+tables = [pl.read_csv(p, infer_schema=False).rename(lambda c: c.strip()).with_columns(pl.all().str.strip_chars())
+          .with_columns(pl.col("rec_id").alias("unique_id")).to_arrow() for p in paths]
 t = time.perf_counter()
 settings = SettingsCreator(
     link_type="link_only" if len(paths) == 2 else "dedupe_only",
@@ -78,13 +78,15 @@ settings = SettingsCreator(
                  cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
                  cl.ExactMatch("street_number"), cl.LevenshteinAtThresholds("address_1", 2), cl.ExactMatch("postcode"),
                  cl.LevenshteinAtThresholds("suburb", 2), cl.LevenshteinAtThresholds("soc_sec_id", 2)])
-linker = Linker(frames if len(frames) == 2 else frames[0], settings, db_api=DuckDBAPI())
+db_api = DuckDBAPI()
+inputs = [db_api.register(tb, table_name=f"t{i}") for i, tb in enumerate(tables)]
+linker = Linker(inputs if len(inputs) == 2 else inputs[0], settings)
 linker.training.estimate_probability_two_random_records_match([block_on("given_name", "surname", "date_of_birth")], recall=0.7)
 linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
 preds = linker.inference.predict(threshold_match_probability=0.9)
-linker.clustering.cluster_pairwise_predictions_at_threshold(preds, 0.9).as_pandas_dataframe()
+n = linker.clustering.cluster_pairwise_predictions_at_threshold(preds, 0.9).as_duckdbpyrelation().count("*").fetchall()
 print(time.perf_counter() - t)
 """
 
