@@ -95,7 +95,8 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Typos of a type word that are words of their own (DROVE is a fen street type, PEACE a name).
 _NOT_TYPOS = frozenset(("DROVE", "CHOSE", "PEACE", "PLANE", "PLATE", "GRAVE", "GREET", "CLOSER", "LANES", "PLACES",
                         "STREETS", "ROADS", "GROVES", "DRIVES", "PARKS", "HILLS", "VIEWS", "WALKS", "RISES",
-                        "GREENS", "PALACE", "CLOVE", "GLOVE", "GROVER", "DRIVER", "ROADE", "BROAD", "BREAD", "TREAD"))
+                        "GREENS", "PALACE", "READ", "ROOD", "LINE", "LONE", "LUNE", "LACE", "LAKE", "LAME",
+                        "LATE", "LADE", "LAZE", "LAVE", "LAKE", "CLOVE", "GLOVE", "GROVER", "DRIVER", "ROADE", "BROAD", "BREAD", "TREAD"))
 
 
 def _one_edit(word: str, letters: str = _LETTERS) -> set[str]:
@@ -122,6 +123,8 @@ def _street_type_typos() -> dict[str, str]:
             typos = _one_edit(t)
         elif len(t) == 4:
             typos = {t[:i] + t[i + 1] + t[i] + t[i + 2:] for i in range(3)} | {t[:i] + t[i] + t[i:] for i in range(4)}
+            if t in ("ROAD", "LANE"):  # the commonest types: an inner letter mistyped too (ROQD, LAHE)
+                typos |= {t[:i] + c + t[i + 1:] for i in (1, 2) for c in _LETTERS}
         else:
             continue
         for x in typos - {t}:
@@ -211,6 +214,16 @@ def expand_street_abbreviations(e: pl.Expr) -> pl.Expr:
 _FLAT_AT_NUMBER = r"^(\d+[A-Z]?)(?:/|, )\d+[A-Z]? [A-Z]"
 
 
+_SPLIT_TYPES = {f"{t[:i]} {t[i:]}": t for t in STREET_TYPES if len(t) >= 5 for i in range(2, len(t) - 1)}
+
+
+def _join_split_types(s: pl.Expr) -> pl.Expr:
+    """A street type split by a space at the end of a component joined again ("HIGH STR EET" -> STREET)."""
+    padded = pl.concat_str(s, pl.lit(","))
+    return padded.str.replace_many([f" {k}," for k in _SPLIT_TYPES], [f" {v}," for v in _SPLIT_TYPES.values()]
+                                   ).str.strip_suffix(",")
+
+
 def _fix_type_word(comp: pl.Expr) -> pl.Expr:
     """A component whose last word is a typo of a street type ("OAK RAOD") with that word corrected."""
     last = comp.str.extract(r" (\S+)$", 1)
@@ -246,7 +259,10 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
     if has_postcode:
         pc_src = pl.coalesce(pc_src, pl.col("postcode").cast(pl.String).str.strip_chars().replace("", None))
     town_arg = (
-        [_fold_address(pl.col("town")).alias("town_arg"), _expand(pl.col("town_arg")).replace("", None).alias("town_arg")]
+        [_fold_address(pl.col("town")).alias("town_arg"),
+         # a town column holding "Stanmoor, Leicestershire": the county is not the town
+         _expand(pl.col("town_arg")).str.split(", ").list.filter(~_is_county(pl.element())).list.join(", ")
+         .replace("", None).alias("town_arg")]
         if has_town
         else []
     )
@@ -257,6 +273,7 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
         pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}${2}"), s).alias("s"),
         s.str.replace_all(_NUMBER_WORD, "${1}${2}").str.replace_all(_GLUED_RX, "${1} ${2}${3}")
         .str.replace_all(r"(^|, )(\d+)-([A-Z])", "${1}${2} ${3}").alias("s"),  # "14 - MILL LANE", "14-A"
+        _join_split_types(s).alias("s"),
         # trailing postcode (found by byte offset: the text is ASCII by now)
         s.str.find(_TRAILING_PC).alias("pc_at"),
         [
@@ -275,7 +292,7 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
             pl.coalesce("flat_a", "flat_b").alias("flat"),
         ],
         # a bare number component joins the next ("14, Mill Lane"); expand abbreviations
-        s.str.replace(r"^(\d+[A-Z]?), ", "${1} ").alias("s"),
+        s.str.replace_all(r"(^|, )(\d+[A-Z]?), ([A-Z])", "${1}${2} ${3}").alias("s"),
         _expand(s).str.split(", ").list.eval(_fix_type_word(pl.element())).list.filter(~_is_county(pl.element()) | (
             pl.int_range(pl.len()) < 2)).alias("comps"),
         [
