@@ -7,8 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail
-from chronolink.engine.security.errors import SecurityError
-from chronolink.engine.store import StoreBusy, StoreMissing
+
+# Errors from their one home: importing engine.store or engine.security here would load DuckDB and
+# polars for every `--help` (tests/cli/test_startup.py).
+from chronolink.engine.errors import SecurityError, StoreBusy, StoreMissing
 
 
 def serve(db: DbOption = None,
