@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,33 +22,36 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from chronolink.engine.errors import ReportDataError  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.schemas.vocabulary import AGENCIES, Agency  # noqa: F401 (one vocabulary)
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 IdentifierKind = Literal["NHS number", "UPN", "PNC id", "CSC Person ID", "Police nominal", "Probation CRN"]
 DispositionStatus = Literal["open", "confirmed", "dismissed", "actioned"]
 Rating = Literal["red", "amber", "green", "not known"]
+MemberKind = Literal["current", "past", "related"]  # lives with the child now / before / only related
 
 # A person or place id becomes a file name: nothing but these characters.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 #: The chronology frame: one row per event (a source row, or a span such as a plan).
-EVENT_SCHEMA = pl.Schema(
-    {
-        "event_id": pl.String,
-        "date": pl.Date,  # null: undated (listed after the dated rows, not charted)
-        "time": pl.String,  # 'HH:MM' or null
-        "end_date": pl.Date,  # spans (plans, assessments, LAC); null while open or for point events
-        "agency": pl.String,  # one of AGENCIES
-        "event_type": pl.String,  # canonical, 'csc.cp_plan'
-        "label": pl.String,  # as written by the agency
-        "summary": pl.String,  # free text
-        "outcome": pl.String,
-        "people": pl.String,  # 'Daniel Hart (suspect); Lily Hart (victim)'
-        "place": pl.String,  # address text
-        "sources": pl.List(pl.String),  # ['police_occurrences.csv:12', ...]
-        "child_age": pl.String,  # '7y 3m' (filled from the child's dob when null)
-        "significance": pl.String,  # 'flag: bail_address_child' or null
-        "date_as_written": pl.String,  # an undated row's date as its source wrote it (shown when opened)
-    }
-)
+_EVENT_COLUMNS: dict[str, PolarsDataType] = {
+    "event_id": pl.String,
+    "date": pl.Date,  # null: undated (listed after the dated rows, not charted)
+    "time": pl.String,  # 'HH:MM' or null
+    "end_date": pl.Date,  # spans (plans, assessments, LAC); null while open or for point events
+    "agency": pl.String,  # one of AGENCIES
+    "event_type": pl.String,  # canonical, 'csc.cp_plan'
+    "label": pl.String,  # as written by the agency
+    "summary": pl.String,  # free text
+    "outcome": pl.String,
+    "people": pl.String,  # 'Daniel Hart (suspect); Lily Hart (victim)'
+    "place": pl.String,  # address text
+    "sources": pl.List(pl.String),  # ['police_occurrences.csv:12', ...]
+    "child_age": pl.String,  # '7y 3m' (filled from the child's dob when null)
+    "significance": pl.String,  # 'flag: bail_address_child' or null
+    "date_as_written": pl.String,  # an undated row's date as its source wrote it (shown when opened)
+}
+EVENT_SCHEMA = pl.Schema(_EVENT_COLUMNS)
 REQUIRED_EVENT_COLUMNS = ("event_id", "date", "agency", "event_type")
 
 
@@ -140,7 +143,7 @@ class HouseholdMember(_Model):
     places_shared: list[str] = Field(default_factory=list)  # address texts
     # current: lives with the child now; past: lived with the child before; related: a relationship
     # row names them, but no agency saw them with the child
-    kind: Literal["current", "past", "related"] = "current"
+    kind: MemberKind = "current"
     period_from: date | None = None  # overlap of their time at the shared places with the child's
     period_to: date | None = None  # None: still there (current) or not known (related)
 

@@ -177,9 +177,9 @@ class Mapping(_Strict):
         for p in self.persons:
             cols |= {c for c in (p.role_column, p.forenames, p.surname, p.full_name, p.preferred_forename,
                                  p.nhs_number, p.upn, p.pnc) if c}
-            for spec in (p.dob, p.sex, p.local_id):
-                if spec is not None:
-                    cols.add(spec.column)
+            for slot_spec in (p.dob, p.sex, p.local_id):
+                if slot_spec is not None:
+                    cols.add(slot_spec.column)
         cols |= {pl_.column for pl_ in self.person_lists}
         return cols
 

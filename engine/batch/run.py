@@ -61,7 +61,7 @@ def _referral_children(con: duckdb.DuckDBPyConnection, referrals_file: str) -> p
     """, params={"f": referrals_file}).pl()
 
 
-def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int = 3) -> list[tuple[str, float]]:
+def near_candidates(con: duckdb.DuckDBPyConnection, mention_id: int, limit: int = 3) -> list[tuple[str, float | None]]:
     """People known to an agency whose records scored closest to this mention (below the link threshold)."""
     rows = con.execute("""
         WITH pairs AS (

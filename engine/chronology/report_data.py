@@ -24,7 +24,9 @@ from chronolink.reports.model import (
     HouseholdMember,
     HouseholdReportData,
     Identifier,
+    IdentifierKind,
     Link,
+    MemberKind,
     Occurrence,
     Period,
     PlaceSummary,
@@ -33,7 +35,7 @@ from chronolink.reports.model import (
     WaterfallStep,
 )
 
-_ID_KINDS = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
+_ID_KINDS: dict[str, IdentifierKind] = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -127,8 +129,9 @@ def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.dat
                 FROM person_mentions WHERE person_id = ? AND name_raw IS NOT NULL
                 GROUP BY agency, name_raw ORDER BY agency, count(*) DESC, name_raw""", [person_id])]
     ids = []
-    for kind, col, ok in (("NHS number", "nhs_number", "nhs_valid"), ("UPN", "upn", "upn_valid"),
-                          ("PNC id", "pnc", "pnc_valid")):
+    checked: tuple[tuple[IdentifierKind, str, str], ...] = (
+        ("NHS number", "nhs_number", "nhs_valid"), ("UPN", "upn", "upn_valid"), ("PNC id", "pnc", "pnc_valid"))
+    for kind, col, ok in checked:
         for value, valid in con.execute(
                 f"SELECT DISTINCT {col}, {ok} FROM person_mentions WHERE person_id = ? AND {col} IS NOT NULL "
                 f"ORDER BY 1", [person_id]).fetchall():
@@ -180,6 +183,7 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date,
         WHERE person_id IN (SELECT unnest(?)) AND first_seen <= ? GROUP BY person_id
     """, [others, as_of]).fetchall())
     members = []
+    kind: MemberKind
     for other in others:
         mine = [r for r in rows if r["other"] == other]
         here = [r for r in mine if r["address_id"] == current]
@@ -199,7 +203,7 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date,
     return sorted(members, key=lambda m: (order[m.kind], not m.risk_markers, m.name))
 
 
-def _events(con: duckdb.DuckDBPyConnection, where: str, params: list, flag_rows: dict[tuple[str, int], str]
+def _events(con: duckdb.DuckDBPyConnection, where: str, params: dict[str, object], flag_rows: dict[tuple[str, int], str]
             ) -> pl.DataFrame:
     frame = con.sql(f"""
         WITH ev AS (SELECT DISTINCT event_id FROM ({where}))

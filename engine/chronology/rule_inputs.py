@@ -77,7 +77,7 @@ ORDER BY r.record_id, m.mention_id
 
 def load_undated(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Records without a usable date, one row per linked person they name (engine.rules.UNDATED_SCHEMA)."""
-    return con.sql(_UNDATED).pl().cast(dict(UNDATED_SCHEMA))
+    return con.sql(_UNDATED).pl().cast(UNDATED_SCHEMA)
 
 
 def load_rule_inputs(con: duckdb.DuckDBPyConnection) -> RuleInputs:

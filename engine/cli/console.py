@@ -27,7 +27,7 @@ def printable(text: str) -> str:
 class SafeConsole(Console):
     """A console that strips control characters from every string it renders."""
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:  # type: ignore[override]
+    def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(printable(text), **kwargs)
 
 

@@ -49,6 +49,7 @@ def _report_data(con: duckdb.DuckDBPyConnection, child: str | None, household: s
     when = as_of.date() if as_of else stored_as_of(con)
     if child is not None:
         return child_report_data(con, child, when), [child]
+    assert household is not None  # exactly one of the two was given (checked before the store opened)
     data = household_report_data(con, household, when)
     return data, [m.person_id for m in data.members]
 

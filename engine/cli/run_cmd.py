@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
 from chronolink.engine.cli.flag_cmd import RuleSettingsOption, run_detail
@@ -61,7 +61,7 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
     try:
         with Progress(TextColumn("{task.description:<8}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=err, transient=False) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def step(name: str, done: int, total: int) -> None:
                 if name not in tasks:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -136,13 +137,13 @@ def _polars_rows(buffer: bytes, width: int) -> pl.DataFrame:
 
 def _python_rows(texts: list[str], width: int) -> pl.DataFrame:
     rows = [next(csv.reader(io.StringIO(t, newline="")), []) for t in texts]
-    cols = list(zip(*rows)) if rows else [[] for _ in range(width)]
+    cols: list[Sequence[str]] = list(zip(*rows)) if rows else [[] for _ in range(width)]
     return pl.DataFrame({h: pl.Series(h, list(c), dtype=pl.String) for h, c in zip(_names(width), cols)})
 
 
 def _fast(data: bytes, lines: pl.DataFrame, body_seg: pl.DataFrame, recs: pl.DataFrame, width: int) -> pl.DataFrame | None:
     """Rows of a clean file parsed by polars from its bytes; None when any cheap check fails."""
-    if recs.height and (not recs["closed"].all() or recs["cont_full"].any() or recs["n"].max() > MAX_SPAN):
+    if recs.height and (not recs["closed"].all() or recs["cont_full"].any() or (recs["n"] > MAX_SPAN).any()):
         return None
     try:
         frame = pl.read_csv(data, has_header=True, infer_schema=False, quote_char='"', raise_if_empty=False,

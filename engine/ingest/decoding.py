@@ -74,10 +74,10 @@ def decode_bytes(data: bytes) -> Decoded:
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM):]
     else:
-        codec = _utf16_without_bom(data)
-        if codec is not None:
-            notes.append(f"read as {codec.upper()} (no byte-order mark)")
-            return Decoded(_decode_utf16(data, codec, notes), codec, notes)
+        guessed = _utf16_without_bom(data)
+        if guessed is not None:
+            notes.append(f"read as {guessed.upper()} (no byte-order mark)")
+            return Decoded(_decode_utf16(data, guessed, notes), guessed, notes)
     try:
         return Decoded(data.decode("utf-8"), "utf-8", notes)
     except UnicodeDecodeError:

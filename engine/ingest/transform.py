@@ -342,7 +342,7 @@ def _slot_frame(base: pl.DataFrame, m: Mapping, p: PersonSlot, slot_idx: int, ad
     sex = _translate(sel, p.sex) if p.sex else pl.lit(None, pl.String)
     if p.local_id:
         lid_raw = _col(sel, p.local_id.column).str.strip_chars().str.to_uppercase()
-        local = pl.when(lid_raw.is_not_null()).then(pl.lit(p.local_id.prefix + ":") + lid_raw)
+        local: pl.Expr = pl.when(lid_raw.is_not_null()).then(pl.lit(p.local_id.prefix + ":") + lid_raw)
     else:
         local = pl.lit(None, pl.String)
     role = (_col(sel, p.role_column).str.strip_chars().str.to_uppercase() if p.role_column
@@ -379,10 +379,10 @@ def _slot_frame(base: pl.DataFrame, m: Mapping, p: PersonSlot, slot_idx: int, ad
         issues.append(_issue(work, pl.col("__sex_raw").is_not_null() & pl.col("sex").is_null()
                              & ~pl.col("__sex_raw").str.to_uppercase().is_in(["U", "UNKNOWN", ""]),
                              p.sex.column, "unknown_code"))
-    for col, ok, problem in ((p.nhs_number, "nhs_valid", "invalid_nhs_number"), (p.upn, "upn_valid", "invalid_upn"),
-                             (p.pnc, "pnc_valid", "invalid_pnc_id")):
+    for col, valid, problem in ((p.nhs_number, "nhs_valid", "invalid_nhs_number"), (p.upn, "upn_valid", "invalid_upn"),
+                                (p.pnc, "pnc_valid", "invalid_pnc_id")):
         if col:
-            issues.append(_issue(work, pl.col(ok) == False, col, problem))  # noqa: E712
+            issues.append(_issue(work, pl.col(valid) == False, col, problem))  # noqa: E712
     if p.local_id and p.local_id.required:
         issues.append(_issue(work, pl.col("local_id").is_null(), p.local_id.column, "missing_required_id"))
     primary = p.observed_at[0] if p.observed_at else None

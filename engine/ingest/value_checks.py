@@ -18,7 +18,7 @@ import polars as pl
 from chronolink.engine.normalise._text import INVISIBLE_CHARS
 
 ROW = "__row"
-ISSUE_SCHEMA = {"source_row": pl.Int64, "field": pl.String, "problem": pl.String}
+ISSUE_SCHEMA = pl.Schema({"source_row": pl.Int64, "field": pl.String, "problem": pl.String})
 
 INVISIBLE_CLASS = f"[{INVISIBLE_CHARS}]"
 

@@ -49,8 +49,8 @@ def match_parts(df: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise ValueError(f"address mentions lack the parsed columns {missing} (parse with normalise.with_address_parts)")
     # Towns written after a numbered street line 3+ times are towns even when they look like streets.
-    known = df.filter(pl.col("number").is_not_null() & pl.col("town").is_not_null()).group_by("town").len()
-    known = known.filter(pl.col("len") >= 3)["town"].implode()
+    counted = df.filter(pl.col("number").is_not_null() & pl.col("town").is_not_null()).group_by("town").len()
+    known = counted.filter(pl.col("len") >= 3)["town"].implode()
     df = df.with_columns(
         (pl.col("number").is_null() & pl.col("building").is_null() & pl.col("street").is_not_null()
          & pl.col("town").str.contains(_STREET_END).fill_null(False) & ~pl.col("town").is_in(known)).alias("_no_town"),

@@ -105,7 +105,7 @@ def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
         return mine
     if type(mine) is frozenset:
         return set(mine) | other
-    mine |= other  # type: ignore[operator]
+    mine |= other
     return mine
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -91,7 +92,8 @@ class LinkContext:
     counts: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    extra: dict[str, object] = field(default_factory=dict)  # results steps hand to `run` (id plans)
+    # Results steps hand to `run` (id plans, placeholders, timestamps): a bag of several types.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def keep_apart(self) -> list[int]:
@@ -164,7 +166,7 @@ def _ids(ctx: LinkContext) -> None:
 
 
 def _persist(ctx: LinkContext) -> None:
-    persist(ctx, ctx.extra["started"], time.perf_counter() - ctx.extra["t0"])  # type: ignore[arg-type, operator]
+    persist(ctx, ctx.extra["started"], time.perf_counter() - ctx.extra["t0"])
 
 
 _TF = tuple(f"tf_{c}" for c in TF_COLUMNS)

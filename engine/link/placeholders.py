@@ -25,8 +25,8 @@ MAX_PERSON_INITIALS = 4
 MAX_UPRN_NUMBERS = 3
 MAX_UPRN_STREETS = 3
 PLACEHOLDER_TABLE = "identifier_placeholders"
-PLACEHOLDER_SCHEMA = {"identifier": pl.String, "value": pl.String, "mentions": pl.Int64, "holders": pl.Int64,
-                      "reason": pl.String}
+PLACEHOLDER_SCHEMA = pl.Schema({"identifier": pl.String, "value": pl.String, "mentions": pl.Int64, "holders": pl.Int64,
+                      "reason": pl.String})
 # How linkage writes each person identifier (features._lk_raw): the placeholder list uses the same form.
 _PERSON_IDS = {
     "nhs_number": ("nhs_valid", "regexp_replace(nhs_number, '[^0-9]', '', 'g')"),

@@ -66,7 +66,7 @@ def compile_condition(sql: str, columns: Sequence[str]) -> Expr:
     return _compile(sqlglot.parse_one(sql, read="duckdb"), index)
 
 
-def _compile(node: exp.Expression, index: dict[str, int]) -> Expr:  # noqa: C901 - one branch per node type
+def _compile(node: exp.Expr, index: dict[str, int]) -> Expr:  # noqa: C901 - one branch per node type
     if isinstance(node, exp.Paren):
         return _compile(node.this, index)
     if isinstance(node, exp.Column):

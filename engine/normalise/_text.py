@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 # Letters that Unicode compatibility decomposition (NFKD) leaves alone. Mapped
 # before decomposition (both cases) and again after upper-casing (for letters
@@ -130,7 +134,7 @@ def run_stages(s: pl.Series, stages: Sequence[Stage], out: str) -> pl.Series:
     return lf.select(pl.col(out)).collect().to_series().alias(s.name)
 
 
-def staged(e: pl.Expr, stages: Callable[[], Sequence[Stage]], out: str, return_dtype: pl.DataType) -> pl.Expr:
+def staged(e: pl.Expr, stages: Callable[[], Sequence[Stage]], out: str, return_dtype: PolarsDataType) -> pl.Expr:
     """Wrap a staged pipeline as one bulk expression (one Python call per batch, not per row)."""
     built = stages()
     return e.map_batches(lambda s: run_stages(s, built, out), return_dtype=return_dtype, is_elementwise=True)

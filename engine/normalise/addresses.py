@@ -386,10 +386,10 @@ def with_address_parts(df: pl.DataFrame, raw: str = "raw", postcode: str | None 
     """`df` with the parsed columns PARTS (and postcode_valid) from its `raw` line and optional `postcode`
     column, each distinct input parsed once: what ingest stores in address_mentions, for lists read
     outside ingest (link-files). A given postcode column is replaced by the parsed postcode."""
-    has_pc = postcode is not None and postcode in df.columns
-    keys = [raw, postcode] if has_pc else [raw]
+    pc = postcode if postcode is not None and postcode in df.columns else None
+    keys = [raw] if pc is None else [raw, pc]
     parts = df.select(keys).unique().with_columns(
-        parse_address(pl.col(raw).fill_null(""), pl.col(postcode) if has_pc else None).alias("_p"))
+        parse_address(pl.col(raw).fill_null(""), None if pc is None else pl.col(pc)).alias("_p"))
     parts = parts.select(*keys, *[pl.col("_p").struct.field(c).alias(f"_{c}") for c in (*PARTS, "postcode_valid")])
     out = df.drop([c for c in (*PARTS, "postcode_valid") if c in df.columns and c not in keys])
     out = out.join(parts, on=keys, how="left", nulls_equal=True).drop([k for k in keys if k != raw])

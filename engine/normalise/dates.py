@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from chronolink.engine.normalise._text import staged
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsTemporalType
 
 MISSING_TOKENS = ("N/A", "NA", "N/K", "NK", "NOT KNOWN", "UNKNOWN", "NULL", "NONE", "-", "--", "?")
 
@@ -93,7 +97,7 @@ def _clean_stages() -> list:
 
 
 def _candidate_stages(
-    formats: list[str], dtype: pl.DataType, min_year: int, max_date: date | None, prefix: str
+    formats: list[str], dtype: PolarsTemporalType, min_year: int, max_date: date | None, prefix: str
 ) -> tuple[list, list[str]]:
     """Stages adding per-format columns {prefix}{i} (value) and {prefix}{i}_amb (ambiguous 2-digit year)."""
     s = pl.col("s")
@@ -128,7 +132,7 @@ def _candidate_stages(
     return stages, names
 
 
-def _combine(names: list[str], out_value: str, out_amb: str) -> pl.Expr | list:
+def _combine(names: list[str], out_value: str, out_amb: str) -> list[pl.Expr]:
     amb: pl.Expr = pl.lit(False)
     for c in reversed(names):
         amb = pl.when(pl.col(c).is_not_null()).then(pl.col(c + "_amb")).otherwise(amb)

@@ -88,7 +88,8 @@ def compact_store(path: Path | str, key: bytes | None = None) -> None:
     key_text = key.decode("ascii") if key is not None else None
     tag = secrets.token_hex(4)
     fresh = path.with_name(f".{path.name}.compact-{tag}")
-    wipe = path.with_name(f".{path.name}.purged-{tag}")
+    purged = path.with_name(f".{path.name}.purged-{tag}")
+    wipe: Path | None = None  # the old file's second name, once it has one
     con = duckdb.connect(":memory:", config=dict(_OFFLINE))
     try:
         if key_text is not None:
@@ -103,9 +104,10 @@ def compact_store(path: Path | str, key: bytes | None = None) -> None:
         if is_encrypted(fresh) != encrypted:
             raise StoreOpenError(f"the compacted copy of {path} has the wrong encryption; the store is unchanged")
         try:
-            os.link(path, wipe)
+            os.link(path, purged)
+            wipe = purged
         except OSError:
-            wipe = None  # no hard links here: the old file is only unlinked
+            pass  # no hard links here: the old file is only unlinked
         os.replace(fresh, path)
         con.execute("DETACH chronolink_old")
     except BaseException:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+from typing import cast, overload
 
 import holidays
 import polars as pl
@@ -61,8 +62,9 @@ def _span(s: pl.Series, pad_after: int) -> tuple[date, date] | None:
     if vals.is_empty():
         return None
     # round to whole years so the cached index is reused across calls
-    lo = date(vals.min().year - 1, 1, 1)
-    hi_needed = vals.max() + timedelta(days=pad_after)
+    first, last = cast(date, vals.min()), cast(date, vals.max())  # a Date series' bounds are dates
+    lo = date(first.year - 1, 1, 1)
+    hi_needed = last + timedelta(days=pad_after)
     return lo, date(hi_needed.year + 1, 12, 31)
 
 
@@ -74,6 +76,10 @@ def _ordinals(dates: pl.Series, index: pl.DataFrame) -> pl.Series:
     )
 
 
+@overload
+def nth_working_day_after(start: date, n: int) -> date: ...
+@overload
+def nth_working_day_after(start: pl.Series, n: int) -> pl.Series: ...
 def nth_working_day_after(start: date | pl.Series, n: int) -> date | pl.Series:
     """The n-th working day after ``start`` (n >= 1; ``start`` itself never counts)."""
     if n < 1:
@@ -95,6 +101,12 @@ def nth_working_day_after(start: date | pl.Series, n: int) -> date | pl.Series:
     )
 
 
+@overload
+def working_days_between(start: date, end: date) -> int: ...
+@overload
+def working_days_between(start: date | pl.Series, end: pl.Series) -> pl.Series: ...
+@overload
+def working_days_between(start: pl.Series, end: date | pl.Series) -> pl.Series: ...
 def working_days_between(start: date | pl.Series, end: date | pl.Series) -> int | pl.Series:
     """Working days in (start, end]; negative when end < start."""
     if isinstance(start, date) and isinstance(end, date):
@@ -103,6 +115,7 @@ def working_days_between(start: date | pl.Series, end: date | pl.Series) -> int 
         )
         return out[0]
     if isinstance(start, date):
+        assert isinstance(end, pl.Series)  # both dates returned above
         start = pl.Series([start] * len(end), dtype=pl.Date)
     if isinstance(end, date):
         end = pl.Series([end] * len(start), dtype=pl.Date)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 EVIDENCE_DTYPE = pl.Struct(
     {
@@ -15,16 +19,15 @@ EVIDENCE_DTYPE = pl.Struct(
         "mention_id": pl.Int64,  # the person mention tying the row to the person, if known
     }
 )
-FLAG_SCHEMA = pl.Schema(
-    {
-        "rule": pl.String,
-        "child_person_id": pl.String,
-        "other_person_id": pl.String,
-        "address_id": pl.String,
-        "trigger_date": pl.Date,
-        "evidence": pl.List(EVIDENCE_DTYPE),
-    }
-)
+_FLAG_COLUMNS: dict[str, PolarsDataType] = {
+    "rule": pl.String,
+    "child_person_id": pl.String,
+    "other_person_id": pl.String,
+    "address_id": pl.String,
+    "trigger_date": pl.Date,
+    "evidence": pl.List(EVIDENCE_DTYPE),
+}
+FLAG_SCHEMA = pl.Schema(_FLAG_COLUMNS)
 FLAG_SORT = ["rule", "child_person_id", "trigger_date", "other_person_id", "address_id"]
 
 
@@ -174,6 +177,6 @@ def assemble(
             **cols,
             evidence=pl.col("evidence").fill_null(pl.lit([], dtype=FLAG_SCHEMA["evidence"])),
         )
-        .cast(dict(FLAG_SCHEMA))
+        .cast(FLAG_SCHEMA)
         .sort(FLAG_SORT, nulls_last=True, maintain_order=True)
     )

@@ -25,31 +25,34 @@ markers        person_id str, marker str, first_date Date, source_file str, sour
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from chronolink.engine.errors import InputSchemaError  # noqa: F401 (re-exported: its home is engine.errors)
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 PERSONS_SCHEMA = pl.Schema({"person_id": pl.String, "dob": pl.Date})
-EVENTS_SCHEMA = pl.Schema(
-    {
-        "event_id": pl.String,
-        "person_id": pl.String,
-        "agency": pl.String,
-        "event_type": pl.String,
-        "role": pl.String,
-        "start_date": pl.Date,
-        "end_date": pl.Date,
-        "outcome": pl.String,
-        "markers": pl.List(pl.String),
-        "offence_category": pl.String,
-        "address_id": pl.String,
-        "bail_address_id": pl.String,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-        "link_mention_id": pl.Int64,
-    }
-)
+_EVENTS_COLUMNS: dict[str, PolarsDataType] = {
+    "event_id": pl.String,
+    "person_id": pl.String,
+    "agency": pl.String,
+    "event_type": pl.String,
+    "role": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "outcome": pl.String,
+    "markers": pl.List(pl.String),
+    "offence_category": pl.String,
+    "address_id": pl.String,
+    "bail_address_id": pl.String,
+    "source_file": pl.String,
+    "source_row": pl.Int64,
+    "link_mention_id": pl.Int64,
+}
+EVENTS_SCHEMA = pl.Schema(_EVENTS_COLUMNS)
 OBSERVATIONS_SCHEMA = pl.Schema(
     {
         "person_id": pl.String,

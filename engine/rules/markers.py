@@ -53,5 +53,5 @@ def derive_markers(events: pl.DataFrame) -> pl.DataFrame:
             source_file="source_file",
             source_row="source_row",
         )
-        .cast(dict(MARKERS_SCHEMA))
+        .cast(MARKERS_SCHEMA)
     )

@@ -65,4 +65,4 @@ def unjudged(undated: pl.DataFrame, rules: tuple) -> pl.DataFrame:
         parts.append(marked.filter(hit).select(pl.lit(rule.RULE).alias("rule"), *[
             c for c in UNJUDGED_SCHEMA if c != "rule"]))
     return (pl.concat(parts, how="vertical").unique()
-            .sort("rule", "person_id", "source_file", "source_row").cast(dict(UNJUDGED_SCHEMA)))
+            .sort("rule", "person_id", "source_file", "source_row").cast(UNJUDGED_SCHEMA))

@@ -39,6 +39,9 @@ import duckdb
 
 from .errors import EncryptionUnavailable, KeyConfigError, StoreKeyError, StoreOpenError
 
+#: A value of DuckDB's connection config (duckdb.connect(config=...)).
+ConfigValue = str | bool | int | float | list[str]
+
 __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
@@ -319,7 +322,7 @@ def open_encrypted(
     *,
     read_only: bool = False,
     alias: str = "store",
-    config: dict[str, object] | None = None,
+    config: dict[str, ConfigValue] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open (or create) the encrypted store at ``path``; it becomes the default database.
 
@@ -349,7 +352,7 @@ def open_encrypted(
     if read_only and not exists:
         raise StoreOpenError(f"store {path} does not exist")
 
-    settings = dict(config or {})
+    settings: dict[str, ConfigValue] = dict(config or {})
     settings["autoinstall_known_extensions"] = False  # never download at run time
     con = duckdb.connect(":memory:", config=settings)
     try:

@@ -13,10 +13,14 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chronolink.engine.serve.app import MARKING, create_app
 from chronolink.engine.serve.auth import IDLE_SECONDS, Sessions
 from chronolink.engine.serve.gate import StoreGate
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["Workbench"]
 HOST = "127.0.0.1"
@@ -38,7 +42,7 @@ class Workbench:
         self.sessions = Sessions(idle=idle_seconds, on_new_token=lambda t: self._announce(self._url(t)))
         self.batch = batch_factory(self.gate) if batch_factory is not None else None
         self.app = create_app(self.gate, self.sessions, self.port, batch=self.batch, marking=marking)
-        self._server = None
+        self._server: uvicorn.Server | None = None
 
     def _url(self, token: str) -> str:
         return f"http://{HOST}:{self.port}/?token={token}"
@@ -53,9 +57,9 @@ class Workbench:
 
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, server_header=False,
                                 lifespan="off")
-        self._server = uvicorn.Server(config)
+        self._server = server = uvicorn.Server(config)
         try:
-            self._server.run(sockets=[self.sock])
+            server.run(sockets=[self.sock])
         finally:
             self.close()
 

@@ -27,12 +27,12 @@ from chronolink.engine.errors import (
     StoreOpenError,
     StoreReadOnly,
 )
-from chronolink.engine.security.encryption import is_encrypted, load_key, open_encrypted
+from chronolink.engine.security.encryption import ConfigValue, is_encrypted, load_key, open_encrypted
 from chronolink.engine.store.locks import locked_by_another_process
 from chronolink.engine.store.transactions import write_failure
 
 DEFAULT_DB_NAME = "chronolink.duckdb"
-_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+_CONFIG: dict[str, ConfigValue] = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 #: Tables every Chronolink store has from its first open; a DuckDB file without them is not one.
 CORE_TABLES = ("source_files", "records", "person_mentions")
 

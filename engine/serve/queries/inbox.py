@@ -126,7 +126,7 @@ def near_candidates(con: duckdb.DuckDBPyConnection, mention_ids: list[int], limi
 
 def store_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever a batch, link or flag run changes what the inbox lists (not on decisions)."""
-    parts = []
+    parts: list[tuple | None] = []
     for sql in ("SELECT max(run_id) FROM link_runs", "SELECT max(flagged_at), count(*) FROM flags",
                 "SELECT max(file_seq) FROM source_files"):
         try:

@@ -88,7 +88,7 @@ def network(con: duckdb.DuckDBPyConnection, child: str, as_of: dt.date) -> Netwo
                           "child": pid == child})
     for aid in all_places:
         net.nodes.append({"id": aid, "kind": "place", "label": texts.get(aid, aid), "childplace": aid in places})
-    flag_on = {}
+    flag_on: dict[tuple[str, str], list[str]] = {}
     for f in flags:
         for a, b in ((f["other_person_id"], f["address_id"]), (child, f["other_person_id"])):
             if a and b:
