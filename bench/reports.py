@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chronolink.engine.batch import run_batch  # noqa: E402
-from chronolink.engine.chronology.report_data import child_report_data  # noqa: E402
 from chronolink.engine.flags import run_flags  # noqa: E402
 from chronolink.engine.ingest import ingest_paths  # noqa: E402
 from chronolink.engine.link.run import run_link  # noqa: E402
 from chronolink.engine.store import open_store  # noqa: E402
 from chronolink.reports import write_child_report  # noqa: E402
+from chronolink.reports.report_data import child_report_data  # noqa: E402
 
 AS_OF = dt.date(2026, 10, 31)
 HEADER = ["Referral ID", "Received", "Referrer Agency", "Child Forename", "Child Surname", "Child DOB", "Address",

@@ -26,7 +26,7 @@ OLD_HOMES = {
     "chronolink.engine.rules": ["SettingsError", "InputSchemaError"],
     "chronolink.engine.flags": ["DispositionError"],
     "chronolink.engine.link.explain": ["ExplainError"],
-    "chronolink.engine.chronology.report_data": ["UnknownPerson"],
+    "chronolink.reports.report_data": ["UnknownPerson"],
     "chronolink.reports": ["ReportDataError"],
 }
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from chronolink.engine.chronology.coverage import data_coverage, record_extract_outcomes
-from chronolink.engine.chronology.report_data import child_report_data, display_names
+from chronolink.engine.chronology.coverage import record_extract_outcomes
+from chronolink.engine.chronology.display import display_names
 from chronolink.engine.errors import InputFileError
 from chronolink.engine.flags import run_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
@@ -24,8 +24,10 @@ from chronolink.engine.link.run import run_link
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.rules import RuleSettings
 from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
+from chronolink.reports.coverage import data_coverage
 from chronolink.reports.rating import RatedFlag, Rating, rate
 from chronolink.reports.render import TEMP_PREFIX
+from chronolink.reports.report_data import child_report_data
 
 Progress = Callable[[str, int, int], None]
 REFERRALS_LAYOUT = "mash_referrals"

@@ -43,7 +43,7 @@ def _one_subject(child: str | None, household: str | None) -> None:
 
 def _report_data(con: duckdb.DuckDBPyConnection, child: str | None, household: str | None, as_of: dt.datetime | None):
     """The report view model of a child or a household, and the people it shows."""
-    from chronolink.engine.chronology.report_data import child_report_data, household_report_data
+    from chronolink.reports.report_data import child_report_data, household_report_data
 
     _ensure_chronology(con)
     when = as_of.date() if as_of else stored_as_of(con)

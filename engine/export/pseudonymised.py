@@ -33,7 +33,6 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.normalise._text import fold_text
-from chronolink.engine.security.encryption import load_key
 from chronolink.engine.security.errors import KeyConfigError
 from chronolink.engine.security.pseudonymise import (
     MIN_PSEUDONYM_KEY_BYTES,
@@ -41,6 +40,7 @@ from chronolink.engine.security.pseudonymise import (
     keyed_pseudonym,
     postcode_district,
 )
+from chronolink.engine.store.encryption import load_key
 
 __all__ = ["KEY_ENV", "KEY_FILE_ENV", "COLUMNS", "load_pseudonym_key", "pseudonymised_mentions", "redact_free_text"]
 

@@ -25,68 +25,19 @@ markers        person_id str, marker str, first_date Date, source_file str, sour
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from chronolink.engine.errors import InputSchemaError  # noqa: F401 (re-exported: its home is engine.errors)
-
-if TYPE_CHECKING:
-    from polars._typing import PolarsDataType
-
-PERSONS_SCHEMA = pl.Schema({"person_id": pl.String, "dob": pl.Date})
-_EVENTS_COLUMNS: dict[str, PolarsDataType] = {
-    "event_id": pl.String,
-    "person_id": pl.String,
-    "agency": pl.String,
-    "event_type": pl.String,
-    "role": pl.String,
-    "start_date": pl.Date,
-    "end_date": pl.Date,
-    "outcome": pl.String,
-    "markers": pl.List(pl.String),
-    "offence_category": pl.String,
-    "address_id": pl.String,
-    "bail_address_id": pl.String,
-    "source_file": pl.String,
-    "source_row": pl.Int64,
-    "link_mention_id": pl.Int64,
-}
-EVENTS_SCHEMA = pl.Schema(_EVENTS_COLUMNS)
-OBSERVATIONS_SCHEMA = pl.Schema(
-    {
-        "person_id": pl.String,
-        "address_id": pl.String,
-        "date": pl.Date,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-        "field": pl.String,
-    }
+from chronolink.engine.rules.frames import (  # noqa: F401 (re-exported: the frames' schemas)
+    EVENTS_SCHEMA,
+    MARKERS_SCHEMA,
+    OBSERVATIONS_SCHEMA,
+    PERSONS_SCHEMA,
+    RELATIONSHIPS_SCHEMA,
+    SCHEMAS,
 )
-RELATIONSHIPS_SCHEMA = pl.Schema(
-    {
-        "child_person_id": pl.String,
-        "related_person_id": pl.String,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-    }
-)
-MARKERS_SCHEMA = pl.Schema(
-    {
-        "person_id": pl.String,
-        "marker": pl.String,
-        "first_date": pl.Date,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-    }
-)
-SCHEMAS: dict[str, pl.Schema] = {
-    "persons": PERSONS_SCHEMA,
-    "events": EVENTS_SCHEMA,
-    "observations": OBSERVATIONS_SCHEMA,
-    "relationships": RELATIONSHIPS_SCHEMA,
-    "markers": MARKERS_SCHEMA,
-}
+from chronolink.engine.rules.markers import derive_markers
 
 
 def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -138,8 +89,6 @@ class RuleInputs:
         """Conform the given frames (extra columns dropped, dtypes cast), fill the
         missing ones with empty frames, and derive ``markers`` from ``events``
         when not given."""
-        from chronolink.engine.rules.markers import derive_markers
-
         given = {
             "persons": persons,
             "events": events,

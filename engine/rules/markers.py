@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from chronolink.engine.rules import vocabulary as v
-from chronolink.engine.rules.inputs import MARKERS_SCHEMA
+from chronolink.engine.rules.frames import MARKERS_SCHEMA
 
 _SOURCE = ["person_id", "start_date", "source_file", "source_row"]
 

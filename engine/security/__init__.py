@@ -1,6 +1,6 @@
 """Security: encryption at rest, the audit trail, pseudonymised exports.
 
-``encryption`` opens the store encrypted (never in plaintext), ``audit`` keeps
+``encryption`` (re-exported: its home is engine.store.encryption) opens the store encrypted, ``audit`` keeps
 a hash-chained log of who did what to whose records, ``pseudonymise`` has the
 polars expressions that strip identity from exported columns.
 """

@@ -27,7 +27,7 @@ from chronolink.engine.errors import (
     StoreOpenError,
     StoreReadOnly,
 )
-from chronolink.engine.security.encryption import ConfigValue, is_encrypted, load_key, open_encrypted
+from chronolink.engine.store.encryption import ConfigValue, is_encrypted, load_key, open_encrypted
 from chronolink.engine.store.locks import locked_by_another_process
 from chronolink.engine.store.transactions import write_failure
 

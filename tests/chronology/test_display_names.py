@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from chronolink.engine.chronology.report_data import display_names
+from chronolink.engine.chronology.display import display_names
 
 
 def test_most_agencies_win_over_one_agencys_many_records():

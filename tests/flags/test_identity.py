@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 
 from bench.flag_quality import apply_oracle
-from chronolink.engine.chronology.report_data import child_report_data
 from chronolink.engine.flags import flag_id, flags_with_dispositions, run_flags, set_disposition
 from chronolink.engine.ingest import ingest_paths
 from chronolink.engine.store import open_store
 from chronolink.reports import render_child_html
+from chronolink.reports.report_data import child_report_data
 from chronolink.reports.vocab import fmt_date
 
 AS_OF = dt.date(2026, 10, 31)

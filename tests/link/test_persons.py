@@ -322,12 +322,12 @@ def test_person_and_place_rows_show_the_most_common_values() -> None:
 def test_term_frequencies_count_a_name_in_either_field_and_dates_of_birth() -> None:
     # Two records writing `Edwards Chloe` surname first agree on a forename EDWARDS: rare as a
     # forename, common as a name. Its frequency is the name's, so the agreement is not overrated.
+    # Dates of birth count the same way: a placeholder date shared by many is worth less.
+    import datetime as dt
+
     import duckdb
 
     from chronolink.engine.link.scoring import build_tf_tables
-
-    # Dates of birth count the same way: a placeholder date shared by many is worth less.
-    import datetime as dt
 
     con = duckdb.connect()
     d1, d2 = dt.date(2003, 6, 1), dt.date(2009, 8, 17)

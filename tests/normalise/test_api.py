@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 import chronolink.engine.normalise as norm
+
 EXPECTED = {
     "expand_street_abbreviations": "(e: 'pl.Expr') -> 'pl.Expr'",
     "extract_postcode": "(e: 'pl.Expr') -> 'pl.Expr'",

@@ -13,11 +13,11 @@ from chronolink.engine.normalise import (
     name_suffix,
     nickname_canonicals,
     nickname_table,
-    variant_groups,
     split_forenames,
     split_full_name,
     strip_titles,
     surname_parts,
+    variant_groups,
 )
 from tests.normalise.helpers import blank, golden, run
 

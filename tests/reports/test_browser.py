@@ -7,9 +7,9 @@ The screenshot is kept in the test's temporary directory and its path printed (`
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
-import os
 from pathlib import Path
 
 import pytest

@@ -1,5 +1,5 @@
-from datetime import date
 import time
+from datetime import date
 
 import polars as pl
 

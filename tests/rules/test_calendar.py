@@ -3,10 +3,15 @@ from datetime import date, timedelta
 import holidays
 import polars as pl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolink.engine.rules.calendar import (
-    add_months, bank_holidays, is_working_day, nth_working_day_after, working_days_between,
+    add_months,
+    bank_holidays,
+    is_working_day,
+    nth_working_day_after,
+    working_days_between,
 )
 
 

@@ -1,7 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolink.engine.rules import concerns_not_collated as rule
 from chronolink.engine.rules import vocabulary as v

@@ -1,7 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolink.engine.rules import rcpc_overdue as rule
 from chronolink.engine.rules.calendar import add_months

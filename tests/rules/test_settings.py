@@ -3,7 +3,11 @@ from pathlib import Path
 import pytest
 
 from chronolink.engine.rules.settings import (
-    DEFAULT_SETTINGS_PATH, RuleSettings, SettingsError, dump_settings, load_settings,
+    DEFAULT_SETTINGS_PATH,
+    RuleSettings,
+    SettingsError,
+    dump_settings,
+    load_settings,
 )
 
 

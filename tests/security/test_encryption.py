@@ -12,20 +12,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from chronolink.engine.security import encryption
-from chronolink.engine.security.encryption import (
+from chronolink.engine.security.errors import (
+    EncryptionUnavailable,
+    KeyConfigError,
+    StoreKeyError,
+    StoreOpenError,
+)
+from chronolink.engine.store import encryption  # its home (engine.security re-exports the public names)
+from chronolink.engine.store.encryption import (
     encrypt_copy,
     ensure_encryption_support,
     generate_key,
     is_encrypted,
     load_key,
     open_encrypted,
-)
-from chronolink.engine.security.errors import (
-    EncryptionUnavailable,
-    KeyConfigError,
-    StoreKeyError,
-    StoreOpenError,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from chronolink.engine.chronology.report_data import child_report_data
 from chronolink.engine.flags import export_frame
 from chronolink.engine.security import audit
 from chronolink.reports import render_child_html
+from chronolink.reports.report_data import child_report_data
 from tests.serve.conftest import AS_OF
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from chronolink.engine.chronology.report_data import display_names
+from chronolink.engine.chronology.display import display_names
 from chronolink.engine.store.keys import mention_key_sql
 from chronolink.reports.rating import RatedFlag, Rating, rate
 

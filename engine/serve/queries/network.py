@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from chronolink.engine.chronology.report_data import display_names, place_texts, risk_markers
+from chronolink.engine.chronology.display import display_names, place_texts, risk_markers
 
 PEOPLE_PER_PLACE = 25  # a hostel or a block of flats would otherwise bury the child's own people
 MAX_PLACES = 40

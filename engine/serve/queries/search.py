@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from chronolink.engine.chronology.report_data import display_names
+from chronolink.engine.chronology.display import display_names
 from chronolink.engine.normalise import nhs_number, nickname_table, pnc_id, split_full_name, upn
 
 SIMILAR = 0.88  # Jaro-Winkler at or above this is "spelled similarly"

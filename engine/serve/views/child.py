@@ -5,7 +5,6 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from chronolink.engine.chronology.report_data import UnknownPerson, child_report_data, flags_about
 from chronolink.engine.errors import DispositionError
 from chronolink.engine.flags import DISPOSITIONS, set_disposition
 from chronolink.engine.security.audit import PERSON_ID
@@ -14,6 +13,7 @@ from chronolink.engine.serve.web import render
 from chronolink.reports.chart import timeline_spec
 from chronolink.reports.rating import rate
 from chronolink.reports.render import child_context, flag_views
+from chronolink.reports.report_data import UnknownPerson, child_report_data, flags_about
 from chronolink.reports.safety import json_script_text
 
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed", "action": "actioned", "reopen": "open"}
