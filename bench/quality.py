@@ -21,6 +21,14 @@ def contingency_scores(df: pl.DataFrame, truth: str, pred: str) -> dict[str, flo
             "true_clusters": df[truth].n_unique(), "pred_clusters": df[pred].n_unique()}
 
 
+def pair_agreement(df: pl.DataFrame, a: str, b: str) -> float:
+    """Share of mention pairs that clusterings `a` and `b` (two columns of `df`) agree on, among the
+    pairs either puts together: both / (in a + in b - both), from contingency counts."""
+    both = _pairs(df.group_by(a, b).len())
+    either = _pairs(df.group_by(a).len()) + _pairs(df.group_by(b).len()) - both
+    return both / either if either else 1.0
+
+
 def pairwise_scores(engine: pl.DataFrame, truth: pl.DataFrame, keys: list[str], id_col: str) -> dict[str, float]:
     """Scores of the engine's `id_col` against the truth's, the two frames joined on `keys`."""
     cast = [pl.col(k).cast(pl.String) for k in keys]

@@ -35,11 +35,17 @@ def _print_link_report(rep) -> None:  # noqa: ANN001 (a LinkReport; imported laz
             out.print(f"merge  {kind} {escape(row['kept_id'])} <- {escape(', '.join(row['other_ids']))}")
         for row in ch.splits.iter_rows(named=True):
             out.print(f"split  {kind} {escape(row['kept_id'])} -> {escape(', '.join(row['other_ids']))}")
-    err.print(f"{rep.n_candidates} candidate pairs; {rep.n_review_pending} pairs awaiting review; "
+    how = f"full link ({rep.why_full})" if rep.why_full else "incremental link (new mentions, stored model)"
+    err.print(f"{how}; {rep.n_candidates} candidate pairs; {rep.n_review_pending} pairs awaiting review; "
               + ", ".join(f"{k} {v:.1f}s" for k, v in rep.timings.items()))
 
 
-def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: AnalystOption = None) -> None:
+FullOption = Annotated[bool, typer.Option(
+    "--full", help="Retrain and relink every mention (by default a linked store links only its new mentions).")]
+
+
+def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: AnalystOption = None,
+         full: FullOption = False) -> None:
     """Link every person and address mention into persons (P ids) and places (A ids)."""
     from chronolink.engine.cli.flag_cmd import run_detail
     from chronolink.engine.link.run import run_link
@@ -48,7 +54,7 @@ def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: Anal
     cfg = LinkSettings.load(settings)  # validated before the store is touched
     con = open_db(db)
     try:
-        rep = run_link(con, cfg)
+        rep = run_link(con, cfg, full=full)
         record_audit(con, "link", "link", analyst=analyst, detail={
             "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg)})
     finally:

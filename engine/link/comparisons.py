@@ -218,17 +218,9 @@ def gamma_select_sql() -> str:
     return ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in COMPARISONS)
 
 
-def lookup_key_sql(src: str) -> tuple[str, str, str]:
-    """SQL giving each row of `src` a `k_<name>` id per distinct lookup key: (CTEs, select-list, joins).
-
-    Keys are numbered over their distinct values and joined back, which is far cheaper than a
-    window over every signature."""
+def lookup_key_sql(src: str) -> str:
+    """Select-list giving each row of `src` a `k_<name>` per lookup key: a hash of the key's values,
+    the same for the same spelling in any table and any run (new signatures of an incremental run
+    meet the stored ones on it)."""
     looked = [c for c in COMPARISONS if c.lookup_from is not None]
-    ctes = ", ".join(
-        f"_k_{c.name} AS (SELECT {', '.join(c.lookup_key)}, row_number() OVER (ORDER BY {', '.join(c.lookup_key)})"
-        f" AS k_{c.name} FROM (SELECT DISTINCT {', '.join(c.lookup_key)} FROM {src}))" for c in looked)
-    select = ", ".join(f"_k_{c.name}.k_{c.name}" for c in looked)
-    joins = " ".join(
-        f"JOIN _k_{c.name} ON " + " AND ".join(f"_k_{c.name}.{k} IS NOT DISTINCT FROM {src}.{k}" for k in c.lookup_key)
-        for c in looked)
-    return ctes, select, joins
+    return ", ".join(f"hash({', '.join(f'{src}.{k}' for k in c.lookup_key)}) AS k_{c.name}" for c in looked)

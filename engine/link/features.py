@@ -45,13 +45,17 @@ def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
 
 
 def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "person_mentions",
-                   places: str = "_lk_addr", keep_apart: list[int] | None = None) -> None:
+                   places: str = "_lk_addr", keep_apart: list[int] | None = None, stats: str | None = None) -> None:
     """Work tables `m` (one row per mention: cleaned comparison fields, place, pre-cluster id) and
     `pc` (one row per pre-cluster: its identifier sets) from the mention table `source` and the
     place table `places` (address_mention_id, place_id, postcode, street_key). Mentions in
-    `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster."""
+    `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster.
+    What the data say about names and identifiers (placeholders, lost letters, names written surname
+    first) is counted over `stats` (default `source`: an incremental run links a few new mentions
+    by the whole store's counts)."""
     eng = as_engine(con)
-    eng.register("_lk_idph_df", person_placeholders(eng, source))
+    stats = stats or source
+    eng.register("_lk_idph_df", person_placeholders(eng, stats))
     eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by `run` for the store's placeholder list
     eng.unregister("_lk_idph_df")
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
@@ -81,10 +85,16 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                a.place_id, a.postcode, a.street_key
         FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
     """)
+    counted = "_lk_raw"
+    if stats != source:
+        counted = "_lk_rawstats"
+        eng.materialise("rawstats", f"""
+            SELECT nullif(trim(upper(forename)), '') AS fn0, nullif(trim(upper(surname)), '') AS sn0,
+                   nullif(trim(upper(preferred_forename)), '') AS pref0 FROM {stats}""")
     # Letters the source encoding lost ('?'): take the commonest fully-written name that fits.
-    eng.materialise("names", """
+    eng.materialise("names", f"""
         SELECT v AS name, count(*) AS n FROM (
-            SELECT fn0 AS v FROM _lk_raw UNION ALL SELECT sn0 FROM _lk_raw UNION ALL SELECT pref0 FROM _lk_raw
+            SELECT fn0 AS v FROM {counted} UNION ALL SELECT sn0 FROM {counted} UNION ALL SELECT pref0 FROM {counted}
         ) WHERE v IS NOT NULL GROUP BY 1""")
     eng.materialise("wild", """
         SELECT w.name AS wild, first(c.name ORDER BY c.n DESC, c.name) AS fixed  -- ties: alphabetical, so runs agree
@@ -97,9 +107,9 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
     # its "forename" is written as a surname at least SWAP_RATIO times as often as a forename, and
     # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way; the row
     # itself is not counted as evidence of how its own names are usually written).
-    eng.materialise("npos", """
+    eng.materialise("npos", f"""
         SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
-        FROM (SELECT fn0 AS v, 'f' AS pos FROM _lk_raw UNION ALL SELECT sn0, 's' FROM _lk_raw)
+        FROM (SELECT fn0 AS v, 'f' AS pos FROM {counted} UNION ALL SELECT sn0, 's' FROM {counted})
         WHERE v IS NOT NULL GROUP BY 1""")
     eng.materialise("m0", f"""
         WITH r AS (
@@ -121,7 +131,7 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                -- HILL HARRISON and HILL-HARRISON are one double-barrelled surname
                replace(CASE WHEN reversed THEN fn1 ELSE sn1 END, ' ', '-') AS sn
         FROM r""")
-    eng.drop("npos", "names", "raw")
+    eng.drop("npos", "names", "raw", "rawstats")
     _pre_clusters(eng, keep_apart or [])
 
 
@@ -247,7 +257,7 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
     eng = as_engine(con)
     cols = ", ".join(SIG_COLS)
     anyv = ", ".join(f"any_value({c}) AS {c}" for c in SIG_COLS)
-    key_ctes, key_cols, key_joins = lookup_key_sql("s")
+    key_cols = lookup_key_sql("s")
     # A pre-cluster's companions: the other pre-clusters named in its source rows (a pupil's carers,
     # a tenant's household, a child's relatives). A carer known only by name, at an address no other
     # record gives, is still named beside the same child as the record that knows her date of birth.
@@ -263,7 +273,7 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
                    coalesce(list(DISTINCT m.postcode ORDER BY m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
                    coalesce(list(DISTINCT m.street_key ORDER BY m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets
             FROM _lk_m m GROUP BY 1
-        ), {key_ctes}
+        )
         -- A signature's id is its first mention's: unique, stable, and free (no window over all of them).
         -- Lists are sorted so the stored tables repeat run after run.
         SELECT s.rep_mention AS sid, s.*,
@@ -283,7 +293,7 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
         FROM s JOIN _lk_pc p USING (pc) LEFT JOIN _lk_comp c USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn
         LEFT JOIN _lk_nickl k2 ON k2.name = s.pref
-        {key_joins}""")
+        """)
     eng.materialise("msig", f"""
         SELECT m.mention_id, s.sid FROM _lk_m m JOIN _lk_sig s ON s.h = hash({", ".join(f"m.{c}" for c in SIG_COLS)})""")
     eng.drop("comp")

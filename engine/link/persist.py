@@ -92,7 +92,7 @@ def persist(ctx, started: datetime, seconds: float) -> None:  # noqa: ANN001 - L
         _write_model_tables(con)
         c = ctx.counts
         con.execute(
-            "INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'full')",
             [run_id, started, seconds, c["mentions"], n_persons, c["address_mentions"], c["places"],
              c["candidates"], pending, ctx.settings.to_json(), StoredModel(spec=SPEC, params=ctx.model).to_json()],
         )

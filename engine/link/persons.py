@@ -148,11 +148,12 @@ def _reviewable(band: list[tuple[int, int]], roots: dict[int, int], clusters: di
 
 
 def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSettings,
-                    decisions: pl.DataFrame | None = None) -> dict[str, int]:
+                    decisions: pl.DataFrame | None = None, accepted: list[tuple[int, int]] | None = None) -> dict[str, int]:
     """The clustering step: from `scored` (with `sig`, `m`, `pc`, `nickl`) make `pcedge` (pre-cluster
     pairs and their best pair), `cluster(mention_id, cluster)` and `band(pc_a, pc_b)` (borderline
     edges between persons that may be one: the review candidates). `decisions` (mention_id_l,
-    mention_id_r, decision 'accept'|'reject') override the model. Returns the refused merges by reason."""
+    mention_id_r, decision 'accept'|'reject') override the model; `accepted` pre-cluster pairs merge
+    unconditionally. Returns the refused merges by reason."""
     eng = as_engine(con)
     eng.materialise("pcedge", """
         SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w,
@@ -168,8 +169,9 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
     eng.materialise("edgepcs", """
         SELECT pc_a AS pc FROM _lk_plaus UNION SELECT pc_b FROM _lk_plaus
         UNION SELECT pc_a FROM _lk_bandp UNION SELECT pc_b FROM _lk_bandp
-        UNION SELECT pc FROM _lk_m WHERE mention_id IN (SELECT unnest($1::BIGINT[]))""", [decided])
-    accepted: list[tuple[int, int]] = []
+        UNION SELECT pc FROM _lk_m WHERE mention_id IN (SELECT unnest($1::BIGINT[]))
+        UNION SELECT unnest($2::BIGINT[])""", [decided, [int(x) for pair in accepted or [] for x in pair]])
+    accepted = list(accepted or [])
     rejects: list[tuple[int, int]] = []
     if decisions is not None and decisions.height:
         eng.register("_lk_dec_df", decisions)
@@ -177,7 +179,7 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
             SELECT ml.pc, mr.pc, d.decision FROM _lk_dec_df d
             JOIN _lk_m ml ON ml.mention_id = d.mention_id_l JOIN _lk_m mr ON mr.mention_id = d.mention_id_r""")
         eng.unregister("_lk_dec_df")
-        accepted = [(a, b) for a, b, d in dec if d == "accept"]
+        accepted += [(a, b) for a, b, d in dec if d == "accept"]
         rejects = [(a, b) for a, b, d in dec if d == "reject"]
     with gc_paused():
         judge = _judge(eng, cs)

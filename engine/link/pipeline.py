@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.errors import ContractError
+from chronolink.engine.link import incremental
 from chronolink.engine.link.blocking import block
 from chronolink.engine.link.comparisons import COMPARISONS
 from chronolink.engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
@@ -77,6 +78,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("pairs_out", ("mention_id_l", "mention_id_r", "match_weight", "match_probability", "comparisons",
                         "blocking_rule", "band"), "the scored pairs kept as evidence (and, with band, for review)"),
     Table("pid", ("mention_id", "id"), "each mention's stable person id"),
+    Table("newkeyed", ("address_mention_id", "id", "new", "mention_key", "flat", "number", "street", "town", "postcode",
+                       "uprn"), "per new address mention: its place id (`new`: a place not seen before) and parts"),
+    Table("newsig", ("sid", "h", "pc"), "the new signatures (as `sig`; stored ones are not repeated)"),
+    Table("newmsig", ("mention_id", "sid"), "each new mention's signature (new or stored)"),
 )}
 
 
@@ -188,6 +193,22 @@ STEPS: tuple[Step, ...] = (
     Step("evidence", ("scored", "pcedge", "cluster", "band", "m", "sig"), ("pairs_out",), _evidence),
     Step("ids", ("cluster", "m"), ("pid",), _ids),
     Step("persist", ("keyed", "pid", "m", "pairs_out", "sig", "msig", *_TF), (), _persist),
+)
+
+
+# A linked store takes new mentions with its stored model (see incremental.py).
+INCREMENTAL_STEPS: tuple[Step, ...] = (
+    Step("new_places", ("address_mentions",), ("newkeyed", "addr"), incremental.new_places),
+    Step("new_pre_clusters", ("person_mentions", "addr"), ("nickl", "m", "pc"), incremental.new_pre_clusters),
+    Step("new_signatures", ("m", "pc", "nickl"), ("newsig", "newmsig"), incremental.new_signatures),
+    Step("new_pairs", ("newsig",), ("scored",), incremental.new_pairs),
+    # `m`, `sig` and `pc` again, over clustering units: each person the new mentions touch is one unit
+    Step("new_clusters", ("scored", "m", "newsig"), ("m", "sig", "pc", "pcedge", "cluster", "band"),
+         incremental.new_clusters),
+    Step("evidence", ("scored", "pcedge", "cluster", "band", "m", "sig"), ("pairs_out",), _evidence),
+    Step("new_ids", ("cluster", "m"), ("pid",), incremental.new_ids),
+    Step("persist", ("newkeyed", "pid", "pairs_out", "newsig", "newmsig"), (),
+         lambda ctx: incremental.persist_new(ctx, ctx.extra["started"], time.perf_counter() - ctx.extra["t0"])),
 )
 
 

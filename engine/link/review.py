@@ -24,7 +24,7 @@ def _take_review_ids(con: duckdb.DuckDBPyConnection, n: int) -> int:
     return last + 1
 
 
-def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int) -> int:
+def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int, replace: bool = True) -> int:
     """Make the pending queue this run's borderline pairs (mention_id_l, mention_id_r, match_weight,
     match_probability); returns how many were new.
 
@@ -49,7 +49,7 @@ def queue_pairs(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, run_id: int
                          ON lr.mention_key_l = n.a AND lr.mention_key_r = n.b""").fetchall()[0][0]
     first = _take_review_ids(con, new)
     con.execute(f"""
-        DELETE FROM link_review WHERE status = 'pending' AND NOT EXISTS (
+        DELETE FROM link_review WHERE {"TRUE" if replace else "FALSE"} AND status = 'pending' AND NOT EXISTS (
             SELECT 1 FROM _lk_q q WHERE q.a = link_review.mention_key_l AND q.b = link_review.mention_key_r);
         UPDATE link_review SET match_weight = q.w, match_probability = q.p FROM _lk_q q
         WHERE link_review.status = 'pending' AND q.a = link_review.mention_key_l AND q.b = link_review.mention_key_r;

@@ -7,9 +7,11 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
+import polars as pl
 
 from chronolink.engine.link.engine import DuckDBEngine
-from chronolink.engine.link.pipeline import STEPS, LinkContext, run_steps
+from chronolink.engine.link.incremental import why_not_incremental
+from chronolink.engine.link.pipeline import INCREMENTAL_STEPS, STEPS, LinkContext, run_steps
 from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
 from chronolink.engine.link.settings import LinkSettings
@@ -31,10 +33,16 @@ class LinkReport:
     person_changes: IdChanges | None = None
     place_changes: IdChanges | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    mode: str = "full"  # or 'incremental': only the new mentions were linked
+    why_full: str | None = None  # why a full link ran
 
 
-def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None) -> LinkReport:
+def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None, full: bool = False) -> LinkReport:
     """Link places and persons in the store; every mention gets a person_id / address_id.
+
+    A store linked before takes only its new mentions, with the stored model (incremental.py),
+    unless `full` or the new mentions would change the model materially (more than
+    `settings.incremental_max_share` of the store, removed mentions, a changed declaration).
 
     The work happens in temp tables; the store changes only in one transaction at the end, so a
     failed run leaves it as it was. (Inside a transaction DuckDB keeps every replaced temp table
@@ -49,16 +57,25 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     eng = DuckDBEngine(con)
     ctx = LinkContext(eng=eng, store=con, settings=settings, decisions=decisions(con),
                       extra={"started": datetime.now(), "t0": time.perf_counter()})
+    why_full = "asked for" if full else why_not_incremental(con, settings.incremental_max_share)
     try:
-        run_steps(ctx, STEPS)
-        # The placeholders this run found (UPRNs from the places step, person ids from pre-clusters).
-        write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], eng.frame("SELECT * FROM _lk_idph")]))
+        run_steps(ctx, STEPS if why_full else INCREMENTAL_STEPS)
+        if why_full:
+            # The placeholders this run found (UPRNs from the places step, person ids from pre-clusters);
+            # an incremental run keeps the list the last full run found.
+            write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], eng.frame("SELECT * FROM _lk_idph")]))
     finally:
         eng.drop_all()
     c = ctx.counts
+    if why_full:
+        person_changes, place_changes = ctx.extra["person_plan"].changes, ctx.extra["place_plan"].changes
+    else:
+        merges = ctx.extra["merges"].with_columns(pl.lit(0, dtype=pl.UInt32).alias("n_mentions"))
+        person_changes = IdChanges(merges=merges, splits=merges.clear(), new_ids=c["new_persons"])
+        place_changes = None
     return LinkReport(c["run_id"], c["mentions"], c["persons"], c["address_mentions"], c["places"], c["candidates"],
-                      c["review_pending"], ctx.extra["person_plan"].changes, ctx.extra["place_plan"].changes,
-                      ctx.timings)
+                      c["review_pending"], person_changes, place_changes, ctx.timings,
+                      mode="full" if why_full else "incremental", why_full=why_full)
 
 
 __all__ = ["LinkReport", "run_link"]

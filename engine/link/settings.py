@@ -56,6 +56,9 @@ class LinkSettings(BaseModel):
     tf_weight: float = 1.0
     # Street-name typo tolerance within one town (Damerau-Levenshtein edits).
     street_max_edits: int = 2
+    # `link` links only the new mentions, with the stored model, while they are at most this share
+    # of the store; beyond it (or with `--full`) it retrains and relinks everything.
+    incremental_max_share: float = 0.05
     threads: int | None = None
     duckdb_memory: str = "2GB"
 

@@ -84,5 +84,6 @@ CREATE TABLE IF NOT EXISTS {PLACES_TABLE};
 
 
 def ensure_link_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the linkage tables if missing."""
+    """Create the linkage tables if missing (and give an older store's run record its `mode`)."""
     con.execute(LINK_DDL)
+    con.execute("ALTER TABLE link_runs ADD COLUMN IF NOT EXISTS mode VARCHAR DEFAULT 'full'")

@@ -284,9 +284,14 @@ def test_a_failed_run_leaves_the_store_as_it_was(linked_store, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
+    import chronolink.engine.link.incremental as incremental_mod
+
+    # a full run and an incremental one (the late mention is new) alike
     monkeypatch.setattr(persist_mod, "_write_persons", boom)
-    with pytest.raises(RuntimeError):
-        run_link(s.con)
+    monkeypatch.setattr(incremental_mod, "_write_new_persons", boom)
+    for full in (True, False):
+        with pytest.raises(RuntimeError):
+            run_link(s.con, full=full)
     monkeypatch.undo()
     for t in tables:
         rows = s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()

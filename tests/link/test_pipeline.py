@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from chronolink.engine.link.engine import DuckDBEngine
-from chronolink.engine.link.pipeline import STEPS, TABLES, LinkContext, check_table, run_steps
+from chronolink.engine.link.pipeline import INCREMENTAL_STEPS, STEPS, TABLES, LinkContext, check_table, run_steps
 from chronolink.engine.link.review import decisions
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.link.tables import ensure_link_tables
@@ -30,22 +30,26 @@ def _doc_rows(header: str) -> list[list[str]]:
 
 
 def test_every_step_reads_only_what_the_store_or_an_earlier_step_holds() -> None:
-    written = set(STORE_TABLES)
-    for step in STEPS:
-        assert set(step.reads) <= written, (step.name, set(step.reads) - written)
-        assert set(step.writes) <= set(TABLES), step.name
-        written |= set(step.writes)
-    assert written - STORE_TABLES == set(TABLES)  # every declared table is some step's output
+    outputs: set[str] = set()
+    for steps in (STEPS, INCREMENTAL_STEPS):
+        written = set(STORE_TABLES)
+        for step in steps:
+            assert set(step.reads) <= written, (step.name, set(step.reads) - written)
+            assert set(step.writes) <= set(TABLES), step.name
+            written |= set(step.writes)
+        outputs |= written - STORE_TABLES
+    assert outputs == set(TABLES)  # every declared table is some step's output
 
 
 def test_the_docs_show_the_steps_and_tables_the_code_declares() -> None:
     def names(cell: str) -> list[str]:
         return [] if cell.startswith("(") else [x.strip() for x in cell.split(",")]
 
-    steps = _doc_rows("| step | reads | writes |")
-    assert [r[0] for r in steps] == [s.name for s in STEPS]
-    for row, step in zip(steps, STEPS):
-        assert names(row[1]) == list(step.reads) and names(row[2]) == list(step.writes), step.name
+    for header, declared in (("| step | reads | writes |", STEPS), ("| incremental step | reads | writes |", INCREMENTAL_STEPS)):
+        steps = _doc_rows(header)
+        assert [r[0] for r in steps] == [s.name for s in declared]
+        for row, step in zip(steps, declared):
+            assert names(row[1]) == list(step.reads) and names(row[2]) == list(step.writes), step.name
     documented = {t for row in _doc_rows("| table | one row per |") for t in re.findall(r"`(\w+)`", row[0])}
     assert documented == set(TABLES)
 
@@ -60,7 +64,7 @@ def test_a_run_writes_every_declared_table_with_its_columns() -> None:
     ctx = LinkContext(eng=eng, store=s.con, settings=LinkSettings(), decisions=decisions(s.con),
                       extra={"started": datetime.now(), "t0": time.perf_counter()})
     run_steps(ctx, STEPS, keep=tuple(TABLES))
-    for name in TABLES:
+    for name in {t for s in STEPS for t in s.writes}:
         check_table(eng, name)
     assert set(ctx.timings) == {s.name for s in STEPS}
     # Without `keep`, a table is gone once its last reader ran: only the run's outputs remain.
