@@ -53,6 +53,12 @@ def why_not_incremental(con, max_share: float) -> str | None:  # noqa: ANN001 - 
     return None
 
 
+def new_mentions(con) -> int:  # noqa: ANN001
+    """How many person and address mentions have no id yet."""
+    return con.execute("""SELECT (SELECT count(*) FROM person_mentions WHERE person_id IS NULL)
+                                 + (SELECT count(*) FROM address_mentions WHERE address_id IS NULL)""").fetchall()[0][0]
+
+
 def stored_model(con):  # noqa: ANN001, ANN201
     """The latest run's trained parameters."""
     return StoredModel.from_json(con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0]).params

@@ -10,7 +10,7 @@ import polars as pl
 import polars as pl
 
 from chronolink.engine.link.engine import DuckDBEngine
-from chronolink.engine.link.incremental import why_not_incremental
+from chronolink.engine.link.incremental import new_mentions as nothing_new_count, why_not_incremental
 from chronolink.engine.link.pipeline import INCREMENTAL_STEPS, STEPS, LinkContext, run_steps
 from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
@@ -58,6 +58,12 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     ctx = LinkContext(eng=eng, store=con, settings=settings, decisions=decisions(con),
                       extra={"started": datetime.now(), "t0": time.perf_counter()})
     why_full = "asked for" if full else why_not_incremental(con, settings.incremental_max_share)
+    if not why_full and not nothing_new_count(con):
+        # Nothing new since the last run: nothing to link, and no run is recorded (a restarted batch
+        # leaves the store as an uninterrupted one).
+        row = con.execute("""SELECT run_id, n_person_mentions, n_persons, n_address_mentions, n_places,
+                                    n_candidate_pairs, n_review_pending FROM link_runs ORDER BY run_id DESC LIMIT 1""").fetchall()[0]
+        return LinkReport(*row, mode="incremental")
     try:
         run_steps(ctx, STEPS if why_full else INCREMENTAL_STEPS)
         if why_full:
