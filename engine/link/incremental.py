@@ -18,8 +18,8 @@ from chronolink.engine.link.features import build_mentions, build_signatures, ni
 from chronolink.engine.link.gammas import gamma_table
 from chronolink.engine.link.persist import most_common_sql
 from chronolink.engine.link.persons import cluster_persons
-from chronolink.engine.link.placing import mention_key
 from chronolink.engine.link.places import place_keys
+from chronolink.engine.link.placing import mention_key
 from chronolink.engine.link.review import MENTION_KEY_SQL, queue_pairs
 from chronolink.engine.link.scoring import score
 from chronolink.engine.link.spec import SPEC, StoredModel
@@ -199,7 +199,7 @@ def new_clusters(ctx) -> None:  # noqa: ANN001
         SELECT DISTINCT s.pc, u.unit FROM link_sig s JOIN link_msig ms USING (sid)
         JOIN person_mentions pm ON pm.mention_id = ms.mention_id JOIN _lk_unit u USING (person_id)""")
     # every column `m` declares: stored mentions take theirs from person_mentions and their signature
-    eng.materialise("m", f"""
+    eng.materialise("m", """
         SELECT m.* EXCLUDE (pc), coalesce(u.unit, m.pc) AS pc FROM _lk_m m LEFT JOIN _lk_pcunit u USING (pc)
         UNION ALL BY NAME
         SELECT pm.mention_id, pm.record_id, pm.source_file, pm.source_row, pm.slot, pm.agency, upper(pm.role) AS role,

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
-import polars as pl
 
 from chronolink.engine.link.engine import DuckDBEngine
-from chronolink.engine.link.incremental import new_mentions as nothing_new_count, why_not_incremental
+from chronolink.engine.link.incremental import new_mentions as nothing_new_count
+from chronolink.engine.link.incremental import why_not_incremental
 from chronolink.engine.link.pipeline import INCREMENTAL_STEPS, STEPS, LinkContext, run_steps
 from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
