@@ -19,10 +19,10 @@ from chronolink.engine.link.gammas import gamma_table
 from chronolink.engine.link.persist import most_common_sql
 from chronolink.engine.link.persons import cluster_persons
 from chronolink.engine.link.places import place_keys
-from chronolink.engine.link.placing import mention_key
 from chronolink.engine.link.review import MENTION_KEY_SQL, queue_pairs
 from chronolink.engine.link.scoring import score
 from chronolink.engine.link.spec import SPEC, StoredModel
+from chronolink.engine.store.keys import mention_key_expr
 
 _STORED = ("link_sig", "link_msig")
 _ID_KEYS = (("N", "nhs_set"), ("U", "upn_set"), ("P", "pnc_set"), ("L", "police_set"), ("L", "probation_set"),
@@ -89,7 +89,7 @@ def new_places(ctx) -> None:  # noqa: ANN001 - LinkContext
     fresh = fresh.with_row_index("k").with_columns(
         (pl.lit("A") + (pl.col("k").cast(pl.Int64) + last + 1).cast(pl.String).str.zfill(8)).alias("fresh_id"))
     new = new.join(fresh.select("place_key", "fresh_id"), on="place_key", how="left").with_columns(
-        pl.col("id").is_null().alias("new"), pl.coalesce("id", "fresh_id").alias("id"), mention_key())
+        pl.col("id").is_null().alias("new"), pl.coalesce("id", "fresh_id").alias("id"), mention_key_expr("field"))
     eng.register("_lk_newkeyed_df", new)
     eng.materialise("newkeyed", """SELECT address_mention_id, id, new, mention_key, flat, number, street, town, postcode, uprn
                                    FROM _lk_newkeyed_df""")
