@@ -63,7 +63,8 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
         # leaves the store as an uninterrupted one).
         row = con.execute("""SELECT run_id, n_person_mentions, n_persons, n_address_mentions, n_places,
                                     n_candidate_pairs, n_review_pending FROM link_runs ORDER BY run_id DESC LIMIT 1""").fetchall()[0]
-        return LinkReport(*row, mode="incremental")
+        run_id, n_pm, n_persons, n_am, n_places, n_cand, n_review = row
+        return LinkReport(run_id, n_pm, n_persons, n_am, n_places, n_cand, n_review, mode="incremental")
     try:
         run_steps(ctx, STEPS if why_full else INCREMENTAL_STEPS)
         if why_full:
