@@ -23,6 +23,7 @@ from chronolink.engine.link.review import MENTION_KEY_SQL, queue_pairs
 from chronolink.engine.link.scoring import score
 from chronolink.engine.link.spec import SPEC, StoredModel
 from chronolink.engine.store.keys import mention_key_expr
+from chronolink.engine.store.transactions import transaction
 
 _STORED = ("link_sig", "link_msig")
 _ID_KEYS = (("N", "nhs_set"), ("U", "upn_set"), ("P", "pnc_set"), ("L", "police_set"), ("L", "probation_set"),
@@ -267,8 +268,7 @@ def persist_new(ctx, started, seconds: float) -> None:  # noqa: ANN001 - LinkCon
     persons re-labelled, their persons and places rows recomputed, the new signatures, evidence
     pairs and review candidates added, and the run record (mode 'incremental')."""
     con = ctx.store
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM link_runs").fetchall()[0][0]
         _write_new_places(con, run_id, ctx.extra["place_last"])
         n_persons, pending = _write_new_persons(con, run_id, ctx)
@@ -277,10 +277,6 @@ def persist_new(ctx, started, seconds: float) -> None:  # noqa: ANN001 - LinkCon
             "INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'incremental')",
             [run_id, started, seconds, c["mentions"], n_persons, c["address_mentions"], c["places"],
              c["candidates"], pending, ctx.settings.to_json(), StoredModel(spec=SPEC, params=ctx.model).to_json()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     ctx.counts.update(run_id=run_id, persons=n_persons, review_pending=pending)
 
 
