@@ -4,16 +4,26 @@ A mapping file (`schemas/mappings/*.toml`) tells the ingest how one agency's exp
 maps onto canonical records; adding a layout is adding a file, not code. The canonical
 record models document (and, through their exported JSON Schema, pin) the shape of
 what lands in the store. Large frames are validated with polars expressions; these
-models validate mapping files and serve as the schema contract.
+models validate mapping files and serve as the schema contract; the canonical record models are
+derived from the one declaration of each table's columns (schemas/tables.py).
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from chronolink.schemas.tables import (  # noqa: F401 (DateStatus re-exported)
+    ADDRESS_MENTIONS,
+    MENTION_OBSERVATIONS,
+    PERSON_MENTIONS,
+    QUARANTINE,
+    RECORDS,
+    VALUE_ISSUES,
+    DateStatus,
+    Table,
+)
 from chronolink.schemas.vocabulary import AGENCIES, Agency  # noqa: F401 (one vocabulary)
 
 # A new layout may bring a new event type (a file, not code); the shipped mappings use the vocabulary's
@@ -185,117 +195,24 @@ class Mapping(_Strict):
 
 
 # ---- canonical records (the store's contract) -------------------------------------------------
-
-DateStatus = Literal["ok", "missing", "invalid", "implausible"]
-
-
-class CanonicalRecord(_Strict):
-    """One stored source row, as a dated event of one agency."""
-
-    record_id: int
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-    layout: str
-    agency: Agency
-    event_type: str | None
-    event_label: str | None
-    event_date: dt.date | None
-    event_time: str | None
-    date_status: DateStatus
-    end_date: dt.date | None
-    outcome: str | None
-    ref: str | None
-    summary: str | None
-    attrs: str | None
-    date_raw: str | None = None  # the event date as written, kept when it did not read as a good date
+# Derived from the one declaration of each table's columns (schemas/tables.py): the DDL the store
+# runs and these models cannot disagree.
 
 
-class PersonMention(_Strict):
-    """One person named or identified in one slot of one source row."""
-
-    mention_id: int
-    record_id: int
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-    slot: str
-    agency: Agency
-    role: str | None
-    name_raw: str | None
-    forename: str | None
-    middle_names: str | None
-    surname: str | None
-    preferred_forename: str | None
-    name_suffix: str | None
-    dob: dt.date | None
-    dob_status: DateStatus
-    sex: Literal["M", "F"] | None
-    nhs_number: str | None
-    nhs_valid: bool | None
-    upn: str | None
-    upn_valid: bool | None
-    pnc: str | None
-    pnc_valid: bool | None
-    local_id: str | None
-    address_mention_id: int | None
-    event_date: dt.date | None
-    person_id: str | None
+def _contract_model(table: Table, name: str) -> type[BaseModel]:
+    """A frozen model with one field per column of `table` (a column added later may be absent)."""
+    fields: dict[str, Any] = {
+        c.name: (c.python_type(), Field(None if c.added else ..., description=c.doc or None, ge=c.ge))
+        for c in table.columns}
+    return create_model(name, __base__=_Strict, __doc__=f"One row of `{table.name}`: {table.doc}.", **fields)
 
 
-class AddressMention(_Strict):
-    """One filled address field of one source row."""
-
-    address_mention_id: int
-    record_id: int
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-    field: str
-    raw: str | None
-    flat: str | None
-    number: str | None
-    number_suffix: str | None
-    building: str | None
-    street: str | None
-    town: str | None
-    postcode: str | None
-    postcode_valid: bool | None
-    uprn: str | None
-    address_id: str | None
-
-
-class Observation(_Strict):
-    """A person seen at an address on a date, as one row of one extract records it."""
-
-    mention_id: int
-    address_mention_id: int
-    date: dt.date
-    field: str
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-
-
-class ValueIssue(_Strict):
-    """A value kept but marked invalid; `problem` is a code and never echoes the value."""
-
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-    field: str
-    problem: str
-
-
-class QuarantinedRow(_Strict):
-    """A source row that could not be read at all, kept with the reason."""
-
-    file_seq: int
-    source_file: str
-    source_row: int = Field(ge=1)
-    reason: str
-    raw: str | None
-
+CanonicalRecord = _contract_model(RECORDS, "CanonicalRecord")
+PersonMention = _contract_model(PERSON_MENTIONS, "PersonMention")
+AddressMention = _contract_model(ADDRESS_MENTIONS, "AddressMention")
+Observation = _contract_model(MENTION_OBSERVATIONS, "Observation")
+ValueIssue = _contract_model(VALUE_ISSUES, "ValueIssue")
+QuarantinedRow = _contract_model(QUARANTINE, "QuarantinedRow")
 
 CANONICAL_MODELS: dict[str, type[BaseModel]] = {
     "records": CanonicalRecord,

@@ -12,16 +12,16 @@ from collections.abc import Iterable
 import duckdb
 
 from chronolink.engine.store.transactions import transaction
+from chronolink.schemas.tables import Column, Table
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS extract_outcomes (
-    source_file VARCHAR PRIMARY KEY,
-    layout VARCHAR,
-    status VARCHAR NOT NULL,   -- 'ingested' (stored, replaced or unchanged) or 'failed'
-    message VARCHAR,
-    tried_at TIMESTAMP NOT NULL
-);
-"""
+EXTRACT_OUTCOMES = Table("extract_outcomes", "the latest attempt at ingesting each file name", (
+    Column("source_file", "VARCHAR", "the file's name", primary_key=True, nullable=False),
+    Column("layout", "VARCHAR", "the layout it was read as, if recognised"),
+    Column("status", "VARCHAR", "'ingested' (stored, replaced or unchanged) or 'failed'", nullable=False),
+    Column("message", "VARCHAR", "why it failed: names the file, never its data"),
+    Column("tried_at", "TIMESTAMP", "when", nullable=False),
+))
+_DDL = EXTRACT_OUTCOMES.ddl()
 
 
 def record_extract_outcomes(con: duckdb.DuckDBPyConnection, reports: Iterable) -> None:

@@ -16,55 +16,57 @@ import polars as pl
 from chronolink.engine.errors import DispositionError  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.engine.rules import RuleSettings
 from chronolink.engine.store.transactions import transaction
+from chronolink.schemas.tables import Column, Table, ddl
 
 DISPOSITIONS = ("confirmed", "dismissed", "actioned", "open")
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS flags (
-    flag_id VARCHAR PRIMARY KEY,
-    rule VARCHAR NOT NULL,
-    child_person_id VARCHAR NOT NULL,
-    other_person_id VARCHAR,
-    address_id VARCHAR,
-    trigger_date DATE NOT NULL,
-    as_of DATE NOT NULL,
-    evidence JSON NOT NULL,
-    flagged_at TIMESTAMP NOT NULL
-);
--- one concern, several firings: every trigger date and address (stores of earlier versions gain them)
-ALTER TABLE flags ADD COLUMN IF NOT EXISTS trigger_dates DATE[];
-ALTER TABLE flags ADD COLUMN IF NOT EXISTS address_ids VARCHAR[];
-CREATE TABLE IF NOT EXISTS flag_dispositions (
-    flag_id VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    reason VARCHAR,
-    actor VARCHAR NOT NULL,
-    decided_at TIMESTAMP NOT NULL
-);
--- each flag run: its as-of date (what `report` uses when not told), counts, the rule settings
-CREATE TABLE IF NOT EXISTS flag_runs (
-    as_of DATE NOT NULL,
-    flagged_at TIMESTAMP NOT NULL,
-    n_flags BIGINT NOT NULL,
-    n_unjudged BIGINT NOT NULL,
-    settings JSON
-);
--- records a rule could not judge for want of a usable date (engine.rules.undated), from the last run
-CREATE TABLE IF NOT EXISTS flags_unjudged (
-    rule VARCHAR NOT NULL,
-    person_id VARCHAR NOT NULL,
-    record_id BIGINT NOT NULL,
-    source_file VARCHAR NOT NULL,
-    source_row INTEGER NOT NULL,
-    event_type VARCHAR,
-    date_status VARCHAR
-);
-CREATE TABLE IF NOT EXISTS flag_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
--- old flag id -> this version's id, kept so an id printed before an upgrade still finds its flag
-CREATE TABLE IF NOT EXISTS flag_id_migration (old_id VARCHAR PRIMARY KEY, new_id VARCHAR NOT NULL);
-"""
-FLAG_COLUMNS = ("flag_id", "rule", "child_person_id", "other_person_id", "address_id", "trigger_date", "as_of",
-                "evidence", "flagged_at", "trigger_dates", "address_ids")
+FLAGS = Table("flags", "one concern: a rule firing for a child (and another person), every firing listed", (
+    Column("flag_id", "VARCHAR", "F + 16 hex of SHA-256 of the concern's canonical string", primary_key=True,
+           nullable=False),
+    Column("rule", "VARCHAR", "the rule (engine.rules)", nullable=False),
+    Column("child_person_id", "VARCHAR", "the child", nullable=False),
+    Column("other_person_id", "VARCHAR", "the other person, if the rule names one"),
+    Column("address_id", "VARCHAR", "the latest firing's address"),
+    Column("trigger_date", "DATE", "the latest firing", nullable=False),
+    Column("as_of", "DATE", "the run's as-of date", nullable=False),
+    Column("evidence", "JSON", "records, links and occurrences", nullable=False),
+    Column("flagged_at", "TIMESTAMP", "when the run flagged it", nullable=False),
+    Column("trigger_dates", "DATE[]", "every firing's date", added=True),
+    Column("address_ids", "VARCHAR[]", "every firing's address", added=True),
+))
+FLAG_DISPOSITIONS = Table("flag_dispositions", "an analyst's decision on a flag (append-only; the latest stands)", (
+    Column("flag_id", "VARCHAR", "the flag", nullable=False),
+    Column("status", "VARCHAR", "confirmed, dismissed, actioned or open (reopened)", nullable=False),
+    Column("reason", "VARCHAR", "why (dismissals)"),
+    Column("actor", "VARCHAR", "the analyst", nullable=False),
+    Column("decided_at", "TIMESTAMP", "when", nullable=False),
+))
+FLAG_RUNS = Table("flag_runs", "a flag run: its as-of date (what `report` uses when not told), counts, settings", (
+    Column("as_of", "DATE", "the as-of date", nullable=False),
+    Column("flagged_at", "TIMESTAMP", "when", nullable=False),
+    Column("n_flags", "BIGINT", "flags stored", nullable=False),
+    Column("n_unjudged", "BIGINT", "records no rule could judge for want of a date", nullable=False),
+    Column("settings", "JSON", "the rule settings the run used"),
+))
+FLAGS_UNJUDGED = Table("flags_unjudged", "a record a rule could not judge for want of a usable date (last run)", (
+    Column("rule", "VARCHAR", "the rule", nullable=False),
+    Column("person_id", "VARCHAR", "the person the record names", nullable=False),
+    Column("record_id", "BIGINT", "the record", nullable=False),
+    Column("source_file", "VARCHAR", "its file", nullable=False),
+    Column("source_row", "INTEGER", "its row", nullable=False),
+    Column("event_type", "VARCHAR", "its event type"),
+    Column("date_status", "VARCHAR", "why its date is unusable"),
+))
+FLAG_META = Table("flag_meta", "facts about the store's flags (id_scheme)", (
+    Column("key", "VARCHAR", "the fact", primary_key=True, nullable=False),
+    Column("value", "VARCHAR", "its value", nullable=False),
+))
+FLAG_ID_MIGRATION = Table("flag_id_migration", "an id printed before an upgrade, and the flag it is now", (
+    Column("old_id", "VARCHAR", "the earlier version's id", primary_key=True, nullable=False),
+    Column("new_id", "VARCHAR", "this version's id", nullable=False),
+))
+_DDL = ddl(FLAGS, FLAG_DISPOSITIONS, FLAG_RUNS, FLAGS_UNJUDGED, FLAG_META, FLAG_ID_MIGRATION)
+FLAG_COLUMNS = tuple(FLAGS.names())
 
 
 def _read_only(con: duckdb.DuckDBPyConnection) -> bool:

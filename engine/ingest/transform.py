@@ -18,6 +18,7 @@ from chronolink.engine.normalise.dates import parse_date, parse_datetime
 from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn, uprn
 from chronolink.engine.normalise.names import fold_name, split_forenames, split_full_name
 from chronolink.schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
+from chronolink.schemas.tables import ADDRESS_MENTIONS, MENTION_OBSERVATIONS, PERSON_MENTIONS
 
 ROW_STRIDE = 100  # ids: record_id = file_seq * 1e9 + row * 100; slots and fields add their index
 FILE_STRIDE = 1_000_000_000
@@ -215,19 +216,11 @@ def _address_frame(df: pl.DataFrame, a: AddressSpec, idx: int, records: pl.DataF
 
 
 def _empty_addresses() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "address_mention_id": pl.Int64, "record_id": pl.Int64, "file_seq": pl.Int32, "source_file": pl.String,
-        "source_row": pl.Int32, "field": pl.String, "raw": pl.String, "flat": pl.String, "number": pl.String,
-        "number_suffix": pl.String, "building": pl.String, "street": pl.String, "town": pl.String,
-        "postcode": pl.String, "postcode_valid": pl.Boolean, "uprn": pl.String, "address_id": pl.String})
+    return pl.DataFrame(schema=ADDRESS_MENTIONS.polars_schema())
 
 
-PERSON_COLUMNS = [
-    "mention_id", "record_id", "file_seq", "source_file", "source_row", "slot", "agency", "role", "name_raw",
-    "forename", "middle_names", "surname", "preferred_forename", "name_suffix", "dob", "dob_status", "sex",
-    "nhs_number", "nhs_valid", "upn", "upn_valid", "pnc", "pnc_valid", "local_id", "address_mention_id",
-    "event_date", "person_id",
-]
+# The columns of person_mentions, from their one declaration (schemas/tables.py).
+PERSON_COLUMNS = PERSON_MENTIONS.names()
 
 
 def _names(df: pl.DataFrame, p: PersonSlot) -> tuple[pl.Expr, pl.Series]:
@@ -297,9 +290,7 @@ def build_persons(df: pl.DataFrame, m: Mapping, records: pl.DataFrame, addresses
 
 
 def _empty_obs() -> pl.DataFrame:
-    return pl.DataFrame(schema={"mention_id": pl.Int64, "address_mention_id": pl.Int64, "date": pl.Date,
-                                "field": pl.String, "file_seq": pl.Int32, "source_file": pl.String,
-                                "source_row": pl.Int32})
+    return pl.DataFrame(schema=MENTION_OBSERVATIONS.polars_schema())
 
 
 def _observations(persons: pl.DataFrame, fields: list[str], conditional: dict[str, list[str]],

@@ -37,6 +37,7 @@ import polars as pl
 
 from chronolink.engine.errors import AnalystError, AuditDetailError, AuditIntegrityError
 from chronolink.engine.store.transactions import transaction
+from chronolink.schemas.tables import Column, Table, ddl
 
 __all__ = [
     "ACTIONS",
@@ -80,26 +81,25 @@ _COMMAND = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
 _FORBIDDEN_KEY_PARTS = ("name", "summary", "note", "text", "comment", "address", "dob", "birth")
 _MAX_DEPTH = 4
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq BIGINT PRIMARY KEY,
-    "at" TIMESTAMP NOT NULL,  -- quoted: AT is a keyword in DuckDB 2
-    actor VARCHAR NOT NULL,
-    command VARCHAR NOT NULL,
-    action VARCHAR NOT NULL,
-    person_ids VARCHAR[] NOT NULL,
-    detail JSON NOT NULL,
-    prev_hash VARCHAR NOT NULL,
-    hash VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    entry_count BIGINT NOT NULL,
-    last_seq BIGINT NOT NULL,
-    head_hash VARCHAR NOT NULL,
-    updated_at TIMESTAMP NOT NULL
-);
-"""
+AUDIT_LOG = Table("audit_log", "one audited action, chained to the one before by its hash", (
+    Column("seq", "BIGINT", "1, 2, 3, ... with no gap", primary_key=True, nullable=False),
+    Column("at", "TIMESTAMP", "when", nullable=False),
+    Column("actor", "VARCHAR", "the analyst", nullable=False),
+    Column("command", "VARCHAR", "the command or workbench page", nullable=False),
+    Column("action", "VARCHAR", "what was done", nullable=False),
+    Column("person_ids", "VARCHAR[]", "whose records it concerned", nullable=False),
+    Column("detail", "JSON", "counts, ids, settings: never a name or free text", nullable=False),
+    Column("prev_hash", "VARCHAR", "the previous entry's hash", nullable=False),
+    Column("hash", "VARCHAR", "SHA-256 of prev_hash and this entry", nullable=False),
+))
+AUDIT_HEAD = Table("audit_head", "the chain's head: how many entries, and the last one's hash", (
+    Column("id", "INTEGER", "always 1 (one row)", primary_key=True, nullable=False, check="id = 1"),
+    Column("entry_count", "BIGINT", "entries in the chain", nullable=False),
+    Column("last_seq", "BIGINT", "the last entry's seq", nullable=False),
+    Column("head_hash", "VARCHAR", "the last entry's hash", nullable=False),
+    Column("updated_at", "TIMESTAMP", "when the head last moved", nullable=False),
+))
+_DDL = ddl(AUDIT_LOG, AUDIT_HEAD)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ plaintext store, is a clear error, and plaintext is never written instead.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -30,6 +29,7 @@ from chronolink.engine.errors import (
 from chronolink.engine.store.encryption import ConfigValue, is_encrypted, load_key, open_encrypted
 from chronolink.engine.store.locks import locked_by_another_process
 from chronolink.engine.store.transactions import write_failure
+from chronolink.schemas.tables import STORE_TABLES, ddl
 
 DEFAULT_DB_NAME = "chronolink.duckdb"
 _CONFIG: dict[str, ConfigValue] = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
@@ -44,8 +44,8 @@ def default_db_path() -> Path:
 
 
 def schema_sql() -> str:
-    """The DDL of every base table (idempotent)."""
-    return resources.files("chronolink.engine.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    """The DDL of every base table (idempotent), generated from their one declaration (schemas/tables.py)."""
+    return ddl(*STORE_TABLES)
 
 
 def _check_path(db: Path, *, read_only: bool, create: bool) -> bool:
