@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import polars as pl
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.quality import pair_agreement  # noqa: E402
@@ -75,6 +77,23 @@ def split_world(data: Path, out: Path, rows: int) -> tuple[Path, list[Path]]:
         (_split_csv if f.suffix == ".csv" else _split_jsonl)(f, base / f.name, d, n)
         day.append(d)
     return base, day
+
+
+def _pairs_touching(cells: pl.DataFrame) -> float:
+    # pairs of a cell with at least one new mention: all its pairs less those among its old mentions
+    n, old = cells["len"].cast(pl.Float64), (cells["len"] - cells["new"]).cast(pl.Float64)
+    return float((n * (n - 1) / 2 - old * (old - 1) / 2).sum())
+
+
+def new_pair_agreement(df: pl.DataFrame, a: str, b: str, new: str) -> float:
+    """As `pair_agreement`, among the pairs holding at least one new mention (`new`, a boolean column):
+    what the incremental link decided, not the pairs it left as they were."""
+    def cells(*cols: str) -> pl.DataFrame:
+        return df.group_by(*cols).agg(pl.len(), pl.col(new).sum().alias("new"))
+
+    both = _pairs_touching(cells(a, b))
+    either = _pairs_touching(cells(a)) + _pairs_touching(cells(b)) - both
+    return both / either if either else 1.0
 
 
 def main() -> None:

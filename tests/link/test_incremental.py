@@ -3,28 +3,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from bench.link_incremental import new_pair_agreement, split_world
 from bench.quality import pair_agreement
 from chronolink.engine.ingest import ingest_paths
 from chronolink.engine.link.run import run_link
 from chronolink.engine.store import open_store
 
 WORLD = Path(__file__).resolve().parents[2] / "sample_data" / "world"
-NEW = "mash_referrals.csv"  # the day's referrals arrive after the store was linked
+DAY_ROWS = 150  # the day's rows: the last rows of every CSV and JSONL extract, referrals among them
 
 
 @pytest.fixture(scope="module")
 def linked_then_new(tmp_path_factory):
-    held = tmp_path_factory.mktemp("held")
-    for f in WORLD.iterdir():
-        if f.is_file() and f.name != NEW:
-            (held / f.name).symlink_to(f)
+    held, day = split_world(WORLD, tmp_path_factory.mktemp("split"), DAY_ROWS)
     con = open_store(tmp_path_factory.mktemp("store") / "s.duckdb")
     ingest_paths(con, [held])
     first = run_link(con)
     before = con.sql("SELECT mention_id, person_id FROM person_mentions").pl()
-    ingest_paths(con, [WORLD / NEW])
+    ingest_paths(con, day)
     rep = run_link(con)
     inc = {
         "persons": con.sql("SELECT mention_id, person_id FROM person_mentions").pl(),
@@ -58,10 +57,18 @@ def test_new_extracts_are_linked_incrementally_and_completely(linked_then_new):
 
 def test_incremental_link_agrees_with_a_full_relink(linked_then_new):
     r = linked_then_new
-    persons = r["inc"]["persons"].join(r["full_persons"], on="mention_id")
+    new = pl.col("mention_id").is_in(r["before"]["mention_id"].implode()).not_()
+    persons = r["inc"]["persons"].join(r["full_persons"], on="mention_id").with_columns(new.alias("new"))
     places = r["inc"]["places"].join(r["full_places"], on="address_mention_id")
+    # The day is a real share of every agency's rows, and most of its people are known already.
+    n_new = persons["new"].sum()
+    assert n_new > 150 and set(r["rep"].timings) >= {"new_pairs", "new_clusters"}
+    joined = persons.filter(pl.col("new") & pl.col("person_id").is_in(r["before"]["person_id"].implode())).height
+    assert joined > n_new / 2
     assert pair_agreement(persons, "person_id", "full") >= 0.999
     assert pair_agreement(places, "address_id", "full") >= 0.999
+    # Among the pairs the incremental run decided (those holding a new mention) too.
+    assert new_pair_agreement(persons, "person_id", "full", "new") >= 0.99
 
 
 def test_a_store_with_no_model_or_with_many_new_mentions_is_linked_in_full(tmp_path):
