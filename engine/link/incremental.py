@@ -184,11 +184,15 @@ def new_clusters(ctx) -> None:  # noqa: ANN001
     (labelled by its smallest mention id), with everything the constraints need from its stored
     signatures and mentions; `m`, `sig`, `pc` are rebuilt over units and the clustering step runs."""
     eng = ctx.eng
+    # stored pre-clusters a new mention ties together (through identifiers it holds): merged unconditionally
+    bridges = [(int(a), int(b)) for (pcs,) in ctx.extra.get("bridges", []) for a, b in zip(pcs, pcs[1:])]
+    eng.register("_lk_br_df", pl.DataFrame(bridges, schema={"a": pl.Int64, "b": pl.Int64}, orient="row"))
     # Persons touched: those of stored signatures paired with a new one, of stored pre-clusters a new
     # mention joined, and of bridged pre-clusters.
     eng.materialise("touched", """
         WITH sids AS (SELECT sid_l AS sid FROM _lk_scored UNION SELECT sid_r FROM _lk_scored),
-        pcs AS (SELECT pc FROM link_sig WHERE sid IN (SELECT sid FROM sids) UNION SELECT pc FROM _lk_m)
+        pcs AS (SELECT pc FROM link_sig WHERE sid IN (SELECT sid FROM sids) UNION SELECT pc FROM _lk_m
+                UNION SELECT a FROM _lk_br_df UNION SELECT b FROM _lk_br_df)
         SELECT DISTINCT pm.person_id FROM link_sig s JOIN link_msig ms USING (sid)
         JOIN person_mentions pm ON pm.mention_id = ms.mention_id
         WHERE s.pc IN (SELECT pc FROM pcs) AND pm.person_id IS NOT NULL""")
@@ -222,14 +226,9 @@ def new_clusters(ctx) -> None:  # noqa: ANN001
                                     count(pref) AS n_pref, count(mid) AS n_mid, count(DISTINCT sn) AS n_sn
                              FROM _lk_m GROUP BY pc) m USING (pc)
         GROUP BY s.pc""")
-    bridges = [(int(a), int(b)) for (pcs,) in ctx.extra.get("bridges", []) for a, b in zip(pcs, pcs[1:])]
-    accepted = None
-    if bridges:
-        eng.register("_lk_br_df", pl.DataFrame(bridges, schema={"a": pl.Int64, "b": pl.Int64}, orient="row"))
-        rows = eng.rows("""SELECT ua.unit, ub.unit FROM _lk_br_df b JOIN _lk_pcunit ua ON ua.pc = b.a
-                           JOIN _lk_pcunit ub ON ub.pc = b.b""")
-        eng.unregister("_lk_br_df")
-        accepted = rows
+    accepted = eng.rows("""SELECT ua.unit, ub.unit FROM _lk_br_df b JOIN _lk_pcunit ua ON ua.pc = b.a
+                           JOIN _lk_pcunit ub ON ub.pc = b.b ORDER BY 1, 2""") if bridges else None
+    eng.unregister("_lk_br_df")
     ctx.refused = cluster_persons(eng, ctx.settings.cluster, None, accepted=accepted)
 
 
@@ -318,7 +317,7 @@ def _write_new_persons(con, run_id: int, ctx) -> tuple[int, int]:  # noqa: ANN00
     if merges.height:
         con.register("_lk_chg_df", merges)
         con.execute(f"""INSERT INTO link_id_changes SELECT {int(run_id)}, 'person', 'merge', kept_id, other_ids,
-                        (SELECT count(*) FROM _lk_pid p WHERE p.id = kept_id) FROM _lk_chg_df""")
+                        (SELECT count(*) FROM person_mentions pm WHERE pm.person_id = kept_id) FROM _lk_chg_df""")
         con.unregister("_lk_chg_df")
     band = con.sql("""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
                       WHERE band ORDER BY match_weight DESC, mention_id_l, mention_id_r""").pl()
