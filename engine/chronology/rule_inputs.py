@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from chronolink.engine.rules import UNDATED_SCHEMA, RuleInputs
+from chronolink.engine.rules import UNDATED_SCHEMA, RuleInputs, RuleSettings, load_settings
 
 _EVENTS = """
 WITH bail AS (
@@ -46,16 +46,17 @@ household AS (
 ),
 -- A relationship row names its person by name and date of birth only, so linkage may leave it apart
 -- from the household member it names. Within the child's household, the one member with the same date
--- of birth and a close surname (or, without a date, a close full name) is that person.
+-- of birth and a close surname (or, without a date, a close full name) is that person; how close is a rule
+-- setting (RuleSettings.relationships.name_similarity).
 resolved AS (
   SELECT rel.child_person_id, h.member AS related_person_id, rel.source_file, rel.source_row,
          count(*) OVER (PARTITION BY rel.child_person_id, rel.source_row, rel.source_file) AS n
   FROM rel JOIN household h ON h.child_person_id = rel.child_person_id
   JOIN person_facts f ON f.person_id = h.member
   WHERE h.member <> rel.related_person_id AND rel.surname IS NOT NULL AND f.surname IS NOT NULL
-    AND ((rel.dob IS NOT NULL AND f.dob = rel.dob AND jaro_winkler_similarity(rel.surname, f.surname) >= 0.9)
-      OR (rel.dob IS NULL AND jaro_winkler_similarity(rel.surname, f.surname) >= 0.9
-          AND jaro_winkler_similarity(coalesce(rel.forename, ''), coalesce(f.forename, '')) >= 0.9))
+    AND ((rel.dob IS NOT NULL AND f.dob = rel.dob AND jaro_winkler_similarity(rel.surname, f.surname) >= $similar)
+      OR (rel.dob IS NULL AND jaro_winkler_similarity(rel.surname, f.surname) >= $similar
+          AND jaro_winkler_similarity(coalesce(rel.forename, ''), coalesce(f.forename, '')) >= $similar))
 )
 SELECT child_person_id, related_person_id, source_file, source_row FROM rel
 UNION
@@ -80,8 +81,10 @@ def load_undated(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(_UNDATED).pl().cast(UNDATED_SCHEMA)
 
 
-def load_rule_inputs(con: duckdb.DuckDBPyConnection) -> RuleInputs:
-    """Persons, per-person events, observations and relationships after linkage and chronology."""
+def load_rule_inputs(con: duckdb.DuckDBPyConnection, settings: RuleSettings | None = None) -> RuleInputs:
+    """Persons, per-person events, observations and relationships after linkage and chronology
+    (`settings`: the rule settings, for how a relationship row finds its person; default the packaged ones)."""
+    settings = settings or load_settings()
     # Every frame in a fixed order: a rule that keeps the first of several candidates then keeps
     # the same one on every run (DuckDB returns joined and grouped rows in thread order).
     persons = con.sql("SELECT person_id, dob FROM person_facts ORDER BY person_id").pl()
@@ -89,6 +92,6 @@ def load_rule_inputs(con: duckdb.DuckDBPyConnection) -> RuleInputs:
     observations = con.sql(
         "SELECT person_id, address_id, date, source_file, source_row::BIGINT AS source_row, field "
         "FROM observations ORDER BY person_id, date, source_file, source_row, address_id, field").pl()
-    relationships = con.sql(_RELATIONSHIPS).pl()
+    relationships = con.execute(_RELATIONSHIPS, {"similar": settings.relationships.name_similarity}).pl()
     return RuleInputs.build(persons=persons, events=events, observations=observations,
                             relationships=relationships)

@@ -32,7 +32,7 @@ def evaluate_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Rul
     JSON), without storing them."""
     if rebuild_chronology:
         build_chronology(con)
-    flags = one_flag_per_concern(evaluate_all(load_rule_inputs(con), settings, as_of))
+    flags = one_flag_per_concern(evaluate_all(load_rule_inputs(con, settings), settings, as_of))
     return attach_evidence(con, flags)
 
 

@@ -136,8 +136,8 @@ SURNAME = Comparison("surname", (
 ), lookup_from=3, lookup_key=("sn",))
 
 DOB = Comparison("dob", (
-    # A parent named only by role cannot be born after the event year minus 13: such a pair is
-    # almost never one person (fixed, not learned: id-linked pairs hold none).
+    # A parent named only by role cannot be born after the event year minus LinkSettings.ages.parent_min_age
+    # (features.max_birth_year): such a pair is almost never one person (fixed, not learned: id-linked pairs hold none).
     Level("too young for the role",
           "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)",
           fixed_m=0.0005, fixed_u=0.2, impossible=True),

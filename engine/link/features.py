@@ -13,6 +13,7 @@ from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.placeholders import person_placeholders
+from chronolink.engine.link.settings import AgeSettings
 from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
@@ -45,15 +46,17 @@ def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
 
 
 def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "person_mentions",
-                   places: str = "_lk_addr", keep_apart: list[int] | None = None, stats: str | None = None) -> None:
+                   places: str = "_lk_addr", keep_apart: list[int] | None = None, stats: str | None = None,
+                   ages: AgeSettings | None = None) -> None:
     """Work tables `m` (one row per mention: cleaned comparison fields, place, pre-cluster id) and
     `pc` (one row per pre-cluster: its identifier sets) from the mention table `source` and the
     place table `places` (address_mention_id, place_id, postcode, street_key). Mentions in
     `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster.
     What the data say about names and identifiers (placeholders, lost letters, names written surname
     first) is counted over `stats` (default `source`: an incremental run links a few new mentions
-    by the whole store's counts)."""
+    by the whole store's counts). `ages`: how old a parent named by role must be (LinkSettings.ages)."""
     eng = as_engine(con)
+    ages = ages or AgeSettings()
     stats = stats or source
     eng.register("_lk_idph_df", person_placeholders(eng, stats))
     eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by `run` for the store's placeholder list
@@ -79,9 +82,9 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                CASE WHEN m.pnc_valid AND upper(m.pnc) NOT IN (SELECT value FROM _lk_idph WHERE identifier = 'pnc')
                     THEN upper(m.pnc) END AS pnc,
                nullif(m.local_id, '') AS local_id,
-               -- A parent or grandparent was at least 13 at the event: a later birth cannot be them.
+               -- A parent or grandparent was at least parent_min_age at the event: a later birth cannot be them.
                CASE WHEN upper(m.role) IN ({adult}) AND m.event_date IS NOT NULL
-                    THEN year(m.event_date) - 13 END AS max_birth_year,
+                    THEN year(m.event_date) - {int(ages.parent_min_age)} END AS max_birth_year,
                a.place_id, a.postcode, a.street_key
         FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
     """)
@@ -132,10 +135,10 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                replace(CASE WHEN reversed THEN fn1 ELSE sn1 END, ' ', '-') AS sn
         FROM r""")
     eng.drop("npos", "names", "raw", "rawstats")
-    _pre_clusters(eng, keep_apart or [])
+    _pre_clusters(eng, keep_apart or [], ages)
 
 
-def _pre_clusters(eng: LinkEngine, keep_apart: list[int]) -> None:
+def _pre_clusters(eng: LinkEngine, keep_apart: list[int], ages: AgeSettings) -> None:
     """Deterministic pre-clusters: mentions sharing a valid NHS number, UPN, PNC id or an
     agency's own person id are one person (the ids were checked clean on every extract we have);
     then mentions without ids are folded in by identity (see `_identity_groups`)."""
@@ -164,7 +167,7 @@ def _pre_clusters(eng: LinkEngine, keep_apart: list[int]) -> None:
     eng.drop("ids")
     _identity_groups(eng, "_lk_pc0", keep_apart)
     eng.drop("pc0")
-    _parent_ages(eng)
+    _parent_ages(eng, ages)
     eng.materialise("pc", """
         SELECT pc,
                coalesce(list_sort(list_distinct(list(nhs) FILTER (WHERE nhs IS NOT NULL))), []) AS nhs_set,
@@ -220,10 +223,10 @@ PARENT_ROLES = ("MOTHER", "FATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", 
                 "FATHER'S PARTNER", "GRANDMOTHER", "GRANDFATHER", "PARENT", "GUARDIAN")
 
 
-def _parent_ages(eng: LinkEngine) -> None:
+def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
     """`m`: the mentions `m0` with their pre-cluster `pc1`, where a parent named in the same row as a
     child (school carer, CSC relative, lead tenant of a household with a son or daughter) was born
-    at least 12 years before that child; the child's dob comes from its pre-cluster, so an id-only
+    at least `ages.parent_child_gap` years before that child; the child's dob comes from its pre-cluster, so an id-only
     child slot still counts."""
     child = ", ".join("'" + r + "'" for r in CHILD_ROLES)
     parent = ", ".join("'" + r.replace("'", "''") + "'" for r in PARENT_ROLES)
@@ -238,7 +241,7 @@ def _parent_ages(eng: LinkEngine) -> None:
                CASE WHEN k.kid_y IS NOT NULL AND m.dob IS NULL
                      AND (upper(m.role) IN ({parent}) OR (m.slot = 'lead_tenant'))
                      AND m.slot NOT IN ('pupil', 'child')
-                    THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - 12)
+                    THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - {int(ages.parent_child_gap)})
                     ELSE m.max_birth_year END AS max_birth_year,
                p.pc
         FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id) LEFT JOIN _lk_kid k USING (record_id)""")

@@ -108,7 +108,7 @@ def new_pre_clusters(ctx) -> None:  # noqa: ANN001
     eng = ctx.eng
     eng.materialise("newpm", "SELECT * FROM person_mentions WHERE person_id IS NULL")
     nickname_tables(eng)
-    build_mentions(eng, "_lk_newpm", "_lk_addr", stats="person_mentions")
+    build_mentions(eng, "_lk_newpm", "_lk_addr", stats="person_mentions", ages=ctx.settings.ages)
     ids = " UNION ALL ".join(f"SELECT DISTINCT pc, '{p}' || unnest({col}) AS k FROM link_sig" for p, col in _ID_KEYS)
     eng.materialise("oldids", ids)
     eng.materialise("pcmap", """

@@ -45,6 +45,17 @@ class EmSettings(BaseModel):
     u_floor: float = 1e-6
 
 
+class AgeSettings(BaseModel):
+    """How much older than the event or the child a person named only by a parent's role must be born
+    (fixed, not learned: a later birth cannot be them, so such a pair is at the dob's impossible level)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # A parent or grandparent (by role) was at least this old in the year of the event.
+    parent_min_age: int = Field(default=13, ge=0)
+    # A parent named in one row with a child was born at least this many years before the child.
+    parent_child_gap: int = Field(default=12, ge=0)
+
+
 class LinkSettings(BaseModel):
     """Every tunable of person and place linkage."""
 
@@ -52,6 +63,7 @@ class LinkSettings(BaseModel):
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     blocking: BlockingSettings = Field(default_factory=BlockingSettings)
     em: EmSettings = Field(default_factory=EmSettings)
+    ages: AgeSettings = Field(default_factory=AgeSettings)
     # Term-frequency adjustment strength for exact name agreement (Splink's tf weight).
     tf_weight: float = 1.0
     # Street-name typo tolerance within one town (Damerau-Levenshtein edits).

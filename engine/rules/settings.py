@@ -3,7 +3,8 @@
 Every day, count and window of `risk-rules.md` lives here; the defaults are
 the spec's values and `settings.toml` (shipped beside this module) repeats
 them. Windows are written as two positive lengths (days before / days after)
-rather than signed offsets, so that every value is a positive integer.
+rather than signed offsets, so that every value is a positive integer (but the
+one similarity, a fraction).
 
     settings = load_settings()                  # the packaged settings.toml
     settings = load_settings("site.toml")       # a deployment's own file
@@ -75,6 +76,13 @@ class RepeatCpPlan(_Section):
     months: PositiveInt = 24
 
 
+class Relationships(_Section):
+    # A relationship row names its person by name and date of birth only: the one member of the child's
+    # household with the same date of birth and a surname at least this close (Jaro-Winkler), or, without
+    # a date, a surname and forename this close, is that person (engine/chronology/rule_inputs.py).
+    name_similarity: float = Field(default=0.9, gt=0, le=1)
+
+
 class RuleSettings(_Section):
     """Thresholds for every rule; defaults are those of `risk-rules.md`."""
 
@@ -88,6 +96,7 @@ class RuleSettings(_Section):
     rcpc_overdue: RcpcOverdue = RcpcOverdue()
     long_cp_plan: LongCpPlan = LongCpPlan()
     repeat_cp_plan: RepeatCpPlan = RepeatCpPlan()
+    relationships: Relationships = Relationships()
 
 
 def _describe(exc: ValidationError) -> str:

@@ -134,3 +134,35 @@ def test_relationship_row_resolves_to_the_household_member_it_names(tmp_path):
     assert (ids["LILY"], ids["MO"]) in pairs  # the row as linked
     assert (ids["LILY"], ids["MOHAMMED"]) in pairs  # and the household member it names
     assert (ids["LILY"], ids["MARK"]) not in pairs  # another Hart at the address, born another day
+
+
+@pytest.mark.parametrize(("similarity", "resolved"), [(None, True), (0.99, False)])
+def test_how_close_a_relationship_row_must_be_is_a_rule_setting(tmp_path, similarity, resolved):
+    """`Mo Harte` (Jaro-Winkler 0.96 to HART) names the household's Mohammed Hart at the default 0.9 of
+    RuleSettings.relationships.name_similarity, and nobody when the setting asks for 0.99."""
+    from chronolink.engine.chronology import load_rule_inputs
+    from chronolink.engine.rules import RuleSettings
+
+    d = tmp_path / "x"
+    d.mkdir()
+    write_police(d / "police_occurrences.csv", [
+        police_row(ref="OCC/1", nominal="N1", surname="HART", forenames="MOHAMMED", dob="12/04/1985"),
+        police_row(ref="OCC/1", nominal="N2", role="VICTIM", surname="HART", forenames="LILY", dob="03/03/2015",
+                   gender="F")])
+    write_csc(d / "csc_episodes.xlsx", [
+        {"Person ID": "LA1", "Forename": "Lily", "Surname": "Hart", "DOB": dt.date(2015, 3, 3),
+         "Address": "14 Ash Grove, Ketterby", "Episode": "Referral", "Start Date": dt.date(2024, 3, 6)}])
+    (d / "csc_relationships.csv").write_text(
+        "Person ID,Related Name,Relationship,Related DOB,Related Address\n"
+        "LA1,Mo Harte,Mother's partner,12/04/1985,\n")
+    con = open_store(tmp_path / "s.duckdb")
+    ingest_paths(con, [d])
+    _link_by_name(con)
+    build_chronology(con)
+    ids = dict(con.execute("SELECT DISTINCT forename, person_id FROM person_mentions "
+                           "WHERE forename IS NOT NULL").fetchall())
+    settings = RuleSettings.model_validate({"relationships": {"name_similarity": similarity}}) if similarity else None
+    rel = load_rule_inputs(con, settings).relationships
+    pairs = set(zip(rel["child_person_id"], rel["related_person_id"]))
+    assert (ids["LILY"], ids["MO"]) in pairs
+    assert ((ids["LILY"], ids["MOHAMMED"]) in pairs) is resolved

@@ -430,3 +430,21 @@ def test_a_new_surname_and_a_nickname_are_still_blocked_together() -> None:
 
     assert candidate(a, b)
     assert not candidate(a, c)
+
+
+@pytest.mark.parametrize(("ages", "expected"), [(None, (2011, 1998)), ({"parent_min_age": 20, "parent_child_gap": 30},
+                                                                         (2004, 1980))])
+def test_a_parent_by_role_is_as_old_as_the_link_settings_say(ages: dict | None, expected: tuple[int, int]) -> None:
+    # The ages a parent named only by role must have reached are link settings (LinkSettings.ages), read
+    # by the features: born no later than the event year minus parent_min_age, and parent_child_gap years
+    # before a child named in the same row.
+    from chronolink.engine.link.features import build_mentions
+
+    s = StoreBuilder()
+    alone = s.add("ANNA", "NOWAK", None, role="MOTHER", slot="related", event="2024-05-01")
+    with_child = s.add("EVA", "KOWAL", None, role="MOTHER", slot="carer", event="2024-05-01", record_row=50)
+    s.add("TOM", "KOWAL", "2010-03-03", slot="child", event="2024-05-01", record_row=50, slot_index=1)
+    s.con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
+    build_mentions(s.con, ages=LinkSettings.model_validate({"ages": ages or {}}).ages)
+    got = dict(s.con.execute("SELECT mention_id, max_birth_year FROM _lk_m").fetchall())
+    assert (got[alone], got[with_child]) == expected
