@@ -95,3 +95,13 @@ def test_one_error_root():
                 roots.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert roots == ["engine/errors.py:ChronolinkError"] or all(r.startswith("engine/errors.py") for r in roots), roots
     assert ChronolinkError.__subclasses__()
+
+
+def test_one_row_id_scheme():
+    # record_id = file_seq * 1e9 + row * 100 is written once (engine/store/ids.py); ingest and link-files read it.
+    from chronolink.engine.store.ids import ADDRESS_OFFSET, FILE_STRIDE, ROW_STRIDE, record_id_expr
+
+    assert pl.select(record_id_expr(3, pl.lit(7))).item() == 3 * FILE_STRIDE + 7 * ROW_STRIDE == 3_000_000_700
+    assert 0 < ADDRESS_OFFSET < ROW_STRIDE
+    stride = re.compile(r"1_000_000_000|\b1000000000\b|\* 100\)")
+    assert [p.relative_to(ROOT).as_posix() for p in SOURCES if stride.search(_source(p))] == ["engine/store/ids.py"]

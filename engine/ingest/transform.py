@@ -17,12 +17,10 @@ from chronolink.engine.normalise.addresses import parse_address
 from chronolink.engine.normalise.dates import parse_date, parse_datetime
 from chronolink.engine.normalise.identifiers import nhs_number, pnc_id, upn, uprn
 from chronolink.engine.normalise.names import fold_name, split_forenames, split_full_name
+from chronolink.engine.store.ids import ADDRESS_OFFSET, record_id_expr
 from chronolink.schemas.models import AddressSpec, DateSpec, Mapping, PersonList, PersonSlot, ValueMap
 from chronolink.schemas.tables import ADDRESS_MENTIONS, MENTION_OBSERVATIONS, PERSON_MENTIONS
 
-ROW_STRIDE = 100  # ids: record_id = file_seq * 1e9 + row * 100; slots and fields add their index
-FILE_STRIDE = 1_000_000_000
-ADDRESS_OFFSET = 90
 ISSUE_SCHEMA = {"source_row": pl.Int64, "field": pl.String, "problem": pl.String}
 
 
@@ -129,7 +127,7 @@ def build_records(df: pl.DataFrame, m: Mapping, file_seq: int, source_file: str,
         __label=label,
     )
     records = work.select(
-        record_id=(pl.lit(file_seq, pl.Int64) * FILE_STRIDE + pl.col(ROW) * ROW_STRIDE),
+        record_id=record_id_expr(file_seq, pl.col(ROW)),
         file_seq=pl.lit(file_seq, pl.Int32),
         source_file=pl.lit(source_file),
         source_row=pl.col(ROW).cast(pl.Int32),

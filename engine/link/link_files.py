@@ -44,6 +44,7 @@ from chronolink.engine.normalise.dates import parse_date
 from chronolink.engine.normalise.identifiers import nhs_number
 from chronolink.engine.normalise.names import fold_name, split_full_name
 from chronolink.engine.store import schema_sql
+from chronolink.engine.store.ids import ADDRESS_OFFSET, record_id_expr
 
 # Formats tried when dob_format is "auto" (day first before month first: UK lists); the one that
 # reads most of a file's dates is used for that file, and every date it cannot read is reported.
@@ -155,9 +156,7 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
     def col(name: str | None) -> pl.Expr:
         return pl.col(name) if name else pl.lit(None, dtype=pl.String)
 
-    base = file_seq * 1_000_000_000
-    df = raw.with_row_index("row", offset=1).with_columns(
-        (pl.lit(base) + pl.col("row").cast(pl.Int64) * 100).alias("record_id"))
+    df = raw.with_row_index("row", offset=1).with_columns(record_id_expr(file_seq, pl.col("row")).alias("record_id"))
     issues = [pl.DataFrame(schema=ISSUE_SCHEMA)]
     fmt = ""
     dob = pl.lit(None, dtype=pl.Date)
@@ -190,14 +189,14 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
         first.alias("forename"), middle.alias("middle_names"), sur.alias("surname"), dob.alias("dob"),
         status.alias("dob_status"), pl.when(sex.is_in(["M", "F"])).then(sex).alias("sex"),
         nhs.struct.field("value").alias("nhs_number"), nhs.struct.field("valid").fill_null(False).alias("nhs_valid"),
-        pl.when(has_address).then(pl.col("record_id") + 1).alias("address_mention_id"),
+        pl.when(has_address).then(pl.col("record_id") + ADDRESS_OFFSET).alias("address_mention_id"),
         col(mapping.id).alias("ext_id"),
         *[col(c).str.to_uppercase().str.replace_all(r"[\s\-]", "").alias(f"_id_{k}")
           for k, c in mapping.identifiers.items() if k != "nhs_number"],
     )
     lines = [col(c) for c in [*(mapping.address or []), mapping.town] if c]
     addresses = df.select(
-        (pl.col("record_id") + 1).alias("address_mention_id"), "record_id", pl.lit(file_seq).alias("file_seq"),
+        (pl.col("record_id") + ADDRESS_OFFSET).alias("address_mention_id"), "record_id", pl.lit(file_seq).alias("file_seq"),
         pl.lit(path.name).alias("source_file"), pl.col("row").cast(pl.Int32).alias("source_row"),
         pl.lit("address").alias("field"),
         (pl.concat_str(lines, separator=", ", ignore_nulls=True) if lines else pl.lit(None, pl.String)).alias("raw"),
