@@ -25,22 +25,21 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from chronolink.engine.errors import KeyConfigError
 from chronolink.engine.normalise._text import fold_text
-from chronolink.engine.security.errors import KeyConfigError
 from chronolink.engine.security.pseudonymise import (
     MIN_PSEUDONYM_KEY_BYTES,
     dob_to_month,
     keyed_pseudonym,
     postcode_district,
 )
-from chronolink.engine.store.encryption import load_key
+from chronolink.engine.store.encryption import load_key, read_key_file
 
 __all__ = ["KEY_ENV", "KEY_FILE_ENV", "COLUMNS", "load_pseudonym_key", "pseudonymised_mentions", "redact_free_text"]
 
@@ -52,18 +51,6 @@ COLUMNS = ("person_id", "record_id", "agency", "event_type", "event_date", "slot
 
 
 # ------------------------------------------------------------------------------------- key
-
-
-def _check_file(path: Path, st: os.stat_result) -> None:
-    if not stat.S_ISREG(st.st_mode):
-        raise KeyConfigError(f"pseudonym key file {path} is not a regular file")
-    if os.name == "posix":
-        mode = stat.S_IMODE(st.st_mode)
-        if mode & 0o077:
-            raise KeyConfigError(f"pseudonym key file {path} is accessible by group or others "
-                                 f"(mode {mode:04o}); run `chmod 600 {path}`")
-        if hasattr(os, "geteuid") and st.st_uid not in (os.geteuid(), 0):
-            raise KeyConfigError(f"pseudonym key file {path} is owned by another user")
 
 
 def load_pseudonym_key(environ: Mapping[str, str] | None = None) -> bytes:
@@ -81,16 +68,7 @@ def load_pseudonym_key(environ: Mapping[str, str] | None = None) -> bytes:
         key, origin = direct.strip().encode("utf-8"), KEY_ENV
     elif file_name:
         path = Path(file_name).expanduser()
-        try:
-            with open(path, "rb") as fh:
-                _check_file(path, os.fstat(fh.fileno()))
-                key = fh.read(_MAX_KEY_BYTES + 1).strip()
-        except FileNotFoundError:
-            raise KeyConfigError(f"pseudonym key file {path} (from {KEY_FILE_ENV}) does not exist") from None
-        except PermissionError:
-            raise KeyConfigError(f"pseudonym key file {path} cannot be read by this user") from None
-        except IsADirectoryError:
-            raise KeyConfigError(f"pseudonym key file {path} is a directory") from None
+        key = read_key_file(path, KEY_FILE_ENV, _MAX_KEY_BYTES + 1, "pseudonym key file").strip()
         origin = f"key file {path}"
     else:
         raise KeyConfigError(f"no pseudonymisation key: set {KEY_ENV} or {KEY_FILE_ENV} "

@@ -113,19 +113,34 @@ def _key_text(key: bytes | str) -> str:
     return _validate_key_text(text, "the caller").decode("ascii")
 
 
-def _check_key_file_permissions(path: Path, st: os.stat_result) -> None:
+def _check_key_file_permissions(path: Path, st: os.stat_result, what: str) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        raise KeyConfigError(f"{what} {path} is not a regular file")
     if os.name != "posix":
         return  # Windows ACLs are not expressed in st_mode; rely on the profile directory.
-    if not stat.S_ISREG(st.st_mode):
-        raise KeyConfigError(f"key file {path} is not a regular file")
     loose = stat.S_IMODE(st.st_mode) & 0o077
     if loose:
         raise KeyConfigError(
-            f"key file {path} is accessible by group or others "
+            f"{what} {path} is accessible by group or others "
             f"(mode {stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`"
         )
     if hasattr(os, "geteuid") and st.st_uid not in (os.geteuid(), 0):
-        raise KeyConfigError(f"key file {path} is owned by another user")
+        raise KeyConfigError(f"{what} {path} is owned by another user")
+
+
+def read_key_file(path: Path, env_name: str, max_bytes: int, what: str = "key file") -> bytes:
+    """Up to `max_bytes` of the key file `path` (named by `env_name`): a regular file owned by this user (or
+    root) with no group or other permission bits, else KeyConfigError naming the path, never the key."""
+    try:
+        with open(path, "rb") as fh:
+            _check_key_file_permissions(path, os.fstat(fh.fileno()), what)
+            return fh.read(max_bytes)
+    except FileNotFoundError:
+        raise KeyConfigError(f"{what} {path} (from {env_name}) does not exist") from None
+    except PermissionError:
+        raise KeyConfigError(f"{what} {path} cannot be read by this user") from None
+    except IsADirectoryError:
+        raise KeyConfigError(f"{what} {path} is a directory") from None
 
 
 def load_key(environ: dict[str, str] | None = None) -> bytes | None:
@@ -147,16 +162,7 @@ def load_key(environ: dict[str, str] | None = None) -> bytes | None:
     if not file_name:
         return None
     path = Path(file_name).expanduser()
-    try:
-        with open(path, "rb") as fh:
-            _check_key_file_permissions(path, os.fstat(fh.fileno()))
-            raw = fh.read(MAX_KEY_CHARS * 4 + 2)
-    except FileNotFoundError:
-        raise KeyConfigError(f"key file {path} (from {KEY_FILE_ENV}) does not exist") from None
-    except PermissionError:
-        raise KeyConfigError(f"key file {path} cannot be read by this user") from None
-    except IsADirectoryError:
-        raise KeyConfigError(f"key file {path} is a directory") from None
+    raw = read_key_file(path, KEY_FILE_ENV, MAX_KEY_CHARS * 4 + 2)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
