@@ -78,7 +78,7 @@ def new_places(ctx) -> None:  # noqa: ANN001 - LinkContext
                town, postcode, uprn, address_id FROM new UNION ALL
         SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, street,
                town, postcode, uprn, address_id FROM ctx""").pl()
-    keys = place_keys(addr.drop("address_id"), ctx.settings.street_max_edits)
+    keys = place_keys(addr.drop("address_id"), ctx.settings.street_max_edits, places=ctx.settings.places)
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn", "address_id").join(
         keys, on="address_mention_id")
     known = (keyed.filter(pl.col("address_id").is_not_null()).group_by("place_key", "address_id").len()

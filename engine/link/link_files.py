@@ -286,7 +286,7 @@ def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.D
     con.register("_p", persons.select(pl.exclude("ext_id", "^_id_.*$")))
     con.execute("INSERT INTO person_mentions BY NAME SELECT * FROM _p")
     if addresses.height:
-        keys = place_keys(with_address_parts(addresses), settings.street_max_edits)
+        keys = place_keys(with_address_parts(addresses), settings.street_max_edits, places=settings.places)
         con.register("_k", keys)
         con.execute("""CREATE TEMP TABLE _lk_addr AS
             SELECT address_mention_id, place_key AS place_id, postcode, town || '|' || street AS street_key FROM _k""")

@@ -17,6 +17,7 @@ import polars as pl
 from chronolink.engine.link.address_key import PARSED, match_parts, squash_street
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.placeholders import PLACEHOLDER_SCHEMA, uprn_placeholders
+from chronolink.engine.link.settings import PlaceSettings
 from chronolink.engine.normalise.identifiers import uprn as uprn_check
 
 
@@ -35,17 +36,19 @@ def _sql(query: str, **frames: pl.DataFrame) -> pl.DataFrame:
         con.close()
 
 
-def _canonical_towns(df: pl.DataFrame) -> pl.DataFrame:
+def _canonical_towns(df: pl.DataFrame, cfg: PlaceSettings) -> pl.DataFrame:
     """(p_town, town): each written town to its commonest near-identical spelling (typos in town names).
 
-    A town joins the commonest spelling at Jaro-Winkler >= 0.9 written at least 3 times as often;
+    A town joins the commonest spelling at Jaro-Winkler >= cfg.town_similarity (0.9) written at least
+    cfg.town_commoner (3) times as often;
     chains (a typo of a typo) end at the commonest.
     """
     counts = (df.group_by("p_town").len().drop_nulls().sort(["len", "p_town"], descending=[True, False])
               .with_row_index("rank").with_columns(pl.col("rank").cast(pl.Int64)))
-    parent = _sql("""
+    parent = _sql(f"""
         SELECT t.rank AS a, min(c.rank) AS b FROM counts t JOIN counts c
-          ON c.len >= 3 * t.len AND jaro_winkler_similarity(t.p_town, c.p_town) >= 0.9
+          ON c.len >= {int(cfg.town_commoner)} * t.len
+         AND jaro_winkler_similarity(t.p_town, c.p_town) >= {float(cfg.town_similarity)!r}
         GROUP BY t.rank""", counts=counts)
     # Every parent is commoner than its child, so the smallest rank in a tree is its root.
     roots = connected_components(parent, counts["rank"])
@@ -174,14 +177,14 @@ def _street_map(df: pl.DataFrame, max_edits: int) -> pl.DataFrame:
         "town", "p_street", pl.coalesce("canon_c", "canon").alias("street"))
 
 
-def place_keys(addresses: pl.DataFrame, max_edits: int = 2) -> pl.DataFrame:
+def place_keys(addresses: pl.DataFrame, max_edits: int = 2, places: PlaceSettings | None = None) -> pl.DataFrame:
     """Columns (address_mention_id, place_key, town, street, number, flat, postcode) for address mentions
     (see `place_links`)."""
-    return place_links(addresses, max_edits)[0]
+    return place_links(addresses, max_edits, places=places)[0]
 
 
-def place_links(addresses: pl.DataFrame, max_edits: int = 2,
-                residents: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataFrame | None = None,
+                places: PlaceSettings | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode)
     for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
 
@@ -189,11 +192,12 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2,
     (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
     `residents` (address_mention_id, person, date): who a row places there and when, by a checked
     identifier; a house number written with its digits transposed or one digit wrong joins the number
-    it varies only on such evidence (see `_number_variants`).
+    it varies only on such evidence (see `_number_variants`). `places`: the thresholds (LinkSettings.places).
     """
+    cfg = places or PlaceSettings()
     cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
     df = match_parts(addresses.select(cols))
-    df = df.join(_canonical_towns(df), on="p_town", how="left")
+    df = df.join(_canonical_towns(df, cfg), on="p_town", how="left")
     pc_known = df.filter(pl.col("town").is_not_null() & pl.col("p_postcode").is_not_null())
     by_pc = pc_known.group_by("p_postcode").agg(_mode("town").alias("town_pc"))
     by_district = (
@@ -258,7 +262,7 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2,
     )
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
     df, placeholders = _usable_uprns(df)
-    df = _number_variants(df, residents)
+    df = _number_variants(df, residents, cfg)
     return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
                                   pl.col("p_postcode").alias("postcode")), placeholders
 
@@ -292,11 +296,6 @@ def _join_uprns(df: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("new_key", "place_key").alias("place_key")).drop("new_key")
 
 
-# A row places a person at an address "in the same period" as another when their dates are this close.
-SAME_PERIOD_DAYS = 365
-MIN_SAME_PEOPLE = 2
-
-
 def _is_variant(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """House number `a` is `b` with two digits transposed or one digit wrong (same length, both numeric)."""
     same_len = a.str.len_chars() == b.str.len_chars()
@@ -305,11 +304,11 @@ def _is_variant(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return (a != b) & same_len & a.str.contains(r"^\d{1,4}$") & b.str.contains(r"^\d{1,4}$") & (sorted_eq | (diffs == 1))
 
 
-def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None) -> pl.DataFrame:
+def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings) -> pl.DataFrame:
     """A place key whose house number is a transposition or one-digit slip of another key's number on the
     same street and town (and the same flat) joins that key only on evidence beyond the address: the
-    same flat and the same postcode for transposed digits, or MIN_SAME_PEOPLE people (by checked
-    identifiers) placed at both within SAME_PERIOD_DAYS and nobody else placed at the rarer one. The key written less often joins the other; neighbours stay apart otherwise."""
+    same flat and the same postcode for transposed digits, or cfg.same_people people (by checked
+    identifiers) placed at both within cfg.same_period_days and nobody else placed at the rarer one. The key written less often joins the other; neighbours stay apart otherwise."""
     keyed = df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
     keys = keyed.group_by("place_key", "town", "street", "number", "p_flat").agg(
         pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"))
@@ -332,12 +331,12 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None) -> pl.Dat
         cand = pairs.select("place_key", "place_key_c", "n_c")
         both = (cand.join(at, on="place_key").join(at.rename({"place_key": "place_key_c", "date": "date_c"}),
                                                    on=["place_key_c", "person"])
-                .filter((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= SAME_PERIOD_DAYS))
+                .filter((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= cfg.same_period_days))
         # The same people: two or more of them, and nobody else placed at the rare key (one person may
         # move next door, a household rarely does, and a real neighbour's house has its own people).
         both = both.group_by("place_key", "place_key_c", "n_c").agg(pl.col("person").n_unique().alias("k"))
         own = at.group_by("place_key").agg(pl.col("person").n_unique().alias("k_all"))
-        both = both.join(own, on="place_key").filter((pl.col("k") >= MIN_SAME_PEOPLE) & (pl.col("k") == pl.col("k_all")))
+        both = both.join(own, on="place_key").filter((pl.col("k") >= cfg.same_people) & (pl.col("k") == pl.col("k_all")))
         evidence = pl.concat([evidence, both.select("place_key", "place_key_c", "n_c")])
     # each rare key joins its commonest variant with evidence (ties: the smallest key)
     best = (evidence.unique().sort(["place_key", "n_c", "place_key_c"], descending=[False, True, False])

@@ -45,6 +45,19 @@ class EmSettings(BaseModel):
     u_floor: float = 1e-6
 
 
+class PlaceSettings(BaseModel):
+    """Place matching thresholds (engine/link/places.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # A written town joins its commonest near spelling: Jaro-Winkler at least this, written this many times as often.
+    town_similarity: float = Field(default=0.9, gt=0, le=1)
+    town_commoner: int = Field(default=3, ge=1)
+    # A house number written with a digit slip joins the number it varies on when at least `same_people` people
+    # (by checked identifiers) are placed at both within `same_period_days` of each other, and nobody else at the rarer.
+    same_people: int = Field(default=2, ge=1)
+    same_period_days: int = Field(default=365, ge=0)
+
+
 class AgeSettings(BaseModel):
     """How much older than the event or the child a person named only by a parent's role must be born
     (fixed, not learned: a later birth cannot be them, so such a pair is at the dob's impossible level)."""
@@ -64,6 +77,7 @@ class LinkSettings(BaseModel):
     blocking: BlockingSettings = Field(default_factory=BlockingSettings)
     em: EmSettings = Field(default_factory=EmSettings)
     ages: AgeSettings = Field(default_factory=AgeSettings)
+    places: PlaceSettings = Field(default_factory=PlaceSettings)
     # Term-frequency adjustment strength for exact name agreement (Splink's tf weight).
     tf_weight: float = 1.0
     # Street-name typo tolerance within one town (Damerau-Levenshtein edits).

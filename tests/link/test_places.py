@@ -167,3 +167,32 @@ def test_flats_transposed_in_one_postcode_join_and_neighbours_never():
     k = _keys_with_residents(rows, [])
     assert k[4] == k[0]  # same flat, same postcode, digits transposed
     assert k[5] != k[0] and k[6] != k[0]  # the flat next door, the house next door
+
+
+def test_place_thresholds_are_link_settings():
+    # LinkSettings.places holds the town-spelling and number-variant thresholds; place matching reads them there.
+    from chronolink.engine.link.settings import PlaceSettings
+
+    towns = [("5 Park Close, Ketterby", None)] * 6 + [("5 Park Close, Ketterbby", None)]
+    df = pl.DataFrame({"address_mention_id": list(range(len(towns))), "raw": [r for r, _ in towns],
+                       "postcode": [None] * len(towns), "uprn": [None] * len(towns)},
+                      schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String, "uprn": pl.String})
+    parts = with_address_parts(df)
+    assert place_keys(parts, places=PlaceSettings())["place_key"].n_unique() == 1
+    assert place_keys(parts, places=PlaceSettings(town_similarity=0.99))["place_key"].n_unique() == 2
+    assert place_keys(parts, places=PlaceSettings(town_commoner=7))["place_key"].n_unique() == 2
+    home = [("14 Mill Lane, Ketterby", "NN16 8QT")] * 5 + [("41 Mill Lane, Ketterby", "NN16 8QT")]
+    people = [(0, "N1", "2024-01-01"), (1, "N2", "2024-02-01"), (5, "N1", "2024-03-01"), (5, "N2", "2024-03-01")]
+    df = pl.DataFrame({"address_mention_id": list(range(6)), "raw": [r for r, _ in home],
+                       "postcode": [p for _, p in home], "uprn": [None] * 6},
+                      schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String, "uprn": pl.String})
+    res = pl.DataFrame(people, schema={"address_mention_id": pl.Int64, "person": pl.String, "date": pl.String},
+                       orient="row").with_columns(pl.col("date").str.to_date())
+
+    def joined(cfg: PlaceSettings) -> bool:
+        k = place_links(with_address_parts(df), residents=res, places=cfg)[0].sort("address_mention_id")["place_key"]
+        return k[5] == k[0]
+
+    assert joined(PlaceSettings())
+    assert not joined(PlaceSettings(same_people=3))
+    assert not joined(PlaceSettings(same_period_days=30))
