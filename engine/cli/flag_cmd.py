@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,9 @@ from chronolink.engine.cli.common import (
     settings_digest,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
 flags_app = typer.Typer(help="List flags and record analysts' decisions on them.", no_args_is_help=True)
 
 AsOf = Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"],
@@ -28,8 +31,12 @@ RuleSettingsOption = Annotated[Optional[Path], typer.Option("--rule-settings", "
                                                             help="Rule settings TOML (default: the packaged one).")]
 
 
-def run_detail(rule_settings: object | None = None, link_settings: object | None = None) -> dict[str, object]:
-    """What the audit keeps of a run's configuration: the version and each settings object's digest."""
+def run_detail(rule_settings: object | None = None, link_settings: object | None = None,
+               con: duckdb.DuckDBPyConnection | None = None) -> dict[str, object]:
+    """What the audit keeps of a run's configuration: the version, each settings object's digest and, given the
+    store, the link model its persons come from (the latest link run and the SHA-256 of its stored model)."""
+    import hashlib
+
     from chronolink import __version__
 
     detail: dict[str, object] = {"chronolink_version": __version__}
@@ -37,6 +44,12 @@ def run_detail(rule_settings: object | None = None, link_settings: object | None
         detail["rule_settings_sha256"] = settings_digest(rule_settings)  # type: ignore[arg-type]
     if link_settings is not None:
         detail["link_settings_sha256"] = settings_digest(link_settings)  # type: ignore[arg-type]
+    if con is not None and con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'link_runs'"
+                                       " AND NOT temporary").fetchall()[0][0]:
+        row = con.execute("SELECT run_id, model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        if row:
+            detail["link_run_id"] = row[0][0]
+            detail["link_model_sha256"] = hashlib.sha256(str(row[0][1] or "").encode("utf-8")).hexdigest()
     return detail
 
 
@@ -54,7 +67,7 @@ def flag(as_of: AsOf, db: DbOption = None, settings: RuleSettingsOption = None,
                         .fetchall())
         n_undated = con.execute("SELECT count(DISTINCT record_id) FROM flags_unjudged").fetchall()[0][0]
         record_audit(con, "flag", "flag", analyst=analyst,
-                     detail={"flags": frame.height, "as_of": as_of.date().isoformat(), **run_detail(rules)})
+                     detail={"flags": frame.height, "as_of": as_of.date().isoformat(), **run_detail(rules, con=con)})
     finally:
         con.close()
     from chronolink.engine.rules import RULES

@@ -56,7 +56,7 @@ def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: Anal
     try:
         rep = run_link(con, cfg, full=full)
         record_audit(con, "link", "link", analyst=analyst, detail={
-            "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg)})
+            "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg, con=con)})
     finally:
         con.close()
     _print_link_report(rep)

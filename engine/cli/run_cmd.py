@@ -79,7 +79,7 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
                      person_ids=sorted({r.child_person_id for r in result.referrals if r.child_person_id})[:1000],
                      detail={"referrals": len(result.referrals), "reports": len(result.reports),
                              "flags": result.n_flags, "as_of": as_of.date().isoformat(),
-                             **run_detail(rules, link_cfg)})
+                             **run_detail(rules, link_cfg, con)})
     finally:
         con.close()
     known = sum(r.child_person_id is not None for r in result.referrals)
