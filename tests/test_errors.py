@@ -16,10 +16,8 @@ PACKAGES = ("engine", "reports", "schemas")
 # Where each error was importable from before it moved home (other branches import them there).
 OLD_HOMES = {
     "chronolink.engine.store": ["StoreBusy", "StoreMissing"],
-    "chronolink.engine.security.errors": ["SecurityError", "KeyConfigError", "EncryptionUnavailable",
-                                          "StoreKeyError", "StoreOpenError", "AuditDetailError",
-                                          "AuditIntegrityError"],
-    "chronolink.engine.security": ["SecurityError", "StoreKeyError"],
+    "chronolink.engine.security": ["SecurityError", "KeyConfigError", "EncryptionUnavailable", "StoreKeyError",
+                                   "StoreOpenError", "AuditDetailError", "AuditIntegrityError"],
     "chronolink.engine.ingest": ["ExtractError", "MappingFileError"],
     "chronolink.engine.ingest.readers": ["ExtractError"],
     "chronolink.engine.ingest.layouts": ["MappingFileError"],

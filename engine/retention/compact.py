@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from chronolink.engine.security.errors import StoreKeyError, StoreOpenError
+from chronolink.engine.errors import StoreKeyError, StoreOpenError
 from chronolink.engine.store.encryption import ensure_encryption_support, is_encrypted, load_key
 
 __all__ = ["compact_store"]

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from anywhere without an editable install
     sys.path.insert(0, str(ROOT))
 
-from chronolink.engine.security.encryption import ensure_encryption_support  # noqa: E402
-from chronolink.engine.security.errors import EncryptionUnavailable  # noqa: E402
+from chronolink.engine.errors import EncryptionUnavailable  # noqa: E402
+from chronolink.engine.store.encryption import ensure_encryption_support  # noqa: E402
 
 #: DuckDB settings for tests: never download or auto-load an extension.
 OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}

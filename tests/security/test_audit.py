@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chronolink.engine.errors import AuditDetailError, AuditIntegrityError
 from chronolink.engine.security import audit
 from chronolink.engine.security.audit import GENESIS_HASH, AuditHead
-from chronolink.engine.security.errors import AuditDetailError, AuditIntegrityError
 
 OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 SENTINEL_NAME = "Zebedee Quagmire"
@@ -341,7 +341,7 @@ def test_any_valid_sequence_verifies(details):
 
 
 def test_audit_in_an_encrypted_store(tmp_path, encryption_available):
-    from chronolink.engine.security.encryption import open_encrypted
+    from chronolink.engine.store.encryption import open_encrypted
 
     key = b"audit-test-key-0123456789"
     path = tmp_path / "store.duckdb"

@@ -156,8 +156,8 @@ def test_key_is_never_a_command_line_argument(store, run, tmp_path):
 
 
 def test_store_key_cannot_be_the_pseudonym_key(monkeypatch):
+    from chronolink.engine.errors import KeyConfigError
     from chronolink.engine.export.pseudonymised import load_pseudonym_key
-    from chronolink.engine.security.errors import KeyConfigError
 
     with pytest.raises(KeyConfigError, match="differ"):
         load_pseudonym_key({"CHRONOLINK_PSEUDONYM_KEY": KEY, "CHRONOLINK_KEY": KEY})

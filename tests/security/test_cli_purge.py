@@ -272,7 +272,7 @@ def test_unknown_tables_with_provenance_are_purged_too(tmp_path):
 
 
 def test_encrypted_store_is_purged_and_stays_encrypted(tmp_path, run, monkeypatch, encryption_available):
-    from chronolink.engine.security.encryption import generate_key, is_encrypted
+    from chronolink.engine.store.encryption import generate_key, is_encrypted
 
     monkeypatch.setenv("CHRONOLINK_KEY", generate_key())
     db = tmp_path / "enc.duckdb"

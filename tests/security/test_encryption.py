@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from chronolink.engine.security.errors import (
+from chronolink.engine.errors import (
     EncryptionUnavailable,
     KeyConfigError,
     StoreKeyError,
@@ -216,7 +216,7 @@ class TestEncryptedStore:
             f"""
             import os, sys
             sys.path.insert(0, {str(ROOT)!r})
-            from chronolink.engine.security.encryption import open_encrypted
+            from chronolink.engine.store.encryption import open_encrypted
             con = open_encrypted({str(path)!r}, os.environb[b"TEST_KEY"], config={OFFLINE!r})
             con.execute("CREATE TABLE t (s VARCHAR)")
             con.execute("INSERT INTO t VALUES (?)", [{SENTINEL!r}])
@@ -269,7 +269,7 @@ class TestEncryptedStore:
                 f"""
                 import os, sys
                 sys.path.insert(0, {str(ROOT)!r})
-                from chronolink.engine.security.encryption import open_encrypted
+                from chronolink.engine.store.encryption import open_encrypted
                 try:
                     open_encrypted({str(path)!r}, os.environb[b"TEST_KEY"], config={OFFLINE!r})
                 except Exception as exc:
@@ -323,7 +323,7 @@ class TestEncryptedStore:
             f"""
             import os, sys
             sys.path.insert(0, {str(ROOT)!r})
-            from chronolink.engine.security.encryption import open_encrypted
+            from chronolink.engine.store.encryption import open_encrypted
             key = os.environb[b"TEST_KEY"]
             con = open_encrypted({str(path)!r}, key)
             con.execute("CREATE TABLE t AS SELECT 1 AS x")
