@@ -184,14 +184,27 @@ def _pre_clusters(eng: LinkEngine, keep_apart: list[int], ages: AgeSettings) -> 
         FROM _lk_m GROUP BY pc""")
 
 
+def _generation_sql(alias: str) -> str:
+    """SQL naming the generation a mention's role puts it in ('c' child, 'p' parent, 'g' grandparent,
+    '' unknown): a mother and daughter with one name at one address are two people."""
+    def quoted(roles: tuple[str, ...]) -> str:
+        return ", ".join("'" + r.replace("'", "''") + "'" for r in roles)
+    grand = ("GRANDMOTHER", "GRANDFATHER")
+    parents = tuple(r for r in (*ADULT_ROLES, *PARENT_ROLES) if r not in grand)
+    return (f"CASE WHEN {alias}.slot IN ('pupil', 'child') OR upper({alias}.role) IN ({quoted(GENERATION_CHILD_ROLES)}) THEN 'c'"
+            f" WHEN upper({alias}.role) IN ({quoted(grand)}) THEN 'g'"
+            f" WHEN upper({alias}.role) IN ({quoted(parents)}) OR {alias}.slot = 'lead_tenant' THEN 'p' ELSE '' END")
+
+
 def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
     """`pc1(mention_id, pc)`: id pre-clusters `pc0` plus identity folding of id-less mentions.
 
     An id-less mention (a carer on a school roll, a tenant, a relative) repeats the same person's
     name, date of birth and often address on row after row; scoring every such copy against every
     other is most of the pairwise work. Mentions that agree exactly on forename, surname, suffix
-    and date of birth (or, with no date of birth, on the same place) are one group, and the group
-    joins the id pre-cluster written identically when exactly one such pre-cluster exists. Each
+    and date of birth (or, with no date of birth, on the same place and in the same generation by
+    their roles: a mother and her daughter named alike at one address are two people) are one group,
+    and the group joins the id pre-cluster written identically when exactly one such pre-cluster exists. Each
     id-less mention carries one key, so groups never chain two id pre-clusters together; mentions
     written alike in one source row are left to the clustering, which keeps them apart.
     """
@@ -201,7 +214,8 @@ def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
                    CASE WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.dob IS NOT NULL
                         THEN 'D|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || CAST(m.dob AS VARCHAR)
                         WHEN length(m.fn) > 1 AND m.sn IS NOT NULL AND m.place_id IS NOT NULL
-                        THEN 'A|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || m.place_id END AS ik
+                        THEN 'A|' || m.fn || '|' || m.sn || '|' || coalesce(m.sfx, '') || '|' || m.place_id
+                             || '|' || {_generation_sql('m')} END AS ik
             FROM _lk_m0 m JOIN {pc0} p USING (mention_id)
         ), eligible AS (
             SELECT * FROM m WHERE NOT has_id AND ik IS NOT NULL AND mention_id NOT IN (SELECT unnest($1::BIGINT[]))
@@ -221,6 +235,8 @@ def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
 CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")
 PARENT_ROLES = ("MOTHER", "FATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", "STEPMOTHER", "MOTHER'S PARTNER",
                 "FATHER'S PARTNER", "GRANDMOTHER", "GRANDFATHER", "PARENT", "GUARDIAN")
+# Roles of the child generation (a pupil or CSC child, a son, a sibling of the child).
+GENERATION_CHILD_ROLES = (*CHILD_ROLES, "CHILD", "PUPIL", "SIBLING", "SISTER", "BROTHER")
 
 
 def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
