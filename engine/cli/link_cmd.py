@@ -138,13 +138,15 @@ def review_reject(review_id: int, db: DbOption = None, analyst: AnalystOption = 
 
 def explain(mention_a: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
             mention_b: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
-            db: DbOption = None, analyst: AnalystOption = None) -> None:
+            db: DbOption = None, analyst: AnalystOption = None,
+            run: Annotated[Optional[int], typer.Option(
+                "--run", help="explain by the model of this stored link run (default: the latest)")] = None) -> None:
     """Print the match-weight waterfall of two mentions (audited: it concerns two people)."""
     from chronolink.engine.link.explain import explain_pair, format_waterfall, resolve_mention
 
     con = open_db(db)
     try:
-        rows = explain_pair(con, mention_a, mention_b)
+        rows = explain_pair(con, mention_a, mention_b, run_id=run)
         ids = [resolve_mention(con, mention_a), resolve_mention(con, mention_b)]
         people = con.execute("SELECT DISTINCT person_id FROM person_mentions WHERE mention_id IN (?, ?) "
                              "AND person_id IS NOT NULL", ids).fetchall()

@@ -1,4 +1,4 @@
-"""Explanations: the match-weight waterfall of any two mentions under the latest trained model."""
+"""Explanations: the match-weight waterfall of any two mentions under any stored run's model."""
 from __future__ import annotations
 
 import duckdb
@@ -29,31 +29,38 @@ def resolve_mention(con: duckdb.DuckDBPyConnection, ref: str | int) -> int:
     return row[0][0]
 
 
-def _stored_model(con: duckdb.DuckDBPyConnection) -> tuple[LinkModel, tuple[Comparison, ...]]:
-    """The latest run's parameters and the comparisons it was linked with (its stored spec)."""
+def _stored_model(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> tuple[LinkModel, tuple[Comparison, ...]]:
+    """A run's parameters (the latest run's when `run_id` is None) and the comparisons it was linked
+    with: its stored spec, so an older run is explained as it was linked, whatever came after."""
     try:
-        row = con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        if run_id is None:
+            row = con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        else:
+            row = con.execute("SELECT model FROM link_runs WHERE run_id = ?", [int(run_id)]).fetchall()
     except duckdb.CatalogException:
         row = []
     if not row:
-        raise ExplainError("no link run yet: run `chronolink link` first")
+        raise ExplainError("no link run yet: run `chronolink link` first" if run_id is None else f"no link run {run_id}")
     stored = StoredModel.from_json(row[0][0])
     if stored.spec is not None:
         return stored.params, stored.spec.comparisons
     # A store linked before runs stored their spec: today's levels, if they are the ones it used.
     model = stored.params
     if any([lp.label for lp in model.comparisons.get(c.name, [])] != [lv.label for lv in c.levels] for c in COMPARISONS):
-        raise ExplainError("the latest link run used other comparison levels: run `chronolink link` again")
+        raise ExplainError("that link run stored only its parameters, for other comparison levels than today's: "
+                           "run `chronolink link` again")
     return model, COMPARISONS
 
 
-def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int) -> list[dict]:
-    """Waterfall rows for mentions `a` and `b`: the prior, one row per comparison (level, label,
-    m, u, weight, cumulative weight), then the total with its match probability.
+def explain_pair(con: duckdb.DuckDBPyConnection, a: str | int, b: str | int, run_id: int | None = None) -> list[dict]:
+    """Waterfall rows for mentions `a` and `b` under run `run_id` (default the latest): the prior, one
+    row per comparison (level, label, m, u, weight, cumulative weight), then the total with its match
+    probability.
 
-    Levels and weights are computed by the SQL the run itself declared and scored with."""
+    Levels and weights are computed by the SQL that run declared and the parameters it trained (its
+    stored model), over the mentions' signatures and the term frequencies the store holds now."""
     ma, mb = resolve_mention(con, a), resolve_mention(con, b)
-    model, comps = _stored_model(con)
+    model, comps = _stored_model(con, run_id)
     sids = dict(con.execute("SELECT mention_id, sid FROM link_msig WHERE mention_id IN (?, ?)", [ma, mb]).fetchall())
     if ma not in sids or mb not in sids:
         raise ExplainError("mention not in the latest link run; run `chronolink link` again")

@@ -377,3 +377,24 @@ def test_pending_queue_follows_the_latest_run():
     assert (ids[2], "rejected", 0.2) in now  # the decision stays
     assert max(r[0] for r in now) > max(ids)  # (c, d) got a fresh id
     assert queue_pairs(s.con, q(), 3) == 0 and [r[1] for r in queue()] == ["rejected"]
+
+
+def test_explain_an_older_run_after_a_later_retrain():
+    # Every run stores its model, so a pair is explained as any stored run weighed it: after a
+    # retrain (here with another term-frequency weight), the first run still explains as it did.
+    from chronolink.engine.link.explain import ExplainError
+
+    s = StoreBuilder()
+    background(s, 30)
+    a = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2")
+    b = s.add("RUBY", "KNOX", "2011-02-03", address="4 Lime Walk, Town2", file="school.csv", agency="education")
+    first = run_link(s.con)
+    before = explain_pair(s.con, a, b)
+    second = run_link(s.con, LinkSettings(tf_weight=0.25), full=True)
+    assert second.run_id > first.run_id and second.mode == "full"
+    now = explain_pair(s.con, a, b)
+    assert now[-1]["weight"] != before[-1]["weight"]  # the retrained model weighs the pair otherwise
+    assert explain_pair(s.con, a, b, run_id=first.run_id) == before
+    assert explain_pair(s.con, a, b, run_id=second.run_id) == now
+    with pytest.raises(ExplainError, match="no link run 99"):
+        explain_pair(s.con, a, b, run_id=99)
