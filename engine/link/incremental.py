@@ -259,7 +259,10 @@ def new_ids(ctx) -> None:  # noqa: ANN001
         SELECT pm.mention_id, k.id FROM (SELECT id, unnest(ids) AS old FROM k) k
         JOIN person_mentions pm ON pm.person_id = k.old WHERE k.old <> k.id""")
     ctx.extra["merges"] = eng.frame("""SELECT kept AS kept_id, list_filter(ids, lambda x: x <> kept) AS other_ids
-                                       FROM _lk_cl_ids WHERE len(ids) > 1""")
+                                       FROM _lk_cl_ids WHERE len(ids) > 1 ORDER BY kept""")
+    # every person whose mentions this run changes: new, joined by a new mention, merged, or retired
+    ctx.extra["changed_persons"] = [r[0] for r in eng.rows("""
+        SELECT id FROM _lk_pid UNION SELECT unnest(ids) FROM _lk_cl_ids WHERE len(ids) > 1 ORDER BY 1""")]
 
 
 def persist_new(ctx, started, seconds: float) -> None:  # noqa: ANN001 - LinkContext, datetime
@@ -316,9 +319,16 @@ def _write_new_persons(con, run_id: int, ctx) -> tuple[int, int]:  # noqa: ANN00
     """)
     if merges.height:
         con.register("_lk_chg_df", merges)
-        con.execute(f"""INSERT INTO link_id_changes SELECT {int(run_id)}, 'person', 'merge', kept_id, other_ids,
-                        (SELECT count(*) FROM person_mentions pm WHERE pm.person_id = kept_id) FROM _lk_chg_df""")
+        # each merge with the merged person's mention count, as a full run records it
+        merges = con.sql("""SELECT c.kept_id, c.other_ids, count(pm.mention_id)::UINTEGER AS n_mentions
+                            FROM _lk_chg_df c JOIN person_mentions pm ON pm.person_id = c.kept_id
+                            GROUP BY ALL ORDER BY c.kept_id""").pl()
         con.unregister("_lk_chg_df")
+        con.register("_lk_chg_df", merges)
+        con.execute(f"""INSERT INTO link_id_changes SELECT {int(run_id)}, 'person', 'merge', kept_id, other_ids,
+                        n_mentions FROM _lk_chg_df""")
+        con.unregister("_lk_chg_df")
+    ctx.extra["merges"] = merges
     band = con.sql("""SELECT mention_id_l, mention_id_r, match_weight, match_probability FROM _lk_pairs_out
                       WHERE band ORDER BY match_weight DESC, mention_id_l, mention_id_r""").pl()
     queue_pairs(con, band, run_id, replace=False)

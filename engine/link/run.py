@@ -35,6 +35,9 @@ class LinkReport:
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = "full"  # or 'incremental': only the new mentions were linked
     why_full: str | None = None  # why a full link ran
+    # After an incremental run, every person whose mentions it changed (new, joined by a new mention,
+    # merged, retired): what flags and reports need recomputing. None after a full run (any may have).
+    changed_persons: list[str] | None = None
 
 
 def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None, full: bool = False) -> LinkReport:
@@ -64,7 +67,8 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
         row = con.execute("""SELECT run_id, n_person_mentions, n_persons, n_address_mentions, n_places,
                                     n_candidate_pairs, n_review_pending FROM link_runs ORDER BY run_id DESC LIMIT 1""").fetchall()[0]
         run_id, n_pm, n_persons, n_am, n_places, n_cand, n_review = row
-        return LinkReport(run_id, n_pm, n_persons, n_am, n_places, n_cand, n_review, mode="incremental")
+        return LinkReport(run_id, n_pm, n_persons, n_am, n_places, n_cand, n_review, mode="incremental",
+                          changed_persons=[])
     try:
         run_steps(ctx, STEPS if why_full else INCREMENTAL_STEPS)
         if why_full:
@@ -77,12 +81,15 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
     if why_full:
         person_changes, place_changes = ctx.extra["person_plan"].changes, ctx.extra["place_plan"].changes
     else:
-        merges = ctx.extra["merges"].with_columns(pl.lit(0, dtype=pl.UInt32).alias("n_mentions"))
+        merges = ctx.extra["merges"]
+        if "n_mentions" not in merges.columns:  # no merge: the empty frame as a full run's
+            merges = merges.with_columns(pl.lit(0, dtype=pl.UInt32).alias("n_mentions"))
         person_changes = IdChanges(merges=merges, splits=merges.clear(), new_ids=c["new_persons"])
         place_changes = None
     return LinkReport(c["run_id"], c["mentions"], c["persons"], c["address_mentions"], c["places"], c["candidates"],
                       c["review_pending"], person_changes, place_changes, ctx.timings,
-                      mode="full" if why_full else "incremental", why_full=why_full)
+                      mode="full" if why_full else "incremental", why_full=why_full,
+                      changed_persons=None if why_full else ctx.extra["changed_persons"])
 
 
 __all__ = ["LinkReport", "run_link"]

@@ -53,6 +53,11 @@ def test_new_extracts_are_linked_incrementally_and_completely(linked_then_new):
     kept = r["before"].join(r["inc"]["persons"], on="mention_id", suffix="_now")
     changed = kept.filter(kept["person_id"] != kept["person_id_now"]).height
     assert changed == 0 or r["rep"].person_changes.merges.height > 0
+    # The run names every person it changed: those of the new mentions, and both ids of a moved mention.
+    now = r["inc"]["persons"].join(r["before"], on="mention_id", how="left", suffix="_before")
+    moved = now.filter(pl.col("person_id_before").is_null() | (pl.col("person_id") != pl.col("person_id_before")))
+    named = set(moved["person_id"]) | set(moved["person_id_before"].drop_nulls())
+    assert named and named == set(r["rep"].changed_persons)
 
 
 def test_incremental_link_agrees_with_a_full_relink(linked_then_new):

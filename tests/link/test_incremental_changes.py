@@ -25,7 +25,8 @@ def test_a_new_record_tying_two_known_people_merges_them_and_says_so():
     kept, retired = sorted([pa, pb])
     assert s.person_of(a) == s.person_of(b) == s.person_of(c) == kept  # the older id is kept
     assert rep.person_changes is not None
-    assert rep.person_changes.merges.select("kept_id", "other_ids").rows() == [(kept, [retired])]
+    assert rep.person_changes.merges.rows() == [(kept, [retired], 3)]
+    assert rep.changed_persons == [kept, retired]  # what flags and reports must look at again
     assert rep.person_changes.splits.height == 0
     # Stored for an analyst (the workbench's run page reads it), under the run that made it.
     stored = s.con.execute("SELECT run_id, kind, change, kept_id, other_ids, n_mentions FROM link_id_changes "
