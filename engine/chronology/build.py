@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
+from chronolink.engine.rules import RuleSettings, load_settings
 from chronolink.engine.store.transactions import transaction
 
-# A referral recorded by the referrer and then by CSC within this many days is one event.
-REFERRAL_MERGE_DAYS = 7
 REFERRER_TYPES = ("education.referral_to_mash", "mash.referral", "health.safeguarding_concern")
 CSC_INTAKE_TYPES = ("csc.contact", "csc.referral")
 
@@ -142,11 +141,13 @@ def _most_common(alias: str, column: str) -> str:
             f"WHERE person_id IS NOT NULL AND {column} IS NOT NULL GROUP BY ALL) GROUP BY person_id)")
 
 
-def build_chronology(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def build_chronology(con: duckdb.DuckDBPyConnection, settings: RuleSettings | None = None) -> dict[str, int]:
     """(Re)build chronology, event_people, event_places, person_facts, observations, person_places and
-    coresidence from the linked store; returns row counts."""
+    coresidence from the linked store; returns row counts. A referral recorded by the referrer and then by
+    CSC within `settings.chronology.referral_merge_days` (default: the packaged rule settings) is one event."""
+    days = (settings or load_settings()).chronology.referral_merge_days
     most_common = "".join(_most_common(a, c) for a, c in (("fn", "forename"), ("sn", "surname"), ("sx", "sex")))
-    sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=REFERRAL_MERGE_DAYS,
+    sql = _SQL.format(referrer_types=REFERRER_TYPES, intake_types=CSC_INTAKE_TYPES, days=int(days),
                       most_common=most_common)
     with transaction(con):  # joins the caller's transaction (a purge re-judging its flags)
         con.execute(sql)

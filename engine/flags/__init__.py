@@ -31,7 +31,7 @@ def evaluate_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Rul
     """Every concern the rules find as of `as_of` (one row each, with its id, occurrences and evidence
     JSON), without storing them."""
     if rebuild_chronology:
-        build_chronology(con)
+        build_chronology(con, settings)
     flags = one_flag_per_concern(evaluate_all(load_rule_inputs(con, settings), settings, as_of))
     return attach_evidence(con, flags)
 

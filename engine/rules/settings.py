@@ -83,6 +83,12 @@ class Relationships(_Section):
     name_similarity: float = Field(default=0.9, gt=0, le=1)
 
 
+class Chronology(_Section):
+    # A referral recorded by the referrer (school, MASH, health) and then by CSC within this many days is one
+    # chronology entry (engine/chronology/build.py).
+    referral_merge_days: PositiveInt = 7
+
+
 class RuleSettings(_Section):
     """Thresholds for every rule; defaults are those of `risk-rules.md`."""
 
@@ -97,6 +103,7 @@ class RuleSettings(_Section):
     long_cp_plan: LongCpPlan = LongCpPlan()
     repeat_cp_plan: RepeatCpPlan = RepeatCpPlan()
     relationships: Relationships = Relationships()
+    chronology: Chronology = Chronology()
 
 
 def _describe(exc: ValidationError) -> str:

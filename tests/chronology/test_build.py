@@ -69,6 +69,17 @@ def test_referral_recorded_by_referrer_and_csc_is_one_event(store):
     assert rows == [("csc.referral", ["csc", "education"], 2)]
 
 
+def test_how_far_apart_a_referral_is_one_event_is_a_rule_setting(store):
+    # The school's referral (4 March) and CSC's (6 March) are one entry within the default 7 days
+    # (RuleSettings.chronology.referral_merge_days), two within 1.
+    from chronolink.engine.rules import RuleSettings
+
+    build_chronology(store, RuleSettings.model_validate({"chronology": {"referral_merge_days": 1}}))
+    rows = store.execute("""SELECT c.event_type, c.agencies FROM chronology c
+                            WHERE list_has_any(c.agencies, ['education', 'csc']) ORDER BY ALL""").fetchall()
+    assert rows == [("csc.referral", ["csc"]), ("education.referral_to_mash", ["education"])]
+
+
 def test_every_dated_source_row_is_in_exactly_one_event(store):
     dated = store.execute("SELECT count(*) FROM records WHERE event_date IS NOT NULL").fetchall()[0][0]
     sourced = store.execute("SELECT count(DISTINCT record_id), count(*) FROM event_sources").fetchall()[0]
