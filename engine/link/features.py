@@ -13,7 +13,7 @@ from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.placeholders import person_placeholders
-from chronolink.engine.link.settings import AgeSettings
+from chronolink.engine.link.settings import AgeSettings, LinkSettings
 from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
@@ -24,10 +24,6 @@ MALE_ROLES = ("FATHER", "GRANDFATHER", "UNCLE", "SON", "BROTHER", "STEP-FATHER",
 ADULT_ROLES = ("MOTHER", "FATHER", "GRANDMOTHER", "GRANDFATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER",
                "STEPMOTHER", "MOTHER'S PARTNER", "FATHER'S PARTNER", "PARTNER", "HUSBAND", "WIFE", "CARER",
                "GUARDIAN", "LEAD_TENANT", "MUM", "DAD")
-# A name written surname first is put in order when its forename is a surname SWAP_RATIO times as
-# often as a forename in the data, and its surname a forename likewise (build_mentions).
-SWAP_RATIO = 4
-SWAP_MIN_SEEN = 3
 
 
 def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
@@ -47,18 +43,19 @@ def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
 
 def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "person_mentions",
                    places: str = "_lk_addr", keep_apart: list[int] | None = None, stats: str | None = None,
-                   ages: AgeSettings | None = None) -> None:
+                   settings: LinkSettings | None = None) -> None:
     """Work tables `m` (one row per mention: cleaned comparison fields, place, pre-cluster id) and
     `pc` (one row per pre-cluster: its identifier sets) from the mention table `source` and the
     place table `places` (address_mention_id, place_id, postcode, street_key). Mentions in
     `keep_apart` (those an analyst decided on) are never folded into another mention's pre-cluster.
     What the data say about names and identifiers (placeholders, lost letters, names written surname
     first) is counted over `stats` (default `source`: an incremental run links a few new mentions
-    by the whole store's counts). `ages`: how old a parent named by role must be (LinkSettings.ages)."""
+    by the whole store's counts). `settings`: the link settings (ages, placeholders, name order; default ones)."""
     eng = as_engine(con)
-    ages = ages or AgeSettings()
+    settings = settings or LinkSettings()
+    ages, swap = settings.ages, settings.name_order
     stats = stats or source
-    eng.register("_lk_idph_df", person_placeholders(eng, stats))
+    eng.register("_lk_idph_df", person_placeholders(eng, stats, settings.placeholders))
     eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by `run` for the store's placeholder list
     eng.unregister("_lk_idph_df")
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
@@ -107,8 +104,8 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
          AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
         GROUP BY 1""")
     # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
-    # its "forename" is written as a surname at least SWAP_RATIO times as often as a forename, and
-    # its "surname" as a forename likewise (each seen at least SWAP_MIN_SEEN times that way; the row
+    # its "forename" is written as a surname at least swap_ratio times as often as a forename, and
+    # its "surname" as a forename likewise (each seen at least swap_min_seen times that way; the row
     # itself is not counted as evidence of how its own names are usually written).
     eng.materialise("npos", f"""
         SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
@@ -119,8 +116,8 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
             SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
                    coalesce(w1.fixed, r.fn0) AS fn1, coalesce(w2.fixed, r.sn0) AS sn1,
                    nullif(coalesce(w3.fixed, r.pref0), coalesce(w1.fixed, r.fn0)) AS pref, r.mid0 AS mid,
-                   (pf.ns >= {SWAP_MIN_SEEN} AND pf.ns >= {SWAP_RATIO} * (pf.nf - 1)
-                    AND ps.nf >= {SWAP_MIN_SEEN} AND ps.nf >= {SWAP_RATIO} * (ps.ns - 1)) AS reversed
+                   (pf.ns >= {int(swap.swap_min_seen)} AND pf.ns >= {int(swap.swap_ratio)} * (pf.nf - 1)
+                    AND ps.nf >= {int(swap.swap_min_seen)} AND ps.nf >= {int(swap.swap_ratio)} * (ps.ns - 1)) AS reversed
             FROM _lk_raw r
             LEFT JOIN _lk_wild w1 ON w1.wild = r.fn0
             LEFT JOIN _lk_wild w2 ON w2.wild = r.sn0

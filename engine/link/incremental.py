@@ -78,7 +78,8 @@ def new_places(ctx) -> None:  # noqa: ANN001 - LinkContext
                town, postcode, uprn, address_id FROM new UNION ALL
         SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, street,
                town, postcode, uprn, address_id FROM ctx""").pl()
-    keys = place_keys(addr.drop("address_id"), ctx.settings.street_max_edits, places=ctx.settings.places)
+    keys = place_keys(addr.drop("address_id"), ctx.settings.street_max_edits, places=ctx.settings.places,
+                      placeholders=ctx.settings.placeholders)
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn", "address_id").join(
         keys, on="address_mention_id")
     known = (keyed.filter(pl.col("address_id").is_not_null()).group_by("place_key", "address_id").len()
@@ -108,7 +109,7 @@ def new_pre_clusters(ctx) -> None:  # noqa: ANN001
     eng = ctx.eng
     eng.materialise("newpm", "SELECT * FROM person_mentions WHERE person_id IS NULL")
     nickname_tables(eng)
-    build_mentions(eng, "_lk_newpm", "_lk_addr", stats="person_mentions", ages=ctx.settings.ages)
+    build_mentions(eng, "_lk_newpm", "_lk_addr", stats="person_mentions", settings=ctx.settings)
     ids = " UNION ALL ".join(f"SELECT DISTINCT pc, '{p}' || unnest({col}) AS k FROM link_sig" for p, col in _ID_KEYS)
     eng.materialise("oldids", ids)
     eng.materialise("pcmap", """

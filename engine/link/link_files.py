@@ -36,9 +36,8 @@ from chronolink.engine.link.comparisons import COMPARISONS, impossible_levels
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import DuckDBEngine
 from chronolink.engine.link.pipeline import link_persons
-from chronolink.engine.link.placeholders import MAX_PERSON_DOBS, MAX_PERSON_INITIALS
 from chronolink.engine.link.places import place_keys
-from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.link.settings import LinkSettings, PlaceholderSettings
 from chronolink.engine.normalise.addresses import with_address_parts
 from chronolink.engine.normalise.dates import parse_date
 from chronolink.engine.normalise.identifiers import nhs_number
@@ -205,9 +204,10 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
     return persons, addresses, pl.concat(issues), fmt
 
 
-def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping,
+                       cfg: PlaceholderSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(mention_id, local_id): rows sharing a value in one identifier column are one person; and the
-    placeholder values set aside (held with MAX_PERSON_DOBS+ dates of birth or MAX_PERSON_INITIALS+
+    placeholder values set aside (held with cfg.person_dobs+ dates of birth or cfg.person_initials+
     forename initials: more people than one)."""
     cols = [f"_id_{k}" for k in mapping.identifiers if k != "nhs_number"]
     if not cols:
@@ -217,7 +217,7 @@ def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping) -> tuple[pl.
     long = long.filter(pl.col("value").is_not_null())
     held = long.group_by("ident", "value").agg(pl.col("dob").n_unique().alias("n_dob"),
                                                pl.col("forename").str.slice(0, 1).n_unique().alias("n_init"))
-    ph = held.filter((pl.col("n_dob") >= MAX_PERSON_DOBS) | (pl.col("n_init") >= MAX_PERSON_INITIALS))
+    ph = held.filter((pl.col("n_dob") >= cfg.person_dobs) | (pl.col("n_init") >= cfg.person_initials))
     placeholder_rows = long.join(ph, on=["ident", "value"]).select(
         pl.col("source_file").alias("file"), pl.col("source_row").cast(pl.Int64).alias("row"),
         ("identifiers." + pl.col("ident")).alias("column"), pl.lit("placeholder_identifier").alias("problem"))
@@ -267,7 +267,7 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     frames = [_frame(Path(p), mapping, i + 1) for i, p in enumerate(paths)]
     persons = pl.concat([f[0] for f in frames], how="vertical_relaxed")
     addresses = pl.concat([f[1] for f in frames], how="vertical_relaxed")
-    groups, placeholder_rows = _identifier_groups(persons, mapping)
+    groups, placeholder_rows = _identifier_groups(persons, mapping, settings.placeholders)
     persons = persons.join(groups, on="mention_id", how="left")
     issues = pl.concat([*(f[2] for f in frames), placeholder_rows]).sort("file", "row", "column")
     con = duckdb.connect()
@@ -286,7 +286,8 @@ def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.D
     con.register("_p", persons.select(pl.exclude("ext_id", "^_id_.*$")))
     con.execute("INSERT INTO person_mentions BY NAME SELECT * FROM _p")
     if addresses.height:
-        keys = place_keys(with_address_parts(addresses), settings.street_max_edits, places=settings.places)
+        keys = place_keys(with_address_parts(addresses), settings.street_max_edits, places=settings.places,
+                          placeholders=settings.placeholders)
         con.register("_k", keys)
         con.execute("""CREATE TEMP TABLE _lk_addr AS
             SELECT address_mention_id, place_key AS place_id, postcode, town || '|' || street AS street_key FROM _k""")

@@ -120,7 +120,7 @@ class Step:
 
 def _pre_clusters(ctx: LinkContext) -> None:
     nickname_tables(ctx.eng)
-    build_mentions(ctx.eng, "person_mentions", "_lk_addr", keep_apart=ctx.keep_apart, ages=ctx.settings.ages)
+    build_mentions(ctx.eng, "person_mentions", "_lk_addr", keep_apart=ctx.keep_apart, settings=ctx.settings)
 
 
 def _signatures(ctx: LinkContext) -> None:

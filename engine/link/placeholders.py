@@ -4,11 +4,13 @@ Systems write `0`, `-1` or `999999999999` for "no UPRN" and `0000000000` for "no
 several of these pass their check digits. One value held by far more people or dwellings than one
 person or one building could have is such a placeholder, whatever it looks like:
 
-- a person identifier (NHS number, UPN, PNC id) written with MAX_PERSON_DOBS or more dates of birth,
-  or MAX_PERSON_INITIALS or more forename initials (one person's records differ by a typo, a
+- a person identifier (NHS number, UPN, PNC id) written with `person_dobs` or more dates of birth,
+  or `person_initials` or more forename initials (one person's records differ by a typo, a
   day/month swap or a nickname: two or three at most), or made of one repeated digit;
-- a UPRN written on addresses with MAX_UPRN_NUMBERS or more house numbers or MAX_UPRN_STREETS or more
+- a UPRN written on addresses with `uprn_numbers` or more house numbers or `uprn_streets` or more
   streets (one dwelling's mentions differ by a typo at most).
+
+The thresholds are link settings (`LinkSettings.placeholders`, engine/link/settings.py).
 
 Placeholders are kept in the mentions as written and listed in the store table
 `identifier_placeholders` (identifier, value, mentions, holders, reason) for the analyst.
@@ -19,11 +21,8 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.link.engine import LinkEngine
+from chronolink.engine.link.settings import PlaceholderSettings
 
-MAX_PERSON_DOBS = 4
-MAX_PERSON_INITIALS = 4
-MAX_UPRN_NUMBERS = 3
-MAX_UPRN_STREETS = 3
 PLACEHOLDER_TABLE = "identifier_placeholders"
 PLACEHOLDER_SCHEMA = pl.Schema({"identifier": pl.String, "value": pl.String, "mentions": pl.Int64, "holders": pl.Int64,
                       "reason": pl.String})
@@ -35,8 +34,11 @@ _PERSON_IDS = {
 }
 
 
-def person_placeholders(eng: LinkEngine, source: str = "person_mentions") -> pl.DataFrame:
+def person_placeholders(eng: LinkEngine, source: str = "person_mentions",
+                        cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Valid person identifiers of `source` that are placeholders (PLACEHOLDER_SCHEMA columns)."""
+    cfg = cfg or PlaceholderSettings()
+    dobs, initials = int(cfg.person_dobs), int(cfg.person_initials)
     parts = []
     for ident, (ok, value) in _PERSON_IDS.items():
         parts.append(f"""
@@ -46,29 +48,30 @@ def person_placeholders(eng: LinkEngine, source: str = "person_mentions") -> pl.
             FROM (SELECT {value} AS v, dob, forename FROM {source} WHERE {ok}) GROUP BY v""")
     return eng.frame(f"""
         SELECT identifier, value, mentions, holders,
-               CASE WHEN n_dob >= {MAX_PERSON_DOBS} THEN n_dob || ' dates of birth'
-                    WHEN n_init >= {MAX_PERSON_INITIALS} THEN n_init || ' forename initials'
+               CASE WHEN n_dob >= {dobs} THEN n_dob || ' dates of birth'
+                    WHEN n_init >= {initials} THEN n_init || ' forename initials'
                     ELSE 'one repeated digit' END AS reason
         FROM ({" UNION ALL ".join(parts)})
-        WHERE n_dob >= {MAX_PERSON_DOBS} OR n_init >= {MAX_PERSON_INITIALS}
+        WHERE n_dob >= {dobs} OR n_init >= {initials}
            OR (length(value) > 1 AND replace(value, left(value, 1), '') = '')
         ORDER BY identifier, value
     """).cast(PLACEHOLDER_SCHEMA)
 
 
-def uprn_placeholders(df: pl.DataFrame) -> pl.DataFrame:
+def uprn_placeholders(df: pl.DataFrame, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Valid UPRNs (column `uprn`) written on more dwellings than one: PLACEHOLDER_SCHEMA columns.
 
     `df` holds address mentions with `uprn`, `p_number` and `sq_street` (a spacing-free street form)."""
+    cfg = cfg or PlaceholderSettings()
     g = (df.filter(pl.col("uprn").is_not_null())
          .group_by("uprn")
          .agg(pl.len().alias("mentions"), pl.col("p_number").drop_nulls().n_unique().alias("n_num"),
               pl.col("sq_street").drop_nulls().n_unique().alias("n_street")))
-    hit = g.filter((pl.col("n_num") >= MAX_UPRN_NUMBERS) | (pl.col("n_street") >= MAX_UPRN_STREETS))
+    hit = g.filter((pl.col("n_num") >= cfg.uprn_numbers) | (pl.col("n_street") >= cfg.uprn_streets))
     return hit.select(
         pl.lit("uprn").alias("identifier"), pl.col("uprn").alias("value"), pl.col("mentions").cast(pl.Int64),
         pl.max_horizontal("n_num", "n_street").cast(pl.Int64).alias("holders"),
-        pl.when(pl.col("n_street") >= MAX_UPRN_STREETS).then(pl.col("n_street").cast(pl.String) + " streets")
+        pl.when(pl.col("n_street") >= cfg.uprn_streets).then(pl.col("n_street").cast(pl.String) + " streets")
         .otherwise(pl.col("n_num").cast(pl.String) + " house numbers").alias("reason"),
     ).sort("value")
 

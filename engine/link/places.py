@@ -17,7 +17,7 @@ import polars as pl
 from chronolink.engine.link.address_key import PARSED, match_parts, squash_street
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.placeholders import PLACEHOLDER_SCHEMA, uprn_placeholders
-from chronolink.engine.link.settings import PlaceSettings
+from chronolink.engine.link.settings import PlaceholderSettings, PlaceSettings
 from chronolink.engine.normalise.identifiers import uprn as uprn_check
 
 
@@ -177,14 +177,16 @@ def _street_map(df: pl.DataFrame, max_edits: int) -> pl.DataFrame:
         "town", "p_street", pl.coalesce("canon_c", "canon").alias("street"))
 
 
-def place_keys(addresses: pl.DataFrame, max_edits: int = 2, places: PlaceSettings | None = None) -> pl.DataFrame:
+def place_keys(addresses: pl.DataFrame, max_edits: int = 2, places: PlaceSettings | None = None,
+               placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Columns (address_mention_id, place_key, town, street, number, flat, postcode) for address mentions
     (see `place_links`)."""
-    return place_links(addresses, max_edits, places=places)[0]
+    return place_links(addresses, max_edits, places=places, placeholders=placeholders)[0]
 
 
 def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataFrame | None = None,
-                places: PlaceSettings | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                places: PlaceSettings | None = None,
+                placeholders: PlaceholderSettings | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode)
     for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
 
@@ -192,7 +194,8 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
     (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
     `residents` (address_mention_id, person, date): who a row places there and when, by a checked
     identifier; a house number written with its digits transposed or one digit wrong joins the number
-    it varies only on such evidence (see `_number_variants`). `places`: the thresholds (LinkSettings.places).
+    it varies only on such evidence (see `_number_variants`). `places`, `placeholders`: the thresholds
+    (LinkSettings.places, LinkSettings.placeholders).
     """
     cfg = places or PlaceSettings()
     cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
@@ -261,20 +264,20 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
         .otherwise(pl.lit("RAW|") + pl.coalesce(fallback, pl.col("p_postcode"), pl.lit("")))
     )
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
-    df, placeholders = _usable_uprns(df)
+    df, found = _usable_uprns(df, placeholders)
     df = _number_variants(df, residents, cfg)
     return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
-                                  pl.col("p_postcode").alias("postcode")), placeholders
+                                  pl.col("p_postcode").alias("postcode")), found
 
 
-def _usable_uprns(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _usable_uprns(df: pl.DataFrame, cfg: PlaceholderSettings | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`df` with `uprn` kept only where it is valid (1-12 digits, not zero) and no placeholder; and the
     placeholders found (a UPRN written on more dwellings than one building could be)."""
     checked = uprn_check(pl.col("uprn"))
     df = df.with_columns(pl.when(checked.struct.field("valid")).then(checked.struct.field("value")).alias("uprn"))
     if df["uprn"].null_count() == df.height:
         return df, pl.DataFrame(schema=PLACEHOLDER_SCHEMA)
-    found = uprn_placeholders(df.with_columns(squash_street(pl.col("street")).alias("sq_street")))
+    found = uprn_placeholders(df.with_columns(squash_street(pl.col("street")).alias("sq_street")), cfg)
     return df.with_columns(pl.when(~pl.col("uprn").is_in(found["value"].implode())).then(pl.col("uprn")).alias("uprn")), found
 
 
@@ -347,14 +350,14 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
         pl.coalesce("to", "place_key").alias("place_key")).drop("to")
 
 
-def residents(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:
     """(address_mention_id, person, date): the people each address row places there, by a checked
     identifier (valid NHS number, UPN, PNC id or an agency's own id), and the row's date. Values held by
     more people than one (placeholders.person_placeholders) are left out."""
     from chronolink.engine.link.engine import DuckDBEngine
     from chronolink.engine.link.placeholders import person_placeholders
 
-    con.register("_lk_res_ph", person_placeholders(DuckDBEngine(con)))
+    con.register("_lk_res_ph", person_placeholders(DuckDBEngine(con), cfg=placeholders))
     try:
         return con.sql("""
             WITH ids AS (

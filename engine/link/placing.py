@@ -20,8 +20,9 @@ def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports th
     Nothing is written to the store here."""
     assert ctx.store is not None
     addr = ctx.store.sql(f"SELECT {_ADDRESS_COLUMNS} FROM address_mentions").pl()
-    keys, ctx.extra["uprn_placeholders"] = place_links(addr, ctx.settings.street_max_edits, residents(ctx.store),
-                                                   places=ctx.settings.places)
+    keys, ctx.extra["uprn_placeholders"] = place_links(
+        addr, ctx.settings.street_max_edits, residents(ctx.store, ctx.settings.placeholders),
+        places=ctx.settings.places, placeholders=ctx.settings.placeholders)
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
     keyed = keyed.join(cl, on="place_key").with_columns(mention_key_expr("field"))

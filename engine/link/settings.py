@@ -58,6 +58,29 @@ class PlaceSettings(BaseModel):
     same_period_days: int = Field(default=365, ge=0)
 
 
+class PlaceholderSettings(BaseModel):
+    """When an identifier value is a placeholder rather than evidence (engine/link/placeholders.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # A person identifier (NHS number, UPN, PNC id) written with this many dates of birth or forename initials
+    # (one person's records differ by a typo, a day/month swap or a nickname: two or three at most).
+    person_dobs: int = Field(default=4, ge=2)
+    person_initials: int = Field(default=4, ge=2)
+    # A UPRN written on addresses with this many house numbers or streets (one dwelling's differ by a typo).
+    uprn_numbers: int = Field(default=3, ge=2)
+    uprn_streets: int = Field(default=3, ge=2)
+
+
+class NameOrderSettings(BaseModel):
+    """When a name written surname first is put in order (engine/link/features.py): its forename is written as
+    a surname at least `swap_ratio` times as often as a forename in the data, and its surname as a forename
+    likewise, each seen at least `swap_min_seen` times that way."""
+
+    model_config = ConfigDict(extra="forbid")
+    swap_ratio: int = Field(default=4, ge=1)
+    swap_min_seen: int = Field(default=3, ge=1)
+
+
 class AgeSettings(BaseModel):
     """How much older than the event or the child a person named only by a parent's role must be born
     (fixed, not learned: a later birth cannot be them, so such a pair is at the dob's impossible level)."""
@@ -78,6 +101,8 @@ class LinkSettings(BaseModel):
     em: EmSettings = Field(default_factory=EmSettings)
     ages: AgeSettings = Field(default_factory=AgeSettings)
     places: PlaceSettings = Field(default_factory=PlaceSettings)
+    placeholders: PlaceholderSettings = Field(default_factory=PlaceholderSettings)
+    name_order: NameOrderSettings = Field(default_factory=NameOrderSettings)
     # Term-frequency adjustment strength for exact name agreement (Splink's tf weight).
     tf_weight: float = 1.0
     # Street-name typo tolerance within one town (Damerau-Levenshtein edits).

@@ -445,6 +445,41 @@ def test_a_parent_by_role_is_as_old_as_the_link_settings_say(ages: dict | None, 
     with_child = s.add("EVA", "KOWAL", None, role="MOTHER", slot="carer", event="2024-05-01", record_row=50)
     s.add("TOM", "KOWAL", "2010-03-03", slot="child", event="2024-05-01", record_row=50, slot_index=1)
     s.con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
-    build_mentions(s.con, ages=LinkSettings.model_validate({"ages": ages or {}}).ages)
+    build_mentions(s.con, settings=LinkSettings.model_validate({"ages": ages or {}}))
     got = dict(s.con.execute("SELECT mention_id, max_birth_year FROM _lk_m").fetchall())
     assert (got[alone], got[with_child]) == expected
+
+
+def test_placeholder_and_name_order_thresholds_are_link_settings() -> None:
+    # LinkSettings.placeholders and LinkSettings.name_order hold the thresholds; the features read them there.
+    import polars as pl
+
+    from chronolink.engine.link.engine import DuckDBEngine
+    from chronolink.engine.link.features import build_mentions
+    from chronolink.engine.link.placeholders import person_placeholders, uprn_placeholders
+    from chronolink.engine.link.settings import NameOrderSettings, PlaceholderSettings
+
+    s = StoreBuilder()
+    for i, dob in enumerate(("2001-01-01", "2002-02-02", "2003-03-03", "2004-04-04")):
+        s.add(f"A{'BCDE'[i]}NA", "SMITH", dob, nhs_number="9434765919")
+    for sn in ("BROWN", "PATEL", "HUGHES", "KERR"):
+        s.add("CHLOE", sn, "2010-05-05")
+    for fn in ("AMY", "JACK", "RUBY", "OWEN"):
+        s.add(fn, "EDWARDS", "2011-06-06")
+    s.add("EDWARDS", "KING", "2013-08-08")  # EDWARDS as a forename once elsewhere: 4 surnames to 1 forename
+    rev = s.add("EDWARDS", "CHLOE", "2012-07-07")
+    eng = DuckDBEngine(s.con)
+    assert person_placeholders(eng, cfg=PlaceholderSettings())["value"].to_list() == ["9434765919"]
+    assert person_placeholders(eng, cfg=PlaceholderSettings(person_dobs=5, person_initials=5)).is_empty()
+    s.con.execute("CREATE TEMP TABLE _lk_addr (address_mention_id BIGINT, place_id VARCHAR, postcode VARCHAR, street_key VARCHAR)")
+
+    def forename_of_reversed(order: NameOrderSettings) -> str:
+        build_mentions(s.con, settings=LinkSettings(name_order=order))
+        return s.con.execute("SELECT fn FROM _lk_m WHERE mention_id = ?", [rev]).fetchall()[0][0]
+
+    assert forename_of_reversed(NameOrderSettings()) == "CHLOE"
+    assert forename_of_reversed(NameOrderSettings(swap_min_seen=5)) == "EDWARDS"
+    assert forename_of_reversed(NameOrderSettings(swap_ratio=5)) == "EDWARDS"
+    uprns = pl.DataFrame({"uprn": ["100000000001"] * 3, "p_number": ["1", "2", "3"], "sq_street": ["ELMROAD"] * 3})
+    assert uprn_placeholders(uprns, PlaceholderSettings())["value"].to_list() == ["100000000001"]
+    assert uprn_placeholders(uprns, PlaceholderSettings(uprn_numbers=4)).is_empty()
