@@ -20,6 +20,7 @@ import duckdb
 
 from chronolink.engine.errors import StoreKeyError, StoreOpenError
 from chronolink.engine.store.encryption import ensure_encryption_support, is_encrypted, load_key
+from chronolink.engine.store.locks import locked_by_another_process
 
 __all__ = ["compact_store"]
 
@@ -41,10 +42,12 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str, key: str | N
     try:
         con.execute(f"ATTACH {_lit(str(path))} AS {alias}{opts}")
     except duckdb.Error as exc:
-        text = str(exc).lower()
-        if "lock" in text or "conflicting" in text:
+        # Busy is asked of the kernel's lock table, never read from DuckDB's text (one exception type covers
+        # a held lock, a damaged file and a folder; its message is no contract and may quote the key).
+        # The caller has closed its own connection, so probing the lock releases nothing of ours.
+        if locked_by_another_process(path):
             failure = StoreOpenError(f"the store {path} is in use by another process; compaction skipped")
-        else:  # never echo DuckDB's text: it may quote the key
+        else:
             failure = StoreOpenError(f"could not open {path} for compaction ({type(exc).__name__})")
     if failure is not None:
         raise failure
