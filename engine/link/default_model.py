@@ -1,13 +1,11 @@
 """Fallback model for inputs too small to estimate from (a few rows in `link-files`).
 
 Parameters as estimated on a synthetic county of ~32,000 mentions; used only when fewer than
-MIN_PRECLUSTERS pre-clusters exist, because EM and random-pair u need a population.
+`LinkSettings.em.min_preclusters` pre-clusters exist, because EM and random-pair u need a population.
 """
 from __future__ import annotations
 
 from chronolink.engine.link.model import LinkModel
-
-MIN_PRECLUSTERS = 200
 
 DEFAULT_MODEL = LinkModel.model_validate(
 {'prior': 0.8457,

@@ -22,7 +22,7 @@ from chronolink.engine.errors import ContractError
 from chronolink.engine.link import incremental
 from chronolink.engine.link.blocking import block
 from chronolink.engine.link.comparisons import COMPARISONS
-from chronolink.engine.link.default_model import DEFAULT_MODEL, MIN_PRECLUSTERS
+from chronolink.engine.link.default_model import DEFAULT_MODEL
 from chronolink.engine.link.em import prior_over_all_pairs, train
 from chronolink.engine.link.engine import LinkEngine
 from chronolink.engine.link.evidence import link_evidence
@@ -142,7 +142,7 @@ def _training(ctx: LinkContext) -> None:
         return
     s = ctx.settings
     n_pc = ctx.eng.rows("SELECT count(DISTINCT pc) FROM _lk_sig")[0][0]
-    if n_pc < MIN_PRECLUSTERS:  # too few people to estimate from: bundled parameters
+    if n_pc < s.em.min_preclusters:  # too few people to estimate from: bundled parameters
         blocked = DEFAULT_MODEL.model_copy(update={"tf_weight": s.tf_weight})
     else:
         blocked = train(ctx.eng, "_lk_gam", s.em, s.tf_weight, ctx.counts["impossible"])

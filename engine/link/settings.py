@@ -43,6 +43,9 @@ class EmSettings(BaseModel):
     seed: float = 0.42
     m_floor: float = 1e-4
     u_floor: float = 1e-6
+    # Fewer pre-clusters than this are too few people to estimate from: the bundled model is used
+    # (engine/link/default_model.py; a few rows in `link-files`).
+    min_preclusters: int = Field(default=200, ge=1)
 
 
 class PlaceSettings(BaseModel):

@@ -483,3 +483,21 @@ def test_placeholder_and_name_order_thresholds_are_link_settings() -> None:
     uprns = pl.DataFrame({"uprn": ["100000000001"] * 3, "p_number": ["1", "2", "3"], "sq_street": ["ELMROAD"] * 3})
     assert uprn_placeholders(uprns, PlaceholderSettings())["value"].to_list() == ["100000000001"]
     assert uprn_placeholders(uprns, PlaceholderSettings(uprn_numbers=4)).is_empty()
+
+
+def test_how_many_people_training_needs_is_a_link_setting() -> None:
+    # Fewer pre-clusters than LinkSettings.em.min_preclusters (200): the bundled model; at or above: trained.
+    import json
+
+    from chronolink.engine.link.default_model import DEFAULT_MODEL
+
+    def stored_m(min_preclusters: int) -> dict:
+        s = StoreBuilder()
+        background(s, 60)
+        run_link(s.con, LinkSettings.model_validate({"em": {"min_preclusters": min_preclusters}}))
+        model = json.loads(s.con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0])
+        return model["params"]["comparisons"]["forename"]
+
+    bundled = DEFAULT_MODEL.model_dump(mode="json")["comparisons"]["forename"]
+    assert stored_m(200) == bundled
+    assert stored_m(10) != bundled
