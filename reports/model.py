@@ -194,6 +194,8 @@ class Link(_Model):
     match_weight: float | None = None
     match_probability: float | None = None
     waterfall: list[WaterfallStep] = Field(default_factory=list)
+    mention_id_l: int | None = None  # the two mentions, so a viewer can ask for the waterfall later
+    mention_id_r: int | None = None
 
 
 class Occurrence(_Model):

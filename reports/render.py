@@ -28,6 +28,7 @@ from chronolink.reports.model import (
     Flag,
     HouseholdReportData,
     IndexRow,
+    Link,
     Unjudged,
     check_id,
 )
@@ -83,29 +84,35 @@ def _num(x: float | None, places: int = 2) -> str | None:
     return None if x is None else f"{x:+.{places}f}"
 
 
+def link_views(links: list[Link]) -> list[dict[str, Any]]:
+    """Links as the templates show them: the two records, the score and the waterfall's bars."""
+    views = []
+    for link in links:
+        biggest = max([abs(s.weight) for s in link.waterfall] + [1e-9])
+        total = 0.0
+        steps = []
+        for s in link.waterfall:
+            total += s.weight
+            width = round(abs(s.weight) / biggest * 50, 1)
+            steps.append({
+                "comparison": s.comparison, "level": s.level, "weight": _num(s.weight),
+                "total": _num(total), "sign": "pos" if s.weight >= 0 else "neg",
+                "width": width, "left": 50 if s.weight >= 0 else round(50 - width, 1),
+            })
+        p = link.match_probability
+        views.append({
+            "description": link.description, "weight": _num(link.match_weight),
+            "probability": None if p is None else f"{p:.1%}" if p < 0.999 else f"{p:.4%}",
+            "steps": steps,
+        })
+    return views
+
+
 def flag_views(flags: list[Flag], subject: str) -> list[dict[str, Any]]:
     """Flags as the templates show them: wording, decision, evidence and link waterfalls."""
     views = []
     for f in sorted(flags, key=lambda f: (f.trigger_date, f.rule, f.flag_id)):
-        links = []
-        for link in f.links:
-            biggest = max([abs(s.weight) for s in link.waterfall] + [1e-9])
-            total = 0.0
-            steps = []
-            for s in link.waterfall:
-                total += s.weight
-                width = round(abs(s.weight) / biggest * 50, 1)
-                steps.append({
-                    "comparison": s.comparison, "level": s.level, "weight": _num(s.weight),
-                    "total": _num(total), "sign": "pos" if s.weight >= 0 else "neg",
-                    "width": width, "left": 50 if s.weight >= 0 else round(50 - width, 1),
-                })
-            p = link.match_probability
-            links.append({
-                "description": link.description, "weight": _num(link.match_weight),
-                "probability": None if p is None else f"{p:.1%}" if p < 0.999 else f"{p:.4%}",
-                "steps": steps,
-            })
+        links = link_views(f.links)
         views.append({
             "flag_id": f.flag_id,
             "rule": f.rule,

@@ -192,9 +192,10 @@ def set_disposition(con: duckdb.DuckDBPyConnection, flag_id: str, status: str, a
     return flag_id
 
 
-def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every stored flag with its latest disposition (open when none) and `new_since_decision`: how many
-    of its occurrences are dated after that decision (a dismissed concern that fired again)."""
+def flags_with_dispositions(con: duckdb.DuckDBPyConnection, children: list[str] | None = None) -> pl.DataFrame:
+    """Every stored flag (about these children, when given) with its latest disposition (open when none)
+    and `new_since_decision`: how many of its occurrences are dated after that decision (a dismissed
+    concern that fired again)."""
     ensure_tables(con)
     if not _has_flags(con):
         return pl.DataFrame(schema={c: pl.String for c in (*FLAG_COLUMNS, "status", "reason", "actor")})
@@ -203,7 +204,11 @@ def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     # A read-only store of an earlier version lacks the occurrence columns: its rows are one trigger each.
     dates = "f.trigger_dates" if "trigger_dates" in cols else "[f.trigger_date]"
     places = "f.address_ids" if "address_ids" in cols else "list_filter([f.address_id], x -> x IS NOT NULL)"
-    return con.sql(f"""
+    about, params = "", []
+    if children is not None:
+        about = f"WHERE f.child_person_id IN ({', '.join('?' * len(children))})" if children else "WHERE false"
+        params = list(children)
+    return con.execute(f"""
         SELECT f.flag_id, f.rule, f.child_person_id, f.other_person_id, f.address_id, f.trigger_date, f.as_of,
                f.evidence, f.flagged_at, coalesce({dates}, [f.trigger_date]) AS trigger_dates,
                coalesce({places}, []) AS address_ids,
@@ -217,8 +222,9 @@ def flags_with_dispositions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                    max(decided_at) AS decided_at
             FROM flag_dispositions GROUP BY flag_id
         ) dd USING (flag_id)
+        {about}
         ORDER BY f.trigger_date, f.rule, f.child_person_id, f.other_person_id, f.address_id, f.flag_id
-    """).pl()
+    """, params).pl()
 
 
 def export_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -42,6 +42,7 @@ class Workbench:
         self.sessions = Sessions(idle=idle_seconds, on_new_token=lambda t: self._announce(self._url(t)))
         self.batch = batch_factory(self.gate) if batch_factory is not None else None
         self.app = create_app(self.gate, self.sessions, self.port, batch=self.batch, marking=marking)
+        self.gate.lookups.start()  # point-lookup indexes, in the background (engine.serve.lookups)
         self._server: uvicorn.Server | None = None
 
     def _url(self, token: str) -> str:

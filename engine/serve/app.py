@@ -52,6 +52,7 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/referral/match", inbox.match, methods=["POST"]),
         Route("/child/{person_id}", child.child),
         Route("/flag/{flag_id}", child.decide, methods=["POST"]),
+        Route("/flag/{flag_id}/links", child.links),
         Route("/search", search.find, methods=["GET", "POST"]),
         Route("/network/{person_id}", network.page),
         Route("/quality", quality.page),

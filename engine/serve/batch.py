@@ -112,9 +112,15 @@ class BatchRunner:
         snapshot = _snapshot(self.extracts)
         outcome, failed = "", False
         try:
-            with self.gate.batch_lock, self.gate.read() as cur:
-                result = (self._run or run_batch)(cur, self.extracts, self.referrals, as_of, self.out,
-                                                  progress=self._progress)
+            with self.gate.batch_lock:
+                # The run rewrites the tables the lookup indexes are on: off before, rebuilt after.
+                self.gate.lookups.drop()
+                try:
+                    with self.gate.read() as cur:
+                        result = (self._run or run_batch)(cur, self.extracts, self.referrals, as_of, self.out,
+                                                          progress=self._progress)
+                finally:
+                    self.gate.lookups.start()
             known = sum(r.child_person_id is not None for r in result.referrals)
             outcome = (f"{len(result.referrals)} referrals ({known} children known to agencies), "
                        f"{result.n_flags} flags, {len(result.reports)} reports written")

@@ -34,8 +34,12 @@ class StoreGate:
         self.write_lock = threading.Lock()  # audit entries and decisions: short writes
         self.batch_lock = threading.Lock()  # held for a whole batch run
         audit.init(self.con)
+        from chronolink.engine.serve.lookups import LookupIndexes
+
+        self.lookups = LookupIndexes(self)  # built by the server when it starts, dropped when it closes
 
     def close(self) -> None:
+        self.lookups.drop()
         self.con.close()
 
     @contextmanager

@@ -79,3 +79,21 @@ def test_decisions_pause_while_a_batch_runs(client, planted, workbench):
     with workbench.gate.batch_lock:
         r = client.post(f"/flag/{flag_id}", data={"decision": "confirm"}, headers={"x-csrf-token": client.csrf})
     assert r.status_code == 409 and "batch run" in r.text
+
+
+def test_link_waterfalls_load_when_the_evidence_is_opened(client, workbench):
+    with workbench.gate.read() as con:
+        flag_id, child = con.execute("""SELECT flag_id, child_person_id FROM flags
+                                        WHERE json_array_length(evidence, '$.links') > 0
+                                        ORDER BY flag_id LIMIT 1""").fetchall()[0]
+    page = client.get(f"/child/{child}").text
+    assert f'hx-get="/flag/{flag_id}/links"' in page
+    assert 'class="waterfall"' not in page  # not worked out until asked for
+    with workbench.gate.read() as con:
+        before = audit.head(con).entry_count
+    r = client.get(f"/flag/{flag_id}/links")
+    assert r.status_code == 200 and 'class="waterfall"' in r.text and "match weight" in r.text
+    with workbench.gate.read() as con:
+        log = audit.entries(con, after_seq=before)
+    assert log["command"].to_list() == ["serve.flag"] and child in log["person_ids"].to_list()[0]
+    assert client.get("/flag/Fnope/links").status_code == 404

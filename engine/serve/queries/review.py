@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from chronolink.engine.link.explain import ExplainError, explain_pair
-from chronolink.engine.link.review import mention_key_sql
+from chronolink.engine.store.keys import parse_mention_key
+from chronolink.engine.store.lookup import keyed
 
 # Every field of a mention, as the side-by-side table shows them (label, column).
 FIELDS = (
@@ -54,6 +55,12 @@ def progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "rejected": rows.get("rejected", 0), "total": sum(rows.values())}
 
 
+def status(con: duckdb.DuckDBPyConnection, review_id: int) -> str | None:
+    """A queued pair's status (None: no such pair)."""
+    row = con.execute("SELECT status FROM link_review WHERE review_id = ?", [review_id]).fetchall()
+    return row[0][0] if row else None
+
+
 def next_pending(con: duckdb.DuckDBPyConnection, skip: set[int]) -> int | None:
     """The strongest pending pair not skipped in this session."""
     row = con.execute("""SELECT review_id FROM link_review WHERE status = 'pending'
@@ -62,42 +69,60 @@ def next_pending(con: duckdb.DuckDBPyConnection, skip: set[int]) -> int | None:
     return row[0][0] if row else None
 
 
-def _side(con: duckdb.DuckDBPyConnection, key: str) -> Side | None:
-    cur = con.execute(f"SELECT * FROM person_mentions WHERE {mention_key_sql()} = ?", [key])
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
+    cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
-    rows = cur.fetchall()
-    if not rows:
+    row = cur.fetchone()
+    return dict(zip(cols, row)) if row else None
+
+
+def _side(con: duckdb.DuckDBPyConnection, key: str) -> Side | None:
+    parts = parse_mention_key(key)
+    if parts is None:
         return None
-    m = dict(zip(cols, rows[0]))
-    cur = con.execute("""
-        SELECT r.*, (SELECT string_agg(replace(a.raw, chr(10), ', '), ' | ') FROM address_mentions a
-                     WHERE a.record_id = r.record_id) AS address
-        FROM records r WHERE r.record_id = ?""", [m["record_id"]])
-    rcols = [d[0] for d in cur.description]
-    rec = dict(zip(rcols, cur.fetchall()[0]))
+    # By file, row and slot: the store keeps mentions, records and addresses in file order, so each
+    # of these reads only the block holding the row.
+    m = _one(con, "SELECT * FROM person_mentions WHERE source_file = ? AND source_row = ? AND slot = ?", list(parts))
+    if m is None:
+        return None
+    rec = _one(con, "SELECT * FROM records WHERE record_id = ?", [m["record_id"]]) or {}
+    rec["address"] = con.execute("""SELECT string_agg(replace(raw, chr(10), ', '), ' | ' ORDER BY address_mention_id)
+                                    FROM address_mentions WHERE record_id = ?""", [m["record_id"]]).fetchall()[0][0]
     linked, total = [], 0
     if m["person_id"]:
-        total = con.execute("SELECT count(*) - 1 FROM person_mentions WHERE person_id = ?",
-                            [m["person_id"]]).fetchall()[0][0]
-        cur = con.execute("""
-            SELECT o.source_file, o.source_row, o.slot, o.agency, o.name_raw, o.dob, r.event_label, r.event_date
-            FROM person_mentions o JOIN records r USING (record_id)
-            WHERE o.person_id = ? AND o.mention_id <> ?
-            ORDER BY r.event_date DESC NULLS LAST, o.mention_id LIMIT 12""", [m["person_id"], m["mention_id"]])
-        lcols = [d[0] for d in cur.description]
-        linked = [dict(zip(lcols, r)) for r in cur.fetchall()]
+        # The person's other mentions by person id, then their records by id (each from an index while
+        # the workbench runs: engine.serve.lookups).
+        theirs, params = keyed("theirs", "person_mentions", "person_id", [m["person_id"]],
+                               "mention_id, record_id, source_file, source_row, slot, agency, name_raw, dob")
+        others = con.execute(f"WITH {theirs} SELECT * FROM theirs WHERE mention_id <> ?",
+                             [*params, m["mention_id"]]).pl()
+        total = others.height
+        recs, rparams = keyed("recs", "records", "record_id", others["record_id"].unique().sort().to_list(),
+                              "record_id, event_label, event_date")
+        con.register("__others", others)
+        try:
+            cur = con.execute(f"""
+                WITH {recs}
+                SELECT o.source_file, o.source_row, o.slot, o.agency, o.name_raw, o.dob, r.event_label, r.event_date
+                FROM __others o JOIN recs r USING (record_id)
+                ORDER BY r.event_date DESC NULLS LAST, o.mention_id LIMIT 12""", rparams)
+            lcols = [d[0] for d in cur.description]
+            linked = [dict(zip(lcols, r)) for r in cur.fetchall()]
+        finally:
+            con.unregister("__others")
     return Side(key, m, rec, linked, total)
 
 
-def pair(con: duckdb.DuckDBPyConnection, review_id: int) -> Pair | None:
-    """A queued pair with both records, their source rows, what each is linked to and the waterfall."""
+def pair(con: duckdb.DuckDBPyConnection, review_id: int, *, explain: bool = True) -> Pair | None:
+    """A queued pair with both records, their source rows, what each is linked to and (with `explain`)
+    the waterfall."""
     row = con.execute("""SELECT review_id, status, match_weight, match_probability, mention_key_l, mention_key_r,
                                 note, decided_by FROM link_review WHERE review_id = ?""", [review_id]).fetchall()
     if not row:
         return None
     rid, status, weight, prob, kl, kr, note, by = row[0]
     p = Pair(rid, status, weight, prob, _side(con, kl), _side(con, kr), note=note, decided_by=by)
-    if p.left and p.right:
+    if p.left and p.right and explain:
         try:
             steps = explain_pair(con, kl, kr)
         except ExplainError:

@@ -20,7 +20,10 @@ def _show(request: Request, review_id: int | None, last: dict | None = None) -> 
     state = request.app.state
     session = session_of(request.scope)
     with state.gate.read() as con:
-        p = q.pair(con, review_id) if review_id is not None else None
+        status = q.status(con, review_id) if review_id is not None else None
+        # The waterfall is worked out only when it will be shown: blind mode hides it until decided.
+        p = (q.pair(con, review_id, explain=not session.blind or status != "pending")
+             if review_id is not None and status else None)
         counts = q.progress(con)
     if review_id is not None and p is None:
         return render(request, "message.html", http_status=404, active="review", title="Not found",
@@ -62,7 +65,7 @@ async def decide(request: Request) -> Response:
     if choice not in ("accept", "reject", "skip"):
         return HTMLResponse("Choose accept, reject or skip.", status_code=400)
     with state.gate.read() as con:
-        p = q.pair(con, rid)
+        p = q.pair(con, rid, explain=False)
     if p is None:
         return HTMLResponse("No such pair in the review queue.", status_code=404)
     last = {"review_id": rid, "decision": choice, "probability": p.probability, "weight": p.weight}
