@@ -19,6 +19,7 @@ Each class keeps a built-in base where callers relied on one (``ValueError``,
     │   ├── SettingsError           a settings file (rules, linkage) is unreadable or invalid
     │   ├── DispositionError        a flag decision that cannot be recorded (unknown flag,
     │   │                           bad status, a dismissal without a reason)
+    │   ├── EngineUnavailable       `--engine spark` without pyspark or Java 17+
     │   └── NotFound                an id named on the command line is not in the store
     │       ├── UnknownPerson       a person or place id `report`/`chronology` was given
     │       └── ExplainError        a mention, or the link run `explain` needs
@@ -63,6 +64,7 @@ __all__ = [
     "ContractError",
     "DispositionError",
     "EncryptionUnavailable",
+    "EngineUnavailable",
     "ExplainError",
     "ExtractError",
     "InputFileError",
@@ -116,6 +118,10 @@ class SettingsError(UsageError):
 
 class DispositionError(UsageError):
     """A disposition that cannot be recorded (unknown flag, bad status, missing reason)."""
+
+
+class EngineUnavailable(UsageError):
+    """``--engine spark`` was asked for, but pyspark or Java 17+ is missing (or Spark would not start)."""
 
 
 class NotFound(UsageError, LookupError):

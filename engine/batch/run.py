@@ -20,8 +20,8 @@ from chronolink.engine.chronology.display import display_names
 from chronolink.engine.errors import InputFileError
 from chronolink.engine.flags import run_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
-from chronolink.engine.link.run import run_link
 from chronolink.engine.link.settings import LinkSettings
+from chronolink.engine.link.spark_run import link_store
 from chronolink.engine.rules import RuleSettings
 from chronolink.reports import Candidate, IndexRow, write_child_report, write_index
 from chronolink.reports.coverage import data_coverage
@@ -104,10 +104,11 @@ def _clear_unfinished(out: Path) -> None:
 
 def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, as_of: dt.date, out: Path,
               progress: Progress | None = None, *, link_settings: LinkSettings | None = None,
-              rule_settings: RuleSettings | None = None) -> BatchResult:
+              rule_settings: RuleSettings | None = None, link_engine: str = "duckdb") -> BatchResult:
     """Ingest what is new, link, flag, and write a report per referred child plus index.html.
 
-    `link_settings` and `rule_settings` are what `link` and `flag` take (defaults when None)."""
+    `link_settings` and `rule_settings` are what `link` and `flag` take (defaults when None);
+    `link_engine` 'spark' runs the link steps on Spark (a full link)."""
     step = progress or (lambda *_: None)
     result = BatchResult()
     step("ingest", 0, 1)
@@ -118,7 +119,7 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     _check_referrals(next(r for r in result.ingest if r.source_file == referrals.name))
     step("ingest", 1, 1)
     step("link", 0, 1)
-    run_link(con, link_settings)
+    link_store(con, link_settings, engine=link_engine)
     step("link", 1, 1)
     step("flag", 0, 1)
     flags = run_flags(con, as_of, rule_settings)

@@ -1,6 +1,7 @@
 """`chronolink link | review | explain | link-files`: person and place linkage commands."""
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -44,17 +45,32 @@ FullOption = Annotated[bool, typer.Option(
     "--full", help="Retrain and relink every mention (by default a linked store links only its new mentions).")]
 
 
+class Engine(str, Enum):
+    """Where the link steps run."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOption = Annotated[Engine, typer.Option(
+    "--engine", help="duckdb (default) or spark: the link steps on PySpark (a full link; needs pyspark and Java 17+).")]
+
+
 def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: AnalystOption = None,
-         full: FullOption = False) -> None:
+         full: FullOption = False, engine: EngineOption = Engine.duckdb) -> None:
     """Link every person and address mention into persons (P ids) and places (A ids)."""
     from chronolink.engine.cli.flag_cmd import run_detail
-    from chronolink.engine.link.run import run_link
     from chronolink.engine.link.settings import LinkSettings
+    from chronolink.engine.link.spark_run import link_store
 
     cfg = LinkSettings.load(settings)  # validated before the store is touched
+    if engine is Engine.spark:
+        from chronolink.engine.link.spark_engine import check_spark
+
+        check_spark()  # before the store is opened
     con = open_db(db)
     try:
-        rep = run_link(con, cfg, full=full)
+        rep = link_store(con, cfg, full=full, engine=engine.value)
         record_audit(con, "link", "link", analyst=analyst, detail={
             "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg, con=con)})
     finally:

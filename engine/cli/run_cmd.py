@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, open_db, out, record_audit
 from chronolink.engine.cli.flag_cmd import RuleSettingsOption, run_detail
 from chronolink.engine.cli.ingest_cmd import print_reconciliation
-from chronolink.engine.cli.link_cmd import LinkSettingsOption
+from chronolink.engine.cli.link_cmd import Engine, EngineOption, LinkSettingsOption
 from chronolink.engine.errors import StoreBusy
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
         wait: Annotated[float, typer.Option("--wait", help="Seconds to wait if another run holds the store.")] = 0,
         link_settings: LinkSettingsOption = None,
         rule_settings: RuleSettingsOption = None,
-        analyst: AnalystOption = None) -> None:
+        analyst: AnalystOption = None,
+        engine: EngineOption = Engine.duckdb) -> None:
     """Ingest what is new, link with stable ids, flag, and report on every referred child."""
     from chronolink.engine.batch import run_batch
     from chronolink.engine.export import check_output_folder
@@ -55,6 +56,10 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
         fail(f"no referrals file at {referrals}")
     check_output_folder(out_dir)
     link_cfg, rules = LinkSettings.load(link_settings), load_settings(rule_settings)  # before anything is written
+    if engine is Engine.spark:
+        from chronolink.engine.link.spark_engine import check_spark
+
+        check_spark()
     db = db or (out_dir / "chronolink.duckdb" if not default_db_path().exists() else None)
     con = _open_waiting(db, wait)
     started = time.perf_counter()
@@ -71,7 +76,7 @@ def run(extracts: Annotated[Path, typer.Argument(help="Folder of agency extracts
             with audit.acting_as(analyst):
                 try:
                     result = run_batch(con, extracts, referrals, as_of.date(), out_dir, progress=step,
-                                       link_settings=link_cfg, rule_settings=rules)
+                                       link_settings=link_cfg, rule_settings=rules, link_engine=engine.value)
                 except ValueError as exc:
                     fail(str(exc))
         print_reconciliation(result.ingest)

@@ -23,10 +23,14 @@ from chronolink.engine.link.settings import EmSettings
 
 
 def _level_counts(eng: LinkEngine, table: str) -> dict[str, list[float]]:
+    """Pairs of `table` at each level of every comparison, from one count per agreement pattern (one
+    query, not one per comparison: each is a job on Spark); integer sums, so exact."""
+    cols = [f"g_{c.name}" for c in COMPARISONS]
+    patterns = eng.frame(f"SELECT {', '.join(cols)}, count(*) AS n FROM {table} GROUP BY ALL")
     out: dict[str, list[float]] = {}
     for c in COMPARISONS:
         counts = [0.0] * len(c.levels)
-        for lvl, n in eng.rows(f"SELECT g_{c.name}, count(*) FROM {table} GROUP BY 1"):
+        for lvl, n in patterns.group_by(f"g_{c.name}").agg(pl.col("n").sum()).iter_rows():
             counts[int(lvl)] = float(n)
         out[c.name] = counts
     return out
