@@ -180,6 +180,7 @@ def main() -> None:
             res["day_link_s"] = round(time.perf_counter() - t, 2)
         res.update(day_mode=inc.mode, day_link_stages={k: round(v, 2) for k, v in inc.timings.items()},
                    day_merges_reported=inc.person_changes.merges.height if inc.person_changes else 0)
+        print(json.dumps(res), file=sys.stderr)  # the day's figures, before the referral's
         # One referral at 9am: `run --referrals` from its arrival to its child's report.
         steps: dict[str, list[float]] = {}
 
