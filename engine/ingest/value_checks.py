@@ -21,6 +21,8 @@ ROW = "__row"
 ISSUE_SCHEMA = pl.Schema({"source_row": pl.Int64, "field": pl.String, "problem": pl.String})
 
 INVISIBLE_CLASS = f"[{INVISIBLE_CHARS}]"
+# Any character some mark is about: one scan per column tells whether the per-mark scans are needed.
+_ANY_MARK = f"[\x00\ufffd{INVISIBLE_CHARS}]"
 
 
 def empty_issues() -> pl.DataFrame:
@@ -63,6 +65,9 @@ def check_values(frame: pl.DataFrame, columns: list[str], possible: frozenset[st
     `possible` (from `suspects`) names the marks the file's bytes allow; None scans every column for all.
     """
     present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    if possible is None and present and frame.height:  # no bytes to judge from (a workbook): one scan first
+        hit = frame.select(pl.any_horizontal([pl.col(c).str.contains(_ANY_MARK).any() for c in present])).item()
+        possible = None if hit else frozenset()
     issues: list[pl.DataFrame] = []
     maybe = (lambda k: True) if possible is None else (lambda k: k in possible)
     if maybe("nul"):

@@ -115,6 +115,11 @@ def _column_index(letters: bytes) -> int:
     return n - 1
 
 
+def _has_formula(xml: bytes) -> bool:
+    # memchr-fast `in` first: the regex only runs on a chunk that may hold a formula
+    return b"<f" in xml and _FORMULA.search(xml) is not None
+
+
 def formula_cells_without_value(path: Path, sheet: str) -> tuple[int, list[tuple[int, int]]] | None:
     """(first sheet row, [(sheet row, column index)]) of formula cells with no cached value; None if unreadable."""
     try:
@@ -127,12 +132,12 @@ def formula_cells_without_value(path: Path, sheet: str) -> tuple[int, list[tuple
                 first = _DIMENSION.search(head)
                 start = int(first.group(1)) if first else 1
                 tail = head[-8:]
-                found = bool(_FORMULA.search(head))
+                found = _has_formula(head)
                 while not found:
                     chunk = fh.read(1 << 22)
                     if not chunk:
                         break
-                    found = bool(_FORMULA.search(tail + chunk))
+                    found = _has_formula(tail + chunk)
                     tail = chunk[-8:]
             if not found:
                 return start, []
