@@ -40,10 +40,11 @@ def bare(data: Path) -> dict:
     import polars as pl
 
     files: dict[str, float] = {}
+    files_cpu: dict[str, float] = {}
     rows = 0
     t_all, c_all = time.perf_counter(), _cpu()
     for p in sorted(data.iterdir()):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         if p.suffix == ".csv":
             frame = pl.read_csv(p, infer_schema=False, encoding="utf8-lossy")
         elif p.suffix == ".jsonl":
@@ -53,9 +54,9 @@ def bare(data: Path) -> dict:
         else:
             continue
         rows += frame.height
-        files[p.name] = time.perf_counter() - t0
+        files[p.name], files_cpu[p.name] = time.perf_counter() - t0, _cpu() - c0
     return {"rows": rows, "seconds": time.perf_counter() - t_all, "cpu": _cpu() - c_all, "files": files,
-            "peak_mb": peak_rss_mb()}
+            "files_cpu": files_cpu, "peak_mb": peak_rss_mb()}
 
 
 def ingest(data: Path) -> dict:
@@ -73,6 +74,38 @@ def ingest(data: Path) -> dict:
             "files": {r.source_file: r.seconds for r in reports}}
 
 
+def stages(data: Path) -> dict:
+    """CPU seconds of each stage of each file, one file and one stage at a time (nothing overlaps, so every
+    CPU second, all threads, is the stage's own): where the ingest's work goes."""
+    from chronolink.engine.ingest import _check, _Job, _write, discover_files, read_extract
+    from chronolink.engine.ingest.transform import apply_mapping
+    from chronolink.engine.store import open_store
+
+    con = open_store(Path(tempfile.mkdtemp()) / "stages.duckdb")
+    con.execute("SET threads = 1")  # as ingest_paths writes while the other core prepares
+    con.execute("SET disabled_compression_methods = 'fsst'")
+    out: dict[str, dict[str, float]] = {}
+    for seq, path in enumerate(discover_files([data]), start=1):
+        job, cpu = _Job(path), {}
+        c = _cpu()
+        _check(con, job)
+        job.seq = seq
+        cpu["check"], c = _cpu() - c, _cpu()
+        assert job.mapping is not None
+        job.raw = read_extract(path, job.mapping)
+        cpu["read"], c = _cpu() - c, _cpu()
+        job.frames = apply_mapping(job.raw, job.mapping, seq, path.name)
+        cpu["map"], c = _cpu() - c, _cpu()
+        job.report = _write(con, job)
+        cpu["write"] = _cpu() - c
+        assert job.report.status == "ingested", job.report.message
+        out[path.name] = cpu
+    c = _cpu()
+    con.close()
+    out["(close)"] = {"write": _cpu() - c}
+    return out
+
+
 def _median_files(runs: list[dict]) -> dict:
     names = runs[0]["files"]
     if isinstance(next(iter(names.values()), 0.0), dict):
@@ -84,11 +117,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="a generated world (default: the shared w1m_s13, else sample_data/large)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--child", choices=["bare", "ingest"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["bare", "ingest", "stages"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.data = args.data or (SHARED if SHARED.is_dir() else ensure_large_world())
     if args.child:
-        print(json.dumps((bare if args.child == "bare" else ingest)(args.data)))
+        print(json.dumps({"bare": bare, "ingest": ingest, "stages": stages}[args.child](args.data)))
         return
     bares, ingests = [], []
     for i in range(args.repeat):
@@ -116,6 +149,15 @@ def main() -> None:
             totals[s] += gf[name][s]
         print(f"{name:28s} {bf.get(name, 0.0):6.2f} " + " ".join(f"{gf[name][s]:6.2f}" for s in STAGES))
     print(f"{'total':28s} {sum(bf.values()):6.2f} " + " ".join(f"{totals[s]:6.2f}" for s in STAGES))
+
+    cpu = run_child(["bench/ingest.py", "--child", "stages", "--data", str(args.data)])
+    bf = {n: statistics.median(r["files_cpu"][n] for r in bares) for n in bares[0]["files_cpu"]}
+    print("\nCPU seconds (all threads) of each stage, files and stages run one at a time (bare: its CPU seconds):")
+    print(f"{'file':28s} {'bare':>6s} " + " ".join(f"{s:>6s}" for s in STAGES))
+    for name, st in cpu.items():
+        print(f"{name:28s} {bf.get(name, 0.0):6.2f} " + " ".join(f"{st.get(s, 0.0):6.2f}" for s in STAGES))
+    print(f"{'total':28s} {sum(bf.values()):6.2f} " + " ".join(f"{sum(st.get(s, 0.0) for st in cpu.values()):6.2f}"
+                                                               for s in STAGES))
 
 
 if __name__ == "__main__":
