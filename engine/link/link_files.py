@@ -206,22 +206,26 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
 
 def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping,
                        cfg: PlaceholderSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(mention_id, local_id): rows sharing a value in one identifier column are one person; and the
-    placeholder values set aside (held with cfg.person_dobs+ dates of birth or cfg.person_initials+
-    forename initials: more people than one)."""
-    cols = [f"_id_{k}" for k in mapping.identifiers if k != "nhs_number"]
+    """(mention_id, local_id): rows sharing a value in one identifier column (other than nhs_number,
+    which the person linkage weighs itself) are one person; and the rows whose value is a placeholder
+    (held with cfg.person_dobs+ dates of birth or cfg.person_initials+ forename initials: more people
+    than one; or one repeated digit, as placeholders.person_placeholders finds them), listed for the user."""
+    cols = [(k, pl.col(f"_id_{k}")) for k in mapping.identifiers if k != "nhs_number"]
+    if "nhs_number" in mapping.identifiers:  # a valid one only: an invalid one is already listed
+        cols.append(("nhs_number", pl.when(pl.col("nhs_valid")).then(pl.col("nhs_number"))))
     if not cols:
         return pl.DataFrame(schema={"mention_id": pl.Int64, "local_id": pl.String}), pl.DataFrame(schema=ISSUE_SCHEMA)
     long = pl.concat([persons.select("mention_id", "source_file", "source_row", "dob", "forename",
-                                     pl.lit(c[4:]).alias("ident"), pl.col(c).alias("value")) for c in cols])
+                                     pl.lit(k).alias("ident"), v.alias("value")) for k, v in cols])
     long = long.filter(pl.col("value").is_not_null())
     held = long.group_by("ident", "value").agg(pl.col("dob").n_unique().alias("n_dob"),
                                                pl.col("forename").str.slice(0, 1).n_unique().alias("n_init"))
-    ph = held.filter((pl.col("n_dob") >= cfg.person_dobs) | (pl.col("n_init") >= cfg.person_initials))
+    repeated = (pl.col("value").str.len_chars() > 1) & (pl.col("value").str.strip_chars(pl.col("value").str.slice(0, 1)) == "")
+    ph = held.filter((pl.col("n_dob") >= cfg.person_dobs) | (pl.col("n_init") >= cfg.person_initials) | repeated)
     placeholder_rows = long.join(ph, on=["ident", "value"]).select(
         pl.col("source_file").alias("file"), pl.col("source_row").cast(pl.Int64).alias("row"),
         ("identifiers." + pl.col("ident")).alias("column"), pl.lit("placeholder_identifier").alias("problem"))
-    long = long.join(ph, on=["ident", "value"], how="anti")
+    long = long.join(ph, on=["ident", "value"], how="anti").filter(pl.col("ident") != "nhs_number")
     keys = long.select("ident", "value").unique().sort("ident", "value").with_row_index("k")
     n = keys.height
     edges = long.join(keys, on=["ident", "value"]).select(

@@ -117,3 +117,18 @@ def test_cli_help_documents_the_mapping() -> None:
     out = " ".join(CliRunner().invoke(app, ["link-files", "--help"], env={"COLUMNS": "300"}).output.split())
     for words in ("table named identifiers", "--link-only", "--constraints", "dob_format", "docs/link-files.md"):
         assert words in out
+
+
+def test_placeholder_nhs_numbers_are_listed_and_never_link(tmp_path: Path) -> None:
+    # 0000000000 passes the modulus 11 check; three people hold it, so it is a placeholder: listed for
+    # the user, and no evidence that they are one person. A real number shared by one person's rows links.
+    rows = [("r1", "ann", "lee", "1990-01-01", "943 476 5919"), ("r2", "ann", "lee", "1990-01-01", "9434765919"),
+            ("r3", "bob", "hart", "1970-05-05", "0000000000"), ("r4", "cara", "dunn", "1980-03-03", "000 000 0000"),
+            ("r5", "dan", "fox", "1960-07-07", "0000000000")]
+    f = _csv(tmp_path / "n.csv", rows, "ref,given,family,born,nhs")
+    fm = FileMapping.from_dict({"forename": "given", "surname": "family", "dob": "born", "id": "ref",
+                                "identifiers": {"nhs_number": "nhs"}})
+    res = link_files([f], fm)
+    assert set(res.pairs.filter(pl.col("same_person")).select("id_l", "id_r").iter_rows()) == {("r1", "r2")}
+    assert res.issues.select("row", "column", "problem").rows() == [
+        (r, "identifiers.nhs_number", "placeholder_identifier") for r in (3, 4, 5)]
