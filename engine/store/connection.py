@@ -110,6 +110,53 @@ def _make_private(db: Path) -> None:
             os.chmod(path, 0o600)
 
 
+def _partial(db: Path, pid: int) -> Path:
+    return db.with_name(f".{db.name}.creating-{pid}")
+
+
+def _remove_stale_partials(db: Path) -> None:
+    """Delete stores left half made by a creator that was killed (its process no longer exists)."""
+    for part in db.parent.glob(f".{db.name}.creating-*"):
+        pid = part.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or part.suffix == ".wal":
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            for leftover in (part, part.with_name(part.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive under another user: not ours to remove
+
+
+def _create_store(db: Path) -> None:
+    """Create the store whole or not at all: its tables are made under a temporary name beside it,
+    then it takes its name, so a run killed while creating the store never leaves a half-made one
+    that a restart would refuse as not a Chronolink store."""
+    _create_private(db)
+    _remove_stale_partials(db)
+    part = _partial(db, os.getpid())
+    try:
+        con = _connect(part, False, read_only=False)
+    except (duckdb.Error, StoreOpenError) as exc:
+        raise write_failure(OSError(str(db)), db) or exc from None
+    try:
+        try:
+            con.execute(schema_sql())
+        finally:
+            con.close()
+        _make_private(part)
+        # A hard link never replaces: a store another process created meanwhile is kept, not overwritten.
+        os.link(part, db)
+    except FileExistsError:
+        pass
+    except (duckdb.Error, OSError) as exc:
+        raise write_failure(exc, db) or exc from None
+    finally:
+        for leftover in (part, part.with_name(part.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
 def open_store(path: Path | str | None = None, *, read_only: bool = False,
                create: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the store at ``path`` with its schema applied (encrypted when a key is set).
@@ -119,21 +166,18 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False,
     unreadable store :class:`StoreDamaged`, a store held by another process :class:`StoreBusy`.
     """
     db = Path(path) if path is not None else default_db_path()
-    exists = _check_path(db, read_only=read_only, create=create)
-    if not exists:
-        _create_private(db)
+    if not _check_path(db, read_only=read_only, create=create):
+        _create_store(db)
     try:
-        con = _connect(db, exists, read_only=read_only)
+        con = _connect(db, True, read_only=read_only)
     except (duckdb.Error, StoreOpenError) as exc:
-        if not exists:
-            raise write_failure(OSError(str(db)), db) or exc from None
         raise _open_failure(db, exc, read_only=read_only) from None
     try:
         try:
             have = _tables(con)
         except duckdb.Error as exc:
             raise _open_failure(db, exc, read_only=read_only) from None
-        if exists and not set(CORE_TABLES) <= have:
+        if not set(CORE_TABLES) <= have:
             raise NotAStore(f"{db} is a DuckDB database but not a Chronolink store "
                             f"(it has no {', '.join(sorted(set(CORE_TABLES) - have))} table)")
         if not read_only:
@@ -144,6 +188,4 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False,
     except BaseException:
         con.close()
         raise
-    if not exists:
-        _make_private(db)
     return con

@@ -131,3 +131,31 @@ def test_the_store_and_every_export_are_its_owners_alone(tmp_path, monkeypatch):
         assert os.umask(0o022) == 0o022, "the CLI restores the caller's umask"
     finally:
         os.umask(old)
+
+
+def test_a_store_is_created_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A run killed while creating the store must not leave a DuckDB file without Chronolink's tables
+    (the restart would refuse it): the tables are made under a temporary name, then the file is named."""
+    db = tmp_path / "new" / "s.duckdb"
+    db.parent.mkdir()
+    stale = db.with_name(f".{db.name}.creating-999999999")  # a creator that was killed: no such process
+    stale.write_bytes(b"half made")
+    seen: list[bool] = []
+    real = os.link
+
+    def link_spy(src, dst, *args, **kwargs):
+        # At the moment the store takes its name, nothing stands at that name yet.
+        seen.append(Path(dst).exists())
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link_spy)
+    con = open_store(db)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert seen == [False]
+    assert "person_mentions" in tables
+    assert not stale.exists()
+    assert sorted(p.name for p in db.parent.iterdir()) == ["s.duckdb"]
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
