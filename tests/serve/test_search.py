@@ -66,3 +66,13 @@ def test_search_is_audited_without_the_query(client, person, workbench):
 def test_search_page_and_get_has_no_query(client):
     r = client.get("/search")
     assert r.status_code == 200 and 'method="post"' in r.text
+
+
+def test_a_forename_alone_finds_people(client, person, workbench):
+    pid, fore, _, _, _ = person
+    html = find(client, name=fore.title())
+    assert pid in html and f"forename {fore}" in html
+    # another form of the name alone (the linker's nickname table) finds them too, and says so
+    assert "a form of GRACIE" in find(client, name="Gracie") and pid in find(client, name="Gracie")
+    # a one-word name that is nobody's forename or surname finds nobody
+    assert "Nobody matches." in find(client, name="Qwertyuiop")

@@ -10,6 +10,8 @@ import polars as pl
 
 from chronolink.engine.chronology.display import display_names
 from chronolink.engine.normalise import nhs_number, nickname_table, pnc_id, split_full_name, upn
+from chronolink.engine.serve.queries.inbox import store_version
+from chronolink.engine.store.lookup import in_list, keyed
 
 SIMILAR = 0.88  # Jaro-Winkler at or above this is "spelled similarly"
 LIMIT = 50
@@ -26,6 +28,7 @@ class Query:
     upn: str | None = None
     pnc: str | None = None
     local: str | None = None
+    one_word: bool = False  # the name was one word: a surname or a forename
 
     @property
     def empty(self) -> bool:
@@ -47,10 +50,12 @@ class Hit:
 def parse_query(name: str = "", dob: str = "", identifier: str = "") -> Query:
     """Normalise the form's three fields with the linker's normalisers."""
     fore = sur = None
+    one_word = False
     if name.strip():
         parts = pl.DataFrame({"n": [name]}).select(split_full_name(pl.col("n")).alias("s")).unnest("s").row(0, named=True)
         fore, sur = parts["forename"], parts["surname"]
-        if fore is None and sur is not None:  # one word: search it as a surname or a forename
+        one_word = fore is None and sur is not None
+        if one_word:  # one word: search it as a surname or a forename
             fore = sur
     when = None
     if dob.strip():
@@ -67,26 +72,91 @@ def parse_query(name: str = "", dob: str = "", identifier: str = "") -> Query:
             pnc_id(pl.col("x")).struct.field("value").alias("pnc"))
         nhs_v, upn_v, pnc_v = frame.row(0)
         local = ident.upper().replace(" ", "")
-    return Query(fore, sur, when, nhs_v, upn_v, pnc_v, local)
+    return Query(fore, sur, when, nhs_v, upn_v, pnc_v, local, one_word)
+
+
+@dataclass
+class Vocabulary:
+    """The distinct surnames and forenames the store holds, and the agencies' id prefixes: what a
+    misspelled name is compared with. Read once per store version (a batch run changes it)."""
+
+    version: tuple
+    surnames: pl.DataFrame  # name
+    forenames: pl.DataFrame  # name (forenames and preferred forenames)
+    prefixes: list[str]  # of local ids: csc, police, ...
+
+
+def vocabulary(con: duckdb.DuckDBPyConnection, kept: Vocabulary | None = None) -> Vocabulary:
+    """The store's name vocabulary; `kept` is reused while the store is unchanged."""
+    version = store_version(con)
+    if kept is not None and kept.version == version:
+        return kept
+    surnames = con.execute("SELECT DISTINCT surname AS name FROM person_mentions WHERE surname IS NOT NULL "
+                           "ORDER BY 1").pl()
+    forenames = con.execute("""SELECT DISTINCT name FROM (
+                                 SELECT forename AS name FROM person_mentions UNION ALL
+                                 SELECT preferred_forename FROM person_mentions) WHERE name IS NOT NULL ORDER BY 1
+                            """).pl()
+    prefixes = [p for (p,) in con.execute("SELECT DISTINCT split_part(local_id, ':', 1) FROM person_mentions "
+                                          "WHERE local_id IS NOT NULL ORDER BY 1").fetchall()]
+    return Vocabulary(version, surnames, forenames, prefixes)
+
+
+def _near(con: duckdb.DuckDBPyConnection, names: pl.DataFrame, word: str | None) -> pl.DataFrame:
+    """(name, exact, jw) of the names equal to `word` or spelled similarly."""
+    if word is None:
+        return pl.DataFrame(schema={"name": pl.String, "exact": pl.Boolean, "jw": pl.Float64})
+    con.register("__names", names)
+    try:
+        return con.execute(f"""SELECT name, name = $w AS exact, jaro_winkler_similarity(name, $w) AS jw FROM __names
+                               WHERE name = $w OR jaro_winkler_similarity(name, $w) >= {SIMILAR}""",
+                           {"w": word}).pl()
+    finally:
+        con.unregister("__names")
+
+
+def _forms(word: str) -> list[str]:
+    """Other forms of a forename in the linker's nickname table (Gracie for Grace), itself included."""
+    nick = nickname_table()
+    heads = nick.filter(pl.col("name") == word)["canonical"]
+    return sorted(set(nick.filter(pl.col("canonical").is_in(heads.implode()))["name"].to_list()) | {word})
+
+
+_MENTION = "mention_id, person_id, forename, surname, preferred_forename, dob, nhs_number, upn, pnc, local_id"
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, q: Query, vocab: Vocabulary, surnames: list[str],
+                forenames: list[str]) -> pl.DataFrame:
+    """The mentions that could match: each read by one key, so an index answers it (engine.serve.lookups)."""
+    keys: list[tuple[str, list]] = [("surname", surnames)]
+    if q.one_word:  # a forename alone: its forms and spellings
+        keys += [("forename", forenames), ("preferred_forename", forenames)]
+    elif q.surname is not None and q.forename is not None:  # written surname first
+        keys.append(("forename", [q.surname]))
+    if q.dob is not None:
+        keys.append(("dob", [q.dob]))
+    for column, value in (("nhs_number", q.nhs), ("upn", q.upn), ("pnc", q.pnc), ("person_id", q.local)):
+        if value is not None:
+            keys.append((column, [value]))
+    if q.local is not None:
+        keys.append(("local_id", sorted({f"{p}:{v}" for p in vocab.prefixes for v in (q.local, q.local.lower())})))
+    ctes, params = [], []
+    for i, (column, values) in enumerate(k for k in keys if k[1]):
+        cte, ps = keyed(f"c{i}", "person_mentions", column, values, _MENTION)
+        ctes.append(cte)
+        params += ps
+    if not ctes:
+        return pl.DataFrame(schema={c.strip(): pl.String for c in _MENTION.split(",")})
+    union = " UNION ".join(f"SELECT * FROM c{i}" for i in range(len(ctes)))
+    return con.execute(f"WITH {', '.join(ctes)} SELECT * FROM ({union}) WHERE person_id IS NOT NULL", params).pl()
 
 
 _SQL = f"""
-WITH sn AS (
-  SELECT surname, surname = $sur AS exact, jaro_winkler_similarity(surname, $sur) AS jw
-  FROM (SELECT DISTINCT surname FROM person_mentions WHERE surname IS NOT NULL)
-  WHERE $sur IS NOT NULL AND (surname = $sur OR jaro_winkler_similarity(surname, $sur) >= {SIMILAR})
-), fn_nick AS (
-  SELECT DISTINCT o.name FROM __nick q JOIN __nick o ON o.canonical = q.canonical WHERE q.name = $fore
-), m AS (
+WITH m AS (
   SELECT m.person_id, m.forename, m.surname, m.preferred_forename, m.dob, m.nhs_number, m.upn, m.pnc, m.local_id,
          sn.exact AS sn_exact, sn.jw AS sn_jw,
          coalesce(m.forename = $sur AND m.surname = $fore AND $fore <> $sur, false) AS swapped
-  FROM person_mentions m
-  LEFT JOIN sn ON sn.surname = m.surname
-  WHERE m.person_id IS NOT NULL AND (sn.surname IS NOT NULL OR (m.forename = $sur AND m.surname = $fore)
-        OR m.person_id = $local
-        OR (m.forename = $fore AND m.dob = $dob) OR m.dob = $dob OR m.nhs_number = $nhs OR m.upn = $upn OR m.pnc = $pnc
-        OR (m.local_id IS NOT NULL AND $local IS NOT NULL AND upper(split_part(m.local_id, ':', 2)) = $local))
+  FROM __candidates m LEFT JOIN __sn sn ON sn.name = m.surname
 ), why AS (
   SELECT person_id,
     CASE WHEN person_id = $local THEN 'person id ' || person_id
@@ -100,7 +170,7 @@ WITH sn AS (
          WHEN sn_jw IS NOT NULL THEN 'surname spelled similarly (' || surname || ')' END AS r_sn,
     CASE WHEN $fore IS NULL OR swapped THEN NULL
          WHEN forename = $fore OR preferred_forename = $fore THEN 'forename ' || $fore
-         WHEN forename IN (SELECT name FROM fn_nick) OR preferred_forename IN (SELECT name FROM fn_nick)
+         WHEN list_contains($forms, forename) OR list_contains($forms, preferred_forename)
               THEN 'forename ' || forename || ', a form of ' || $fore
          WHEN jaro_winkler_similarity(forename, $fore) >= {SIMILAR}
               THEN 'forename spelled similarly (' || forename || ')'
@@ -133,28 +203,41 @@ GROUP BY person_id ORDER BY score DESC, person_id LIMIT {LIMIT}
 
 
 _TYPES = {"fore": "VARCHAR", "sur": "VARCHAR", "dob": "DATE", "nhs": "VARCHAR", "upn": "VARCHAR", "pnc": "VARCHAR",
-          "local": "VARCHAR"}
+          "local": "VARCHAR", "forms": "VARCHAR[]"}
 for _name, _type in _TYPES.items():
     _SQL = _SQL.replace(f"${_name}", f"CAST(${_name} AS {_type})")
 
 
-def search(con: duckdb.DuckDBPyConnection, q: Query) -> list[Hit]:
-    """People matching the query, best first, each with the reasons it matched."""
+def search(con: duckdb.DuckDBPyConnection, q: Query, vocab: Vocabulary | None = None) -> list[Hit]:
+    """People matching the query, best first, each with the reasons it matched. Pass the `vocabulary`
+    kept from an earlier search (it is read again when the store has changed)."""
     if q.empty:
         return []
-    # A hit needs an identifier, or a surname (or forename) and something else, or a date of birth and a name.
+    # A hit needs an identifier, or a surname (or forename) and something else, or a date of birth and a name;
+    # a name of one word is a surname, or a forename (exact or another form of it).
     floor = 100 if q.surname is None and q.dob is None else 20 if q.surname is not None and q.dob is None else 30
     if q.surname is None and q.dob is not None:
         floor = 20
-    con.register("__nick", nickname_table())
+    if q.one_word and q.dob is None:
+        floor = 12
+    vocab = vocabulary(con, vocab)
+    sn = _near(con, vocab.surnames, q.surname)
+    forms = _forms(q.forename) if q.forename is not None else []
+    forenames = sorted(set(forms) | set(_near(con, vocab.forenames, q.forename)["name"].to_list())) if q.one_word \
+        else forms
+    cands = _candidates(con, q, vocab, sn["name"].to_list(), forenames)
+    con.register("__candidates", cands)
+    con.register("__sn", sn)
     try:
         rows = con.execute(_SQL, {"fore": q.forename, "sur": q.surname, "dob": q.dob, "nhs": q.nhs, "upn": q.upn,
-                                  "pnc": q.pnc, "local": q.local, "floor": floor}).fetchall()
+                                  "pnc": q.pnc, "local": q.local, "forms": forms, "floor": floor}).fetchall()
     finally:
-        con.unregister("__nick")
+        con.unregister("__candidates")
+        con.unregister("__sn")
     ids = [r[0] for r in rows]
     names = display_names(con, ids)
+    in_ids, params = in_list(ids)
     facts = {pid: (dob, agencies) for pid, dob, agencies in con.execute(
-        "SELECT person_id, dob, agencies FROM person_facts WHERE person_id IN (SELECT unnest(?))", [ids]).fetchall()}
+        f"SELECT person_id, dob, agencies FROM person_facts WHERE person_id IN {in_ids}", params).fetchall()}
     return [Hit(pid, names[pid], facts.get(pid, (None, []))[0], list(facts.get(pid, (None, []))[1] or []), score,
                 list(reasons)) for pid, score, reasons in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from chronolink.engine.serve.queries.search import parse_query, search
+from chronolink.engine.serve.queries.search import parse_query, search, vocabulary
 from chronolink.engine.serve.web import is_htmx, render
 
 
@@ -22,7 +22,9 @@ async def find(request: Request) -> HTMLResponse:
             problem = "Type a name, a date of birth or an identifier."
         else:
             with state.gate.read() as con:
-                hits = search(con, q)
+                # the store's names, read once per store version
+                state.search_vocabulary = vocabulary(con, getattr(state, "search_vocabulary", None))
+                hits = search(con, q, state.search_vocabulary)
             state.gate.audit("serve.search", "read", [h.person_id for h in hits],
                              {"hits": len(hits), "by": [k for k, v in fields.items() if v.strip()]})
     template = "search_part.html" if is_htmx(request) else "search.html"
