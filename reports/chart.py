@@ -7,7 +7,7 @@ hashing of large frames, and ``to_dict(validate=False)`` is cheap.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import altair as alt
@@ -28,6 +28,10 @@ from chronolink.reports.vocab import (
 TOOLTIP_CHARS = 300  # summaries are cut in tooltips (the table has them in full)
 WIDTH = 980
 LANE_HEIGHT = 34
+FLAG_MARK_PX = 16  # flag markers closer than this (in pixels at full width) are drawn as one, with a count
+# Axis ticks by the length of history shown: (longest span in days, tick interval, step, label format).
+TICKS = ((430, "month", 1, "%b %Y"), (3 * 366, "month", 3, "%b %Y"), (6 * 366, "month", 6, "%b %Y"),
+         (15 * 366, "year", 1, "%Y"), (10**6, "year", 2, "%Y"))
 
 
 def _cut(text: str | None, n: int = TOOLTIP_CHARS) -> str:
@@ -64,6 +68,45 @@ def _event_rows(events: pl.DataFrame, as_of: date) -> tuple[list[dict[str, Any]]
     return points, spans
 
 
+def _extent(events: pl.DataFrame, as_of: date, residence: list[dict[str, Any]]) -> tuple[date, date]:
+    """The first and last dates the chart shows (at least a month)."""
+    dated = events.filter(pl.col("date").is_not_null())
+    starts = dated["date"].to_list() + [date.fromisoformat(r["date"]) for r in residence]
+    ends = [d for d in dated["end_date"].to_list() if d is not None] + [as_of]
+    first, last = min(starts, default=as_of), max(ends)
+    return min(first, last - timedelta(days=31)), last
+
+
+def _ticks(first: date, last: date) -> tuple[dict[str, Any], str]:
+    """A tick interval and label format that keep the axis legible over this span."""
+    days = (last - first).days
+    for longest, unit, step, fmt in TICKS:
+        if days <= longest:
+            return {"interval": unit, "step": step}, fmt
+    raise AssertionError("unreachable: the last TICKS row covers every span")
+
+
+def _flag_marks(flags: list[dict[str, Any]], days_per_px: float) -> list[dict[str, Any]]:
+    """Flag firings close enough to overlap on the chart drawn as one marker: its date, how many, which."""
+    marks: list[dict[str, Any]] = []
+    for row in sorted(flags, key=lambda r: (r["date"], r["rule"])):
+        d = date.fromisoformat(row["date"])
+        if marks and (d - marks[-1]["_first"]).days <= FLAG_MARK_PX * days_per_px:
+            m = marks[-1]
+            m["count"] += 1
+            m["_rules"].append(row["rule"])
+            m["_last"] = d
+        else:
+            marks.append({"date": row["date"], "count": 1, "_first": d, "_last": d, "_rules": [row["rule"]]})
+    for m in marks:
+        first, last, rules = m.pop("_first"), m.pop("_last"), m.pop("_rules")
+        m["label"] = str(m["count"]) if m["count"] > 1 else ""
+        m["when"] = fmt_date(first) + (f" to {fmt_date(last)}" if last != first else "")
+        m["rule"] = "; ".join(f"{r} ({n})" if n > 1 else r for r, n in
+                              sorted(((r, rules.count(r)) for r in set(rules)), key=lambda t: (-t[1], t[0])))
+    return marks
+
+
 def _flag_rows(flags: list) -> list[dict[str, Any]]:
     """One mark per firing: a concern that fired on three dates shows on all three."""
     return [
@@ -93,22 +136,29 @@ def build_timeline(
     present = set(events.filter(pl.col("date").is_not_null())["agency"].unique().to_list())
     lanes = [lane for lane in dict.fromkeys(r["lane"] for r in residence or [])]
     lanes += [AGENCY_LABELS[a] for a in AGENCIES if a in present]
+    first, last = _extent(events, as_of, residence or [])
+    days_per_px = max((last - first).days, 1) / WIDTH
     gaps = [
         {"date": g.start.isoformat(), "end": g.end.isoformat(), "text": g.text,
          "when": f"{fmt_date(g.start)} to {fmt_date(g.end)}"}
         for g in contact_gaps(events["date"].to_list(), as_of)
     ]
+    fired = _flag_rows(flags)
     datasets = {
         "points": points,
         "spans": spans,
-        "flags": _flag_rows(flags),
+        "flags": fired,
+        "flag_marks": _flag_marks(fired, days_per_px),
         "gaps": gaps,
         "residence": residence or [],
         "as_of": [{"date": as_of.isoformat(), "when": fmt_date(as_of)}],
     }
 
-    x = alt.X("date:T", title=None, scale=alt.Scale(type="utc", padding=10),
-              axis=alt.Axis(format="%b %Y", labelOverlap=True, grid=True))
+    ticks, label_format = _ticks(first, last)
+    x_scale = alt.Scale(type="utc", padding=10)
+    x_axis = alt.Axis(format=label_format, tickCount=ticks, labelOverlap="greedy", labelFontSize=11,
+                      labelSeparation=6, grid=True)
+    x = alt.X("date:T", title=None, scale=x_scale, axis=x_axis)
     y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=lanes or [""]),
               axis=alt.Axis(labelLimit=220, labelFontSize=11))
     used = {r["family"] for r in points + spans}
@@ -137,14 +187,19 @@ def build_timeline(
         color="#c00000", strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, tooltip=[alt.Tooltip("rule:N", title="Flag"), alt.Tooltip("when:N", title="Trigger date"),
                       alt.Tooltip("status:N", title="Status")])
-    flag_mark = alt.Chart(alt.NamedData("flags")).mark_point(
+    mark_tip = [alt.Tooltip("count:Q", title="Flags"), alt.Tooltip("rule:N", title="Which"),
+                alt.Tooltip("when:N", title="Trigger dates")]
+    flag_mark = alt.Chart(alt.NamedData("flag_marks")).mark_point(
         shape="triangle-down", filled=True, size=110, color="#c00000", opacity=1).encode(
-        x=x, y=alt.value(6), tooltip=[alt.Tooltip("rule:N", title="Flag"),
-                                      alt.Tooltip("when:N", title="Trigger date")])
+        x=x, y=alt.value(6), tooltip=mark_tip).properties(name="flagmarks")
+    flag_count = alt.Chart(alt.NamedData("flag_marks")).mark_text(
+        align="left", dx=7, dy=1, fontSize=11, fontWeight="bold", color="#c00000").encode(
+        x=x, y=alt.value(6), text="label:N", tooltip=mark_tip).properties(name="flagcounts")
     as_of_layer = alt.Chart(alt.NamedData("as_of")).mark_rule(color="#333333", strokeDash=[2, 2]).encode(
         x=x, tooltip=[alt.Tooltip("when:N", title="Extracts as of")])
 
-    chart = alt.layer(gap_layer, residence_layer, span_layer, point_layer, flag_layer, flag_mark, as_of_layer)
+    chart = alt.layer(gap_layer, residence_layer, span_layer, point_layer, flag_layer, flag_mark, flag_count,
+                      as_of_layer)
     chart = chart.properties(width=WIDTH, height=max(LANE_HEIGHT * max(len(lanes), 1), 80))
     if title:
         chart = chart.properties(title=alt.Title(title, anchor="start", fontSize=13))

@@ -54,7 +54,7 @@ def test_timeline_chart_is_altair_and_self_contained():
     chart = timeline_chart(child_data())
     assert isinstance(chart, alt.TopLevelMixin)
     spec = chart.to_dict()  # validates against the Vega-Lite schema
-    assert set(spec["datasets"]) == {"points", "spans", "flags", "gaps", "residence", "as_of"}
+    assert set(spec["datasets"]) == {"points", "spans", "flags", "flag_marks", "gaps", "residence", "as_of"}
     assert spec["datasets"]["as_of"] == [{"date": date(2024, 6, 30).isoformat(), "when": "30 Jun 2024"}]
 
 

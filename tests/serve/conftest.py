@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from starlette.testclient import TestClient
@@ -126,3 +127,36 @@ def _serve(server: Workbench) -> None:
     config = uvicorn.Config(server.app, log_level="warning", access_log=False, lifespan="off")
     server._server = uvicorn.Server(config)
     asyncio.run(server._server.serve(sockets=[server.sock]))
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture()
+def page(browser, live, workbench):
+    """A fresh browser context logged in through a one-time address, every request checked."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    seen: list[str] = []
+
+    def check(route):
+        seen.append(route.request.url)
+        if urlsplit(route.request.url).hostname != "127.0.0.1":
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", check)
+    pg = context.new_page()
+    pg.seen = seen
+    pg.goto(workbench.login_url())
+    yield pg
+    assert seen and all(urlsplit(u).hostname == "127.0.0.1" for u in seen), [u for u in seen if "127.0.0.1" not in u]
+    assert pg.evaluate("window.__pwned") is None, "a script planted in the data ran"
+    assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None, pg.evaluate(
+        "document.documentElement.getAttribute('data-csp-last')")
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)

@@ -4,58 +4,12 @@ request the page makes is intercepted and must go to 127.0.0.1; no script from t
 Content-Security-Policy violation. Screenshots are kept in tests/serve/artifacts/."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from urllib.parse import urlsplit
-
-import pytest
 from playwright.sync_api import expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-if not CHROMIUM.exists() and os.environ.get("CHRONOLINK_TEST_REQUIRE_BROWSER") == "1":
-    raise RuntimeError("CI requires /usr/bin/chromium for the browser tests (apt-get install -y chromium)")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)")
+from tests.conftest import browser_only
+from tests.serve.conftest import shot
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser, live, workbench):
-    """A fresh browser context logged in through a one-time address, every request checked."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    seen: list[str] = []
-
-    def check(route):
-        seen.append(route.request.url)
-        if urlsplit(route.request.url).hostname != "127.0.0.1":
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", check)
-    pg = context.new_page()
-    pg.seen = seen
-    pg.goto(workbench.login_url())
-    yield pg
-    assert seen and all(urlsplit(u).hostname == "127.0.0.1" for u in seen), [u for u in seen if "127.0.0.1" not in u]
-    assert pg.evaluate("window.__pwned") is None, "a script planted in the data ran"
-    assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None, pg.evaluate(
-        "document.documentElement.getAttribute('data-csp-last')")
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+pytestmark = browser_only
 
 
 def test_open_inbox_with_the_token(page):
