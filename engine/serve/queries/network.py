@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from chronolink.engine.chronology.display import display_names, place_texts, risk_markers
+from chronolink.engine.store.lookup import keyed
 
 PEOPLE_PER_PLACE = 25  # a hostel or a block of flats would otherwise bury the child's own people
 MAX_PLACES = 40
@@ -34,12 +35,24 @@ class Resident:
 
 
 @dataclass
+class Household:
+    """The people seen at one of the child's places, each with first and last dates."""
+
+    place_id: str
+    address: str
+    residents: list[Resident]
+
+
+@dataclass
 class Network:
-    """Cytoscape elements plus the household over time."""
+    """Cytoscape elements plus the household over time: who lives with the child now (at the child's
+    latest place, seen there while the child was, and seen nowhere else since), and who lived with
+    the child before (everyone else at that place, and the child's earlier places)."""
 
     nodes: list[dict] = field(default_factory=list)
     edges: list[dict] = field(default_factory=list)
-    households: list[tuple[str, str, list[Resident]]] = field(default_factory=list)  # place id, text, residents
+    now: Household | None = None
+    before: list[Household] = field(default_factory=list)
 
     def elements(self) -> dict:
         return {"nodes": [{"data": n} for n in self.nodes], "edges": [{"data": e} for e in self.edges]}
@@ -110,12 +123,30 @@ def network(con: duckdb.DuckDBPyConnection, child: str, as_of: dt.date) -> Netwo
     for r in at_places + rel_places:
         label = ", ".join(sorted({FIELD_LABELS.get(f, "seen at") for f in r["fields"]}))
         edge(r["person_id"], r["address_id"], label, f"{r['first']} to {r['last']}")
+    latest = _latest_places(con, [r["person_id"] for r in at_places if places and r["address_id"] == places[0]], as_of)
     for aid in places:
         residents = [Resident(r["person_id"], names[r["person_id"]], r["first"], r["last"], sorted(r["agencies"]),
                               sorted({FIELD_LABELS.get(f, "seen at") for f in r["fields"]}), risk.get(r["person_id"], []))
                      for r in at_places if r["address_id"] == aid]
         mine = next(r for r in own if r["address_id"] == aid)
-        residents.insert(0, Resident(child, names[child], mine["first"], mine["last"], sorted(mine["agencies"]),
-                                     ["seen at"], risk.get(child, [])))
-        net.households.append((aid, texts.get(aid, aid), sorted(residents, key=lambda r: (r.first, r.person_id))))
+        me = Resident(child, names[child], mine["first"], mine["last"], sorted(mine["agencies"]), ["seen at"],
+                      risk.get(child, []))
+        if aid == places[0]:  # the child's latest place: who is there now, and who was before
+            now = [r for r in residents if latest.get(r.person_id) == aid and r.last >= me.first]
+            gone = [r for r in residents if r not in now]
+            net.now = Household(aid, texts.get(aid, aid), [me, *sorted(now, key=lambda r: (r.first, r.person_id))])
+            if gone:
+                net.before.append(Household(aid, texts.get(aid, aid), sorted(gone, key=lambda r: (r.first, r.person_id))))
+        else:
+            net.before.append(Household(aid, texts.get(aid, aid),
+                                        sorted([me, *residents], key=lambda r: (r.first, r.person_id))))
     return net
+
+
+def _latest_places(con: duckdb.DuckDBPyConnection, people: list[str], as_of: dt.date) -> dict[str, str]:
+    """Each person's latest place on or before `as_of` (where they were last seen)."""
+    theirs, params = keyed("p", "person_places", "person_id", people)
+    return dict(con.execute(f"""
+        WITH {theirs}
+        SELECT person_id, arg_max(address_id, last_seen) FROM p WHERE first_seen <= ? GROUP BY person_id
+    """, [*params, as_of]).fetchall())
