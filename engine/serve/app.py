@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from chronolink.engine.serve.auth import COOKIE, Sessions
 from chronolink.engine.serve.gate import BatchRunning, StoreGate
 from chronolink.engine.serve.guard import Guard, session_of
+from chronolink.engine.serve.views import audit as audit_page
 from chronolink.engine.serve.views import batch as batch_page
 from chronolink.engine.serve.views import child, inbox, network, quality, review, search
 
@@ -63,6 +64,7 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/review/blind", review.blind, methods=["POST"]),
         Route("/review/{review_id}", review.one),
         Route("/review/{review_id}", review.decide, methods=["POST"]),
+        Route("/audit", audit_page.page),
         Route("/logout", logout, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("chronolink.engine.serve", "static")]), name="static"),
     ]

@@ -17,7 +17,7 @@ from chronolink.reports.vocab import AGENCY_LABELS, fmt_when
 
 NAV = (("inbox", "/", "Referral inbox"), ("search", "/search", "Find a person"),
        ("review", "/review", "Review queue"), ("quality", "/quality", "Data quality"),
-       ("batch", "/batch", "Batch run"))
+       ("batch", "/batch", "Batch run"), ("audit", "/audit", "Audit trail"))
 
 
 @functools.lru_cache(maxsize=1)

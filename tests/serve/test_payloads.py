@@ -39,13 +39,14 @@ def pages(client, planted, workbench):
         "batch": client.get("/batch").text,
         "flag fragment": client.post(f"/flag/{flag_id}", data={"decision": "reopen"}, headers=h).text,
         "search with payload query": client.post("/search", data={"name": payload}, headers=h).text,
+        "audit trail": client.get("/audit").text,
     }
     return out
 
 
 @pytest.mark.parametrize("name", ["inbox", "inbox not known", "child", "household member", "network", "search",
                                   "search by name", "review", "quality", "quality row", "batch", "flag fragment",
-                                  "search with payload query"])
+                                  "search with payload query", "audit trail"])
 def test_no_payload_is_live(pages, name):
     html = pages[name]
     assert not LIVE.search(html), name
