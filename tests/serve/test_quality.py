@@ -35,3 +35,19 @@ def test_opening_a_row_shows_values_and_is_audited(client, workbench):
         log = audit.entries(con, after_seq=before)
     assert log["command"].to_list() == ["serve.quality-row"]
     assert client.get("/quality/row/nofile.csv/1").status_code == 404
+
+
+def test_identifier_conflicts_both_ways_masked():
+    import duckdb
+
+    from chronolink.engine.serve.queries.quality import conflicts
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE person_mentions (person_id VARCHAR, nhs_number VARCHAR, nhs_valid BOOLEAN)")
+    con.execute("""INSERT INTO person_mentions VALUES
+        ('P1', '9434765919', true), ('P1', '9434765919', true), ('P1', '4010232137', true),  -- two numbers
+        ('P2', '9434765870', true), ('P3', '9434765870', true),                              -- one number, two people
+        ('P4', '1111111111', false), ('P4', '9434765862', true), (NULL, '9434765862', true)""")
+    got = conflicts(con)
+    assert got["two_numbers"] == [{"person_id": "P1", "numbers": ["******2137", "******5919"], "mentions": 3}]
+    assert got["two_people"] == [{"nhs_number": "******5870", "people": ["P2", "P3"], "mentions": 2}]

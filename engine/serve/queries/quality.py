@@ -52,18 +52,25 @@ def _mask(value: str | None) -> str:
 
 def conflicts(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """One linked person with two different valid NHS numbers; one valid NHS number on two people."""
-    two_numbers = _rows(con, f"""
-        SELECT person_id, list(DISTINCT nhs_number ORDER BY nhs_number) AS numbers, count(*) AS mentions
-        FROM person_mentions WHERE nhs_valid AND person_id IS NOT NULL
-        GROUP BY person_id HAVING count(DISTINCT nhs_number) > 1 ORDER BY person_id LIMIT {LIMIT}""")
-    two_people = _rows(con, f"""
-        SELECT nhs_number, list(DISTINCT person_id ORDER BY person_id) AS people, count(*) AS mentions
-        FROM person_mentions WHERE nhs_valid AND person_id IS NOT NULL
-        GROUP BY nhs_number HAVING count(DISTINCT person_id) > 1 ORDER BY nhs_number LIMIT {LIMIT}""")
-    for r in two_numbers:
-        r["numbers"] = [_mask(n) for n in r["numbers"]]
-    for r in two_people:
-        r["nhs_number"] = _mask(r["nhs_number"])
+    # Each (person, number) once, then grouped both ways: the mentions are read once.
+    rows = _rows(con, f"""
+        WITH pairs AS MATERIALIZED (
+          SELECT person_id, nhs_number, count(*) AS n FROM person_mentions
+          WHERE nhs_valid AND person_id IS NOT NULL GROUP BY ALL
+        ), by_person AS (
+          SELECT 'two_numbers' AS kind, person_id AS key, list(nhs_number ORDER BY nhs_number) AS vals,
+                 sum(n)::BIGINT AS mentions
+          FROM pairs GROUP BY person_id HAVING count(*) > 1 ORDER BY key LIMIT {LIMIT}
+        ), by_number AS (
+          SELECT 'two_people' AS kind, nhs_number AS key, list(person_id ORDER BY person_id) AS vals,
+                 sum(n)::BIGINT AS mentions
+          FROM pairs GROUP BY nhs_number HAVING count(*) > 1 ORDER BY key LIMIT {LIMIT}
+        )
+        SELECT * FROM by_person UNION ALL SELECT * FROM by_number""")
+    two_numbers = [{"person_id": r["key"], "numbers": [_mask(n) for n in r["vals"]], "mentions": r["mentions"]}
+                   for r in sorted(rows, key=lambda r: r["key"]) if r["kind"] == "two_numbers"]
+    two_people = [{"nhs_number": _mask(r["key"]), "people": r["vals"], "mentions": r["mentions"]}
+                  for r in sorted(rows, key=lambda r: r["key"]) if r["kind"] == "two_people"]
     return {"two_numbers": two_numbers, "two_people": two_people}
 
 
