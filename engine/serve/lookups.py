@@ -39,6 +39,10 @@ PREFIX = "serve_lookup_"
 # (table, column): the keys the pages look rows up by.
 KEYS = (
     ("person_mentions", "person_id"), ("person_mentions", "mention_id"), ("person_mentions", "record_id"),
+    # find a person
+    ("person_mentions", "surname"), ("person_mentions", "forename"), ("person_mentions", "preferred_forename"),
+    ("person_mentions", "dob"), ("person_mentions", "nhs_number"), ("person_mentions", "upn"),
+    ("person_mentions", "pnc"), ("person_mentions", "local_id"),
     ("records", "record_id"),
     ("event_people", "person_id"), ("event_people", "event_id"), ("chronology", "event_id"),
     ("event_sources", "event_id"), ("event_places", "event_id"),
