@@ -7,7 +7,10 @@ hashing of large frames, and ``to_dict(validate=False)`` is cheap.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
@@ -120,6 +123,18 @@ def _flag_rows(flags: list) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Everything the chart's structure depends on (its data aside): charts of one layout share one spec."""
+
+    lanes: tuple[str, ...]
+    families: tuple[tuple[str, str], ...]  # (event family, colour) present
+    tick_unit: str
+    tick_step: int
+    label_format: str
+    title: str
+
+
 def build_timeline(
     *,
     events: pl.DataFrame,
@@ -132,6 +147,19 @@ def build_timeline(
 
     ``residence`` adds lanes of {lane, date, end, when} bars above the agencies.
     """
+    layout, datasets = timeline_layout(events=events, flags=flags, as_of=as_of, residence=residence, title=title)
+    return _layered(layout), datasets
+
+
+def timeline_layout(
+    *,
+    events: pl.DataFrame,
+    flags: list,
+    as_of: date,
+    residence: list[dict[str, Any]] | None = None,
+    title: str = "",
+) -> tuple[Layout, dict[str, list[dict[str, Any]]]]:
+    """The chart's layout and its named datasets."""
     points, spans = _event_rows(events, as_of)
     present = set(events.filter(pl.col("date").is_not_null())["agency"].unique().to_list())
     lanes = [lane for lane in dict.fromkeys(r["lane"] for r in residence or [])]
@@ -155,14 +183,21 @@ def build_timeline(
     }
 
     ticks, label_format = _ticks(first, last)
+    used = {r["family"] for r in points + spans}
+    families = [(f, c) for f, c in zip(FAMILY_NAMES, FAMILY_COLOURS) if f in used] or [(FAMILY_NAMES[-1], FAMILY_COLOURS[-1])]
+    return Layout(tuple(lanes), tuple(families), ticks["interval"], ticks["step"], label_format, title), datasets
+
+
+def _layered(layout: Layout) -> alt.LayerChart:
+    """The layered chart of a layout, without data."""
+    lanes, families, label_format, title = list(layout.lanes), list(layout.families), layout.label_format, layout.title
+    ticks = {"interval": layout.tick_unit, "step": layout.tick_step}
     x_scale = alt.Scale(type="utc", padding=10)
     x_axis = alt.Axis(format=label_format, tickCount=ticks, labelOverlap="greedy", labelFontSize=11,
                       labelSeparation=6, grid=True)
     x = alt.X("date:T", title=None, scale=x_scale, axis=x_axis)
     y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=lanes or [""]),
               axis=alt.Axis(labelLimit=220, labelFontSize=11))
-    used = {r["family"] for r in points + spans}
-    families = [(f, c) for f, c in zip(FAMILY_NAMES, FAMILY_COLOURS) if f in used] or [(FAMILY_NAMES[-1], FAMILY_COLOURS[-1])]
     colour = alt.Color("family:N", title="Event family",
                        scale=alt.Scale(domain=[f for f, _ in families], range=[c for _, c in families]),
                        legend=alt.Legend(orient="bottom", columns=4, symbolType="circle"))
@@ -203,11 +238,18 @@ def build_timeline(
     chart = chart.properties(width=WIDTH, height=max(LANE_HEIGHT * max(len(lanes), 1), 80))
     if title:
         chart = chart.properties(title=alt.Title(title, anchor="start", fontSize=13))
-    chart = chart.configure_view(stroke="#cccccc").configure_legend(labelLimit=220)
-    return chart, datasets
+    return chart.configure_view(stroke="#cccccc").configure_legend(labelLimit=220)
 
 
-def _parts(data: ChildReportData | HouseholdReportData) -> tuple[alt.LayerChart, dict[str, Any]]:
+@lru_cache(maxsize=128)
+def _layout_spec(layout: Layout) -> str:
+    """The Vega-Lite spec of a layout (no data) as JSON: building it through Altair costs tens of ms."""
+    spec = _layered(layout).to_dict(validate=False)
+    spec.pop("$schema", None)
+    return json.dumps(spec)
+
+
+def _parts(data: ChildReportData | HouseholdReportData) -> tuple[Layout, dict[str, Any]]:
     if isinstance(data, HouseholdReportData):
         residence = []
         for m in data.members:
@@ -219,13 +261,14 @@ def _parts(data: ChildReportData | HouseholdReportData) -> tuple[alt.LayerChart,
                 end = p.end or data.as_of
                 residence.append({"lane": lane, "date": start.isoformat(), "end": max(end, start).isoformat(),
                                   "when": f"{fmt_date(start)} to {fmt_date(p.end) if p.end else 'the as-of date'}"})
-        return build_timeline(events=data.events, flags=data.flags, as_of=data.as_of, residence=residence)
-    return build_timeline(events=data.events, flags=data.flags, as_of=data.as_of)
+        return timeline_layout(events=data.events, flags=data.flags, as_of=data.as_of, residence=residence)
+    return timeline_layout(events=data.events, flags=data.flags, as_of=data.as_of)
 
 
 def timeline_chart(data: ChildReportData | HouseholdReportData) -> alt.LayerChart:
     """The timeline of a child's (or a household's) report as an Altair chart, data included."""
-    chart, datasets = _parts(data)
+    layout, datasets = _parts(data)
+    chart = _layered(layout)
     # Set directly: .properties() would validate every row against the schema (slow on big data).
     chart.datasets = datasets
     return chart
@@ -235,10 +278,9 @@ def timeline_spec(data: ChildReportData | HouseholdReportData) -> dict[str, Any]
     """The Vega-Lite spec to embed (data as top-level ``datasets``, no ``$schema`` URL).
 
     Built without passing the rows through Altair (which deep-copies them), so a
-    chronology of thousands of events costs little.
+    chronology of thousands of events costs little; the structure is built once per layout.
     """
-    chart, datasets = _parts(data)
-    spec = chart.to_dict(validate=False)
-    spec.pop("$schema", None)
+    layout, datasets = _parts(data)
+    spec = json.loads(_layout_spec(layout))
     spec["datasets"] = datasets
     return spec

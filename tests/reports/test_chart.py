@@ -63,3 +63,16 @@ def test_tooltip_summary_cut():
     long = data.events.with_columns(summary=data.events["summary"] + "x" * 1000)
     spec = timeline_spec(data.model_copy(update={"events": long}))
     assert all(len(r["summary"]) <= 300 for r in spec["datasets"]["points"])
+
+
+def test_spec_structure_is_built_once_per_layout_and_never_shared():
+    from chronolink.reports.chart import _layered, _parts
+
+    data = child_data()
+    first = timeline_spec(data)
+    first["layer"].clear()  # a caller changing its spec changes nobody else's
+    again = timeline_spec(data)
+    layout, _ = _parts(data)
+    fresh = _layered(layout).to_dict(validate=False)
+    fresh.pop("$schema", None)
+    assert again["layer"] and {k: v for k, v in again.items() if k != "datasets"} == fresh
