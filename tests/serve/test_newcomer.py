@@ -23,10 +23,13 @@ def test_newcomer_walk(page, workbench):
     expect(page.locator("table.inbox")).to_be_visible()
     # 2. find the child
     page.get_by_role("link", name="Find a person").click()
+    page.wait_for_load_state("load")  # htmx ready: it posts the forms (a plain form post is sent with Origin: null)
     page.fill("input[name=name]", f"{fore.title()} {sur.title()}")
     page.get_by_role("button", name="Find").click()
     page.locator(f'#search-results a[href="/child/{child}"]').first.click()
     expect(page.locator("h1")).to_contain_text(child)
+    # the page's scripts have run (htmx sends the decision) once the timeline is drawn
+    expect(page.locator("#timeline-chart")).to_have_attribute("data-status", "rendered", timeout=15000)
     # 3. decide a flag
     flag = page.locator("article.flag").first
     flag_id = flag.get_attribute("id").removeprefix("flag-")
@@ -34,6 +37,7 @@ def test_newcomer_walk(page, workbench):
     expect(page.locator(f"#flag-{flag_id} .decision")).to_contain_text("confirmed")
     # 4. review a pair
     page.get_by_role("link", name="Review queue").click()
+    page.wait_for_load_state("load")
     pair = page.locator("#review-pair").get_attribute("data-review-id")
     page.click("#review-accept")
     expect(page.locator(".last-decision")).to_contain_text(f"Pair {pair}: you chose accept")
