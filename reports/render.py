@@ -59,6 +59,25 @@ def _asset(name: str) -> str:
     return resources.files("chronolink.reports").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal, every character outside a-z, 0-9 and space hex-escaped, so
+    a name or marking stays text inside a style sheet whatever it holds."""
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def print_margins(marking: str, running: str) -> str:
+    """The A4 page-margin boxes: the protective marking top and bottom, the page's title (the child's
+    name and id) and "Page n of N" on every printed page."""
+    m, r = css_string(marking), css_string(running)
+    return (
+        "@page { size: A4; margin: 16mm 10mm 14mm;"
+        f" @top-left {{ content: {r}; font-size: 8pt; }}"
+        f" @top-right {{ content: {m}; font-size: 8pt; font-weight: bold; }}"
+        f" @bottom-left {{ content: {m}; font-size: 8pt; font-weight: bold; }}"
+        ' @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }'
+    )
+
+
 def _page(template: str, *, chart: dict[str, Any] | None, **context: Any) -> str:
     scripts: tuple[str, ...] = ()
     extra: dict[str, Any] = {"chart_spec": ""}
@@ -72,7 +91,8 @@ def _page(template: str, *, chart: dict[str, Any] | None, **context: Any) -> str
         }
     return _env().get_template(template).render(
         csp=content_security_policy(scripts),
-        css=Markup(_asset("report.css")),  # noqa: S704 (static file)
+        # the margins' text is hex-escaped by css_string: nothing in it can close the style block
+        css=Markup(_asset("report.css") + "\n" + print_margins(context["marking"], context["page_title"])),  # noqa: S704
         gap_days=GAP_DAYS,
         **extra,
         **context,

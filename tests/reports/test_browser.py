@@ -147,3 +147,13 @@ def test_screenshot_and_print(run):
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 3  # header, flags, chronology each start a page
     print(f"pdf: {pdf}")
+    # Every printed page carries the marking, the child's id and "Page n of N" in its margins
+    # (the child's name holds script payloads: it must print as text, never end the style block)
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    for n, p in enumerate(pages, 1):
+        assert abs(float(p.mediabox.width) - 595.28) < 2 and abs(float(p.mediabox.height) - 841.89) < 2
+        text = " ".join(p.extract_text().split())
+        assert f"Page {n} of {len(pages)}" in text, (n, text[-200:])
+        assert "OFFICIAL-SENSITIVE" in text and "P00000001" in text, (n, text[:200])
