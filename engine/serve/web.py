@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -23,7 +23,11 @@ NAV = (("inbox", "/", "Referral inbox"), ("search", "/search", "Find a person"),
 @functools.lru_cache(maxsize=1)
 def env() -> Environment:
     """The workbench's templates (autoescaped whatever their extension)."""
-    e = Environment(loader=PackageLoader("chronolink.engine.serve", "templates"), autoescape=True,
+    # The reports' macros are reachable as "reports/...": a child's page shows what the report shows,
+    # from the one template that draws it.
+    loader = ChoiceLoader([PackageLoader("chronolink.engine.serve", "templates"),
+                           PrefixLoader({"reports": PackageLoader("chronolink.reports", "templates")})])
+    e = Environment(loader=loader, autoescape=True,
                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     e.filters["date"] = fmt_when
     e.filters["agency"] = lambda a: AGENCY_LABELS.get(a, a or "")
