@@ -4,7 +4,8 @@ Order: a Host header that is not this server's loopback address is refused (403:
 rebinding); a `?token=` is traded for a session cookie and redirected away; without a
 live session every page, API and asset answers 401; a state-changing request without the
 session's CSRF token (header `X-CSRF-Token`, or form field `csrf_token`) or from another
-origin answers 403. Every response carries a strict Content-Security-Policy.
+origin or site answers 403 (`Origin: null`, a no-JS form post's, passes only with the
+token). Every response carries a strict Content-Security-Policy.
 """
 from __future__ import annotations
 
@@ -101,8 +102,7 @@ class Guard:
             return
         scope.setdefault("state", {})[SESSION_KEY] = session
         if scope["method"] not in SAFE_METHODS:
-            origin = _header(scope, b"origin")
-            if origin is not None and origin.lower().removeprefix("http://") not in allowed_hosts(self.port):
+            if not self._same_origin(scope):
                 await _plain(send, 403, "Refused: the request came from another site.")
                 return
             receive, supplied = await self._csrf(scope, receive)
@@ -110,6 +110,20 @@ class Guard:
                 await _plain(send, 403, "Refused: the form's security token is missing or wrong. Reload the page.")
                 return
         await self.app(scope, receive, self._secure(send, scope))
+
+    def _same_origin(self, scope: Scope) -> bool:
+        """False when the browser says the request comes from another origin or site.
+
+        `Origin: null` is what a browser sends for a plain form post from a page served with
+        `Referrer-Policy: no-referrer` (a no-JS analyst): it names no foreign site, so it passes
+        here and the request still needs the session cookie and the session's CSRF token.
+        `Sec-Fetch-Site`, which browsers send whatever the referrer policy, must not say the
+        request came from another site (or another port of this machine: "same-site")."""
+        origin = _header(scope, b"origin")
+        if origin is not None and origin.lower() != "null" and \
+                origin.lower().removeprefix("http://") not in allowed_hosts(self.port):
+            return False
+        return (_header(scope, b"sec-fetch-site") or "").lower() not in ("cross-site", "same-site")
 
     async def _login(self, scope: Scope, send: Send, query: dict[str, list[str]]) -> None:
         session = self.sessions.login(query["token"][0]) if scope["method"] == "GET" else None

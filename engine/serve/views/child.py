@@ -4,13 +4,13 @@ from __future__ import annotations
 import duckdb
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from chronolink.engine.errors import DispositionError
 from chronolink.engine.flags import DISPOSITIONS, set_disposition
 from chronolink.engine.security.audit import PERSON_ID
 from chronolink.engine.serve.queries.inbox import flags_by_child, store_version
-from chronolink.engine.serve.web import render
+from chronolink.engine.serve.web import is_htmx, render
 from chronolink.reports.chart import timeline_spec
 from chronolink.reports.coverage import data_coverage
 from chronolink.reports.model import DataCoverage
@@ -98,6 +98,11 @@ async def decide(request: Request) -> Response:
                                  cur=cur)
         except DispositionError as exc:
             error = str(exc).replace(" (--reason)", "")
+    if not is_htmx(request):  # a plain form post (no JavaScript): back to the child's page, at the flag
+        if error is not None:
+            return render(request, "message.html", http_status=400, active="", title="Decision not recorded",
+                          message=error, back=(f"/child/{child_id}#flag-{flag_id}", "Back to the child's page"))
+        return RedirectResponse(f"/child/{child_id}#flag-{flag_id}", status_code=303)
     with state.gate.read() as con:
         flag = next(f for f in flags_about(con, [child_id], waterfalls=False) if f.flag_id == flag_id)
     view = flag_views([flag], "")[0]
