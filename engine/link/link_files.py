@@ -36,6 +36,7 @@ from chronolink.engine.link.comparisons import COMPARISONS, impossible_levels
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import DuckDBEngine
 from chronolink.engine.link.pipeline import link_persons
+from chronolink.engine.link.placeholders import held_placeholders
 from chronolink.engine.link.places import place_keys
 from chronolink.engine.link.settings import LinkSettings, PlaceholderSettings
 from chronolink.engine.normalise.addresses import with_address_parts
@@ -204,12 +205,11 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
     return persons, addresses, pl.concat(issues), fmt
 
 
-def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping,
-                       cfg: PlaceholderSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping, cfg: PlaceholderSettings,
+                       eng: DuckDBEngine) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(mention_id, local_id): rows sharing a value in one identifier column (other than nhs_number,
     which the person linkage weighs itself) are one person; and the rows whose value is a placeholder
-    (held with cfg.person_dobs+ dates of birth or cfg.person_initials+ forename initials: more people
-    than one; or one repeated digit, as placeholders.person_placeholders finds them), listed for the user."""
+    (placeholders.held_placeholders: held by more people than one), listed for the user."""
     cols = [(k, pl.col(f"_id_{k}")) for k in mapping.identifiers if k != "nhs_number"]
     if "nhs_number" in mapping.identifiers:  # a valid one only: an invalid one is already listed
         cols.append(("nhs_number", pl.when(pl.col("nhs_valid")).then(pl.col("nhs_number"))))
@@ -218,10 +218,9 @@ def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping,
     long = pl.concat([persons.select("mention_id", "source_file", "source_row", "dob", "forename",
                                      pl.lit(k).alias("ident"), v.alias("value")) for k, v in cols])
     long = long.filter(pl.col("value").is_not_null())
-    held = long.group_by("ident", "value").agg(pl.col("dob").n_unique().alias("n_dob"),
-                                               pl.col("forename").str.slice(0, 1).n_unique().alias("n_init"))
-    repeated = (pl.col("value").str.len_chars() > 1) & (pl.col("value").str.strip_chars(pl.col("value").str.slice(0, 1)) == "")
-    ph = held.filter((pl.col("n_dob") >= cfg.person_dobs) | (pl.col("n_init") >= cfg.person_initials) | repeated)
+    eng.register("_lf_held", long.select(pl.col("ident").alias("identifier"), "value", "dob", "forename"))
+    ph = held_placeholders(eng, "_lf_held", cfg).select(pl.col("identifier").alias("ident"), "value")
+    eng.unregister("_lf_held")
     placeholder_rows = long.join(ph, on=["ident", "value"]).select(
         pl.col("source_file").alias("file"), pl.col("source_row").cast(pl.Int64).alias("row"),
         ("identifiers." + pl.col("ident")).alias("column"), pl.lit("placeholder_identifier").alias("problem"))
@@ -271,11 +270,11 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     frames = [_frame(Path(p), mapping, i + 1) for i, p in enumerate(paths)]
     persons = pl.concat([f[0] for f in frames], how="vertical_relaxed")
     addresses = pl.concat([f[1] for f in frames], how="vertical_relaxed")
-    groups, placeholder_rows = _identifier_groups(persons, mapping, settings.placeholders)
-    persons = persons.join(groups, on="mention_id", how="left")
-    issues = pl.concat([*(f[2] for f in frames), placeholder_rows]).sort("file", "row", "column")
     con = duckdb.connect()
     try:
+        groups, placeholder_rows = _identifier_groups(persons, mapping, settings.placeholders, DuckDBEngine(con))
+        persons = persons.join(groups, on="mention_id", how="left")
+        issues = pl.concat([*(f[2] for f in frames), placeholder_rows]).sort("file", "row", "column")
         pairs = _link(con, persons, addresses, settings, two=len(paths) == 2, link_only=link_only)
     finally:
         con.close()

@@ -37,21 +37,26 @@ _PERSON_IDS = {
 def person_placeholders(eng: LinkEngine, source: str = "person_mentions",
                         cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Valid person identifiers of `source` that are placeholders (PLACEHOLDER_SCHEMA columns)."""
+    held = " UNION ALL ".join(f"SELECT '{ident}' AS identifier, {value} AS value, dob, forename FROM {source} WHERE {ok}"
+                              for ident, (ok, value) in _PERSON_IDS.items())
+    return held_placeholders(eng, f"({held})", cfg)
+
+
+def held_placeholders(eng: LinkEngine, held: str, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
+    """The placeholders among identifier values held by people: `held` is a table or subquery of
+    (identifier, value, dob, forename), one row per mention holding a valid value (any identifier
+    column: link-files declares its own). PLACEHOLDER_SCHEMA columns."""
     cfg = cfg or PlaceholderSettings()
     dobs, initials = int(cfg.person_dobs), int(cfg.person_initials)
-    parts = []
-    for ident, (ok, value) in _PERSON_IDS.items():
-        parts.append(f"""
-            SELECT '{ident}' AS identifier, v AS value, count(*) AS mentions,
-                   greatest(count(DISTINCT dob), count(DISTINCT left(upper(forename), 1))) AS holders,
-                   count(DISTINCT dob) AS n_dob, count(DISTINCT left(upper(forename), 1)) AS n_init
-            FROM (SELECT {value} AS v, dob, forename FROM {source} WHERE {ok}) GROUP BY v""")
     return eng.frame(f"""
         SELECT identifier, value, mentions, holders,
                CASE WHEN n_dob >= {dobs} THEN n_dob || ' dates of birth'
                     WHEN n_init >= {initials} THEN n_init || ' forename initials'
                     ELSE 'one repeated digit' END AS reason
-        FROM ({" UNION ALL ".join(parts)})
+        FROM (SELECT identifier, value, count(*) AS mentions,
+                     greatest(count(DISTINCT dob), count(DISTINCT left(upper(forename), 1))) AS holders,
+                     count(DISTINCT dob) AS n_dob, count(DISTINCT left(upper(forename), 1)) AS n_init
+              FROM {held} WHERE value IS NOT NULL GROUP BY identifier, value)
         WHERE n_dob >= {dobs} OR n_init >= {initials}
            OR (length(value) > 1 AND replace(value, left(value, 1), '') = '')
         ORDER BY identifier, value
@@ -83,4 +88,4 @@ def write_placeholders(con: duckdb.DuckDBPyConnection, found: pl.DataFrame) -> N
     con.unregister("_lk_ph_df")
 
 
-__all__ = ["PLACEHOLDER_TABLE", "person_placeholders", "uprn_placeholders", "write_placeholders"]
+__all__ = ["PLACEHOLDER_TABLE", "held_placeholders", "person_placeholders", "uprn_placeholders", "write_placeholders"]
