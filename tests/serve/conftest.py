@@ -4,8 +4,11 @@ real loopback socket (browser tests)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,7 +69,15 @@ def served_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     planted = plant(con)
     run_flags(con, AS_OF)
     con.close()
+    shutil.copy(db, tmp / "pristine.duckdb")  # copied while no server holds it: for tests that need their own
     return db, planted
+
+
+def fresh_store(served_store, folder: Path) -> Path:
+    """A copy of the served store as built, before any test decided anything, in `folder`."""
+    db = folder / "store.duckdb"
+    shutil.copy(served_store[0].with_name("pristine.duckdb"), db)
+    return db
 
 
 @pytest.fixture(scope="session")
@@ -105,18 +116,27 @@ def client(workbench) -> TestClient:
     return login(workbench)
 
 
-@pytest.fixture(scope="session")
-def live(workbench):
-    """The workbench on its real loopback socket, in a thread, for the browser tests."""
-    thread = threading.Thread(target=_serve, args=(workbench,), daemon=True)
+@contextmanager
+def serving(server: Workbench) -> Iterator[str]:
+    """`server` on its real loopback socket, in a thread, for the browser tests; yields its address."""
+    thread = threading.Thread(target=_serve, args=(server,), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
-    while getattr(workbench, "_server", None) is None or not workbench._server.started:
+    while getattr(server, "_server", None) is None or not server._server.started:
         assert time.monotonic() < deadline, "the workbench did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{workbench.port}"
-    workbench._server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server._server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live(workbench):
+    """The session's workbench on its loopback socket."""
+    with serving(workbench) as url:
+        yield url
 
 
 def _serve(server: Workbench) -> None:
@@ -132,9 +152,10 @@ def _serve(server: Workbench) -> None:
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
-@pytest.fixture()
-def page(browser, live, workbench):
-    """A fresh browser context logged in through a one-time address, every request checked."""
+@contextmanager
+def checked_page(browser, server: Workbench) -> Iterator:
+    """A fresh browser context logged in to `server` through a one-time address, every request checked:
+    none leaves 127.0.0.1, no script planted in the data runs, no Content-Security-Policy violation."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     seen: list[str] = []
 
@@ -148,13 +169,23 @@ def page(browser, live, workbench):
     context.route("**/*", check)
     pg = context.new_page()
     pg.seen = seen
-    pg.goto(workbench.login_url())
-    yield pg
-    assert seen and all(urlsplit(u).hostname == "127.0.0.1" for u in seen), [u for u in seen if "127.0.0.1" not in u]
-    assert pg.evaluate("window.__pwned") is None, "a script planted in the data ran"
-    assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None, pg.evaluate(
-        "document.documentElement.getAttribute('data-csp-last')")
-    context.close()
+    pg.goto(server.login_url())
+    try:
+        yield pg
+        assert seen and all(urlsplit(u).hostname == "127.0.0.1" for u in seen), [
+            u for u in seen if "127.0.0.1" not in u]
+        assert pg.evaluate("window.__pwned") is None, "a script planted in the data ran"
+        assert pg.evaluate("document.documentElement.getAttribute('data-csp-violations')") is None, pg.evaluate(
+            "document.documentElement.getAttribute('data-csp-last')")
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def page(browser, live, workbench):
+    """A checked page on the session's workbench."""
+    with checked_page(browser, workbench) as pg:
+        yield pg
 
 
 def shot(page, name: str) -> None:
