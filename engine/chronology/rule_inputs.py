@@ -26,7 +26,7 @@ FROM records r
 JOIN person_mentions m USING (record_id)
 LEFT JOIN home h ON h.address_mention_id = m.address_mention_id
 LEFT JOIN bail b ON b.record_id = r.record_id
-WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL AND r.event_type IS NOT NULL
+WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL AND r.event_type IS NOT NULL {persons}
 ORDER BY m.person_id, r.event_date, r.source_file, r.source_row, m.mention_id
 """
 
@@ -37,12 +37,13 @@ WITH rel AS (
   FROM person_mentions c JOIN person_mentions rel
     ON c.record_id = rel.record_id AND c.slot = 'child' AND rel.slot = 'related'
   JOIN records r ON r.record_id = c.record_id
-  WHERE r.layout = 'csc_relationships' AND c.person_id IS NOT NULL AND rel.person_id IS NOT NULL
+  WHERE r.layout = 'csc_relationships' AND c.person_id IS NOT NULL AND rel.person_id IS NOT NULL {children}
 ),
 -- People seen where the child was seen: the household a relationship row is about.
 household AS (
   SELECT DISTINCT a.person_id AS child_person_id, b.person_id AS member
   FROM person_places a JOIN person_places b ON a.address_id = b.address_id AND a.person_id <> b.person_id
+  WHERE a.person_id IN (SELECT child_person_id FROM rel)
 ),
 -- A relationship row names its person by name and date of birth only, so linkage may leave it apart
 -- from the household member it names. Within the child's household, the one member with the same date
@@ -71,27 +72,40 @@ SELECT r.record_id, r.source_file, r.source_row::BIGINT AS source_row, r.agency,
        json_extract_string(r.attrs, '$.markers') AS markers,
        json_extract_string(r.attrs, '$.offence_category') AS offence_category
 FROM records r JOIN person_mentions m USING (record_id)
-WHERE r.event_date IS NULL AND m.person_id IS NOT NULL
+WHERE r.event_date IS NULL AND m.person_id IS NOT NULL {persons}
 ORDER BY r.record_id, m.mention_id
 """
 
 
-def load_undated(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Records without a usable date, one row per linked person they name (engine.rules.UNDATED_SCHEMA)."""
-    return con.sql(_UNDATED).pl().cast(UNDATED_SCHEMA)
+def _among(column: str, table: str | None) -> str:
+    """A filter keeping rows whose `column` is a person of the temp table `table` (none: every row)."""
+    return f"AND {column} IN (SELECT person_id FROM {table})" if table else ""
 
 
-def load_rule_inputs(con: duckdb.DuckDBPyConnection, settings: RuleSettings | None = None) -> RuleInputs:
+def load_undated(con: duckdb.DuckDBPyConnection, persons: str | None = None) -> pl.DataFrame:
+    """Records without a usable date, one row per linked person they name (engine.rules.UNDATED_SCHEMA);
+    only the persons of the temp table `persons` when given."""
+    return con.sql(_UNDATED.format(persons=_among("m.person_id", persons))).pl().cast(UNDATED_SCHEMA)
+
+
+def load_rule_inputs(con: duckdb.DuckDBPyConnection, settings: RuleSettings | None = None, *,
+                     persons: str | None = None, children: str | None = None) -> RuleInputs:
     """Persons, per-person events, observations and relationships after linkage and chronology
-    (`settings`: the rule settings, for how a relationship row finds its person; default the packaged ones)."""
+    (`settings`: the rule settings, for how a relationship row finds its person; default the packaged ones).
+
+    A scoped flag run (engine.flags.scope) reads the records of the persons of the temp table `persons`
+    and the relationship rows of the children of `children` only; every frame keeps the order it has whole."""
     settings = settings or load_settings()
     # Every frame in a fixed order: a rule that keeps the first of several candidates then keeps
     # the same one on every run (DuckDB returns joined and grouped rows in thread order).
-    persons = con.sql("SELECT person_id, dob FROM person_facts ORDER BY person_id").pl()
-    events = con.sql(_EVENTS).pl()
+    persons_sql = "SELECT person_id, dob FROM person_facts WHERE true {f} ORDER BY person_id"
+    persons_frame = con.sql(persons_sql.format(f=_among("person_id", persons))).pl()
+    events = con.sql(_EVENTS.format(persons=_among("m.person_id", persons))).pl()
     observations = con.sql(
         "SELECT person_id, address_id, date, source_file, source_row::BIGINT AS source_row, field "
-        "FROM observations ORDER BY person_id, date, source_file, source_row, address_id, field").pl()
-    relationships = con.execute(_RELATIONSHIPS, {"similar": settings.relationships.name_similarity}).pl()
-    return RuleInputs.build(persons=persons, events=events, observations=observations,
+        f"FROM observations WHERE true {_among('person_id', persons)} "
+        "ORDER BY person_id, date, source_file, source_row, address_id, field").pl()
+    relationships = con.execute(_RELATIONSHIPS.format(children=_among("c.person_id", children)),
+                                {"similar": settings.relationships.name_similarity}).pl()
+    return RuleInputs.build(persons=persons_frame, events=events, observations=observations,
                             relationships=relationships)

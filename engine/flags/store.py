@@ -102,18 +102,54 @@ def save_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, as_of: dt.da
         con.execute("DELETE FROM flags")
         n = insert_flags(con, flags, as_of, now)
         con.execute("DELETE FROM flags_unjudged")
-        n_unjudged = 0
-        if unjudged is not None and unjudged.height:
-            con.register("__unjudged", unjudged)
-            try:
-                con.execute("INSERT INTO flags_unjudged SELECT rule, person_id, record_id, source_file, source_row, "
-                            "event_type, date_status FROM __unjudged")
-            finally:
-                con.unregister("__unjudged")
-            n_unjudged = unjudged.select("record_id").n_unique()
+        _insert_unjudged(con, unjudged)
+        n_unjudged = unjudged.select("record_id").n_unique() if unjudged is not None and unjudged.height else 0
         con.execute("INSERT INTO flag_runs VALUES (?, ?, ?, ?, ?)",
                     [as_of, now, n, n_unjudged, settings.model_dump_json() if settings else None])
     return n
+
+
+def replace_flags(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, children: str, as_of: dt.date,
+                  unjudged: pl.DataFrame, persons: str, settings: RuleSettings) -> int:
+    """A scoped flag run's save (engine.flags.scope): the flags of the children of the temp table `children`
+    replaced by `flags` (theirs), the unjudged records of the persons of the temp table `persons` by
+    `unjudged`; every other flag stays as stored, and dispositions follow the flag ids. Returns the
+    flags stored in all. Call inside the run's transaction."""
+    now = dt.datetime.now()
+    con.execute(f"DELETE FROM flags WHERE child_person_id IN (SELECT person_id FROM {children})")
+    insert_flags(con, flags, as_of, now)
+    con.execute(f"DELETE FROM flags_unjudged WHERE person_id IN (SELECT person_id FROM {persons})")
+    _insert_unjudged(con, unjudged)
+    n, n_unjudged = con.execute("SELECT (SELECT count(*) FROM flags), "
+                                "(SELECT count(DISTINCT record_id) FROM flags_unjudged)").fetchall()[0]
+    con.execute("INSERT INTO flag_runs VALUES (?, ?, ?, ?, ?)", [as_of, now, n, n_unjudged, settings.model_dump_json()])
+    return int(n)
+
+
+def _insert_unjudged(con: duckdb.DuckDBPyConnection, unjudged: pl.DataFrame | None) -> None:
+    if unjudged is None or not unjudged.height:
+        return
+    con.register("__unjudged", unjudged)
+    try:
+        con.execute("INSERT INTO flags_unjudged SELECT rule, person_id, record_id, source_file, source_row, "
+                    "event_type, date_status FROM __unjudged")
+    finally:
+        con.unregister("__unjudged")
+
+
+def flags_current(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: RuleSettings,
+                  built_at: dt.datetime | None) -> bool:
+    """True when the stored flags are a whole run's as of `as_of` with `settings`, found on the chronology
+    built at `built_at` (its latest build) or later: then a scoped run may keep the flags of whom nothing
+    changed."""
+    ensure_tables(con)
+    rows = con.execute("SELECT as_of, flagged_at, CAST(settings AS VARCHAR) FROM flag_runs "
+                       "ORDER BY flagged_at DESC LIMIT 1").fetchall()
+    if not rows or built_at is None:
+        return False
+    last_as_of, flagged_at, stored = rows[0]
+    return (last_as_of == as_of and stored is not None and flagged_at >= built_at
+            and RuleSettings.model_validate_json(stored) == settings)
 
 
 def unjudged_records(con: duckdb.DuckDBPyConnection, person_ids: list[str] | None = None) -> pl.DataFrame:

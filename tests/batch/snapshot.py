@@ -1,6 +1,7 @@
 """What a finished run leaves, in a form two runs can be compared by: every data table and every report file.
 
-Left out, and only these: the audit trail (it records when and by whom), TIMESTAMP columns, run
+Left out, and only these: the audit trail (it records when and by whom), the chronology's build history
+(whether a build was whole or scoped: how a run got there, not what it found), TIMESTAMP columns, run
 numbers, a run's duration, and the path a file was read from. `link_runs` and `flag_runs` are the
 histories of link and flag runs (one row each): a restarted batch links and flags again, so only the
 latest run of each is compared.
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-SKIP_TABLES = frozenset({"audit_log", "audit_head"})
+SKIP_TABLES = frozenset({"audit_log", "audit_head", "chronology_builds"})
 SKIP_COLUMNS = frozenset({"run_id", "created_run", "seconds", "path"})
 RUN_LOGS = {"link_runs": "run_id", "flag_runs": "flagged_at"}  # table: the column ordering its runs
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chronolink.engine.chronology import coverage
+from chronolink.engine.chronology import coverage, state
 from chronolink.engine.flags import store as flag_store
 from chronolink.engine.link import tables as link_tables
 from chronolink.engine.security import audit
@@ -18,7 +18,7 @@ from chronolink.schemas.tables import Table
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules that declare the tables they own; every Table they hold is checked against a store.
-OWNERS = (tables, link_tables, flag_store, audit, coverage)
+OWNERS = (tables, link_tables, flag_store, audit, coverage, state)
 DECLARED = {t.name: t for m in OWNERS for t in vars(m).values() if isinstance(t, Table)}
 
 
@@ -31,6 +31,7 @@ def described(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
         flag_store.ensure_tables(con)
         audit.init(con)
         con.execute(coverage._DDL)
+        con.execute(state._DDL)
         return {name: [tuple(r[:3]) for r in con.execute(f"DESCRIBE {name}").fetchall()] for name in DECLARED}
     finally:
         con.close()
