@@ -89,18 +89,20 @@ def agreement_patterns(eng: LinkEngine, gammas: str) -> pl.DataFrame:
 
 def run_em(patterns: pl.DataFrame, m0: dict[str, list[float]], u: dict[str, list[float]], settings: EmSettings,
            learn: set[str], exclude: frozenset[str] = frozenset(), lam0: float = 0.5,
-           known_nonmatches: float = 0.0) -> tuple[dict[str, list[float]], float]:
+           known_nonmatches: float = 0.0,
+           comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[dict[str, list[float]], float]:
     """EM over comparison patterns (columns g_<name>, n); returns (m, prior). u stays fixed.
 
     Comparisons in `exclude` (the ones the session was blocked on, hence biased) are left out
     of the likelihood; only comparisons in `learn` have m updated. `known_nonmatches` pairs (left
     out of the patterns because they cannot match) count towards the prior's denominator.
+    `comparisons`: the model's (link-files' list model declares its own).
     """
     m = {k: list(v) for k, v in m0.items()}
     if patterns.is_empty():
         return m, lam0
     lam = lam0
-    used = [c for c in COMPARISONS if c.name not in exclude]
+    used = [c for c in comparisons if c.name not in exclude]
     total = int(patterns["n"].sum()) + known_nonmatches
     for _ in range(settings.iterations):
         log_bf = pl.sum_horizontal(

@@ -1,8 +1,7 @@
 """Linkage of arbitrary person lists: dedupe one CSV or link two, columns named by a TOML mapping.
 
 The rows go through the ingest normalisers (names, dates, identifiers, the one address parser) into
-an in-memory store in the person_mentions / address_mentions layout, and then through the same place
-and person linkage as agency extracts. The mapping format is documented in docs/link-files.md:
+the person_mentions / address_mentions layout. The mapping format is documented in docs/link-files.md:
 
     forename = "given_name"          # or full_name = "name" (either order, "SURNAME, Forename" too)
     surname = "surname"
@@ -18,8 +17,10 @@ and person linkage as agency extracts. The mapping format is documented in docs/
     soc_sec_id = "soc_sec_id"
     nhs_number = "nhs"               # an identifier named nhs_number must pass the NHS check digit
 
-Unlike agency extracts, two lists are not a household: the safeguarding clustering constraints
-(dates of birth too far apart, forenames that cannot be one person's) apply only when asked.
+By default the rows are linked by the list model (list_model.py: trained on the lists themselves,
+its vetoes learned from the pairs the lists vouch for) and clustered under its vetoes
+(list_clustering.py). `constraints="safeguarding"` links them with the agency pipeline and its
+household clustering constraints instead.
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from chronolink.engine.errors import InputFileError, MappingFileError
 from chronolink.engine.link.comparisons import COMPARISONS, impossible_levels
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import DuckDBEngine
+from chronolink.engine.link.list_clustering import cluster_rows
+from chronolink.engine.link.list_model import score_list_pairs
 from chronolink.engine.link.pipeline import link_persons
 from chronolink.engine.link.placeholders import held_placeholders
 from chronolink.engine.link.places import place_keys
@@ -52,6 +55,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y", "%d %b
                 "%Y/%m/%d", "%d/%m/%y", "%m/%d/%Y")
 CONSTRAINTS = ("none", "safeguarding")
 LIST_U_PAIRS = 100_000
+CHAINED = "clustering: another link of one of the two rows conflicts"
 ISSUE_SCHEMA = {"file": pl.String, "row": pl.Int64, "column": pl.String, "problem": pl.String}
 
 
@@ -206,15 +210,17 @@ def _frame(path: Path, mapping: FileMapping, file_seq: int) -> tuple[pl.DataFram
 
 
 def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping, cfg: PlaceholderSettings,
-                       eng: DuckDBEngine) -> tuple[pl.DataFrame, pl.DataFrame]:
+                       eng: DuckDBEngine) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(mention_id, local_id): rows sharing a value in one identifier column (other than nhs_number,
     which the person linkage weighs itself) are one person; and the rows whose value is a placeholder
-    (placeholders.held_placeholders: held by more people than one), listed for the user."""
+    (placeholders.held_placeholders: held by more people than one), listed for the user; and those
+    placeholder values (ident, value)."""
     cols = [(k, pl.col(f"_id_{k}")) for k in mapping.identifiers if k != "nhs_number"]
     if "nhs_number" in mapping.identifiers:  # a valid one only: an invalid one is already listed
         cols.append(("nhs_number", pl.when(pl.col("nhs_valid")).then(pl.col("nhs_number"))))
     if not cols:
-        return pl.DataFrame(schema={"mention_id": pl.Int64, "local_id": pl.String}), pl.DataFrame(schema=ISSUE_SCHEMA)
+        return (pl.DataFrame(schema={"mention_id": pl.Int64, "local_id": pl.String}), pl.DataFrame(schema=ISSUE_SCHEMA),
+                pl.DataFrame(schema={"ident": pl.String, "value": pl.String}))
     long = pl.concat([persons.select("mention_id", "source_file", "source_row", "dob", "forename",
                                      pl.lit(k).alias("ident"), v.alias("value")) for k, v in cols])
     long = long.filter(pl.col("value").is_not_null())
@@ -233,7 +239,7 @@ def _identifier_groups(persons: pl.DataFrame, mapping: FileMapping, cfg: Placeho
     groups = comp.with_columns((pl.col("node") - n).alias("mention_id")).group_by("component").agg(pl.col("mention_id"))
     groups = groups.filter(pl.col("mention_id").list.len() > 1).explode("mention_id")
     return (groups.select(pl.col("mention_id").cast(pl.Int64), ("ids:" + pl.col("component").cast(pl.String)).alias("local_id")),
-            placeholder_rows)
+            placeholder_rows, ph)
 
 
 def _kept_apart_sql() -> str:
@@ -272,10 +278,14 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     addresses = pl.concat([f[1] for f in frames], how="vertical_relaxed")
     con = duckdb.connect()
     try:
-        groups, placeholder_rows = _identifier_groups(persons, mapping, settings.placeholders, DuckDBEngine(con))
+        groups, placeholder_rows, placeholders = _identifier_groups(persons, mapping, settings.placeholders, DuckDBEngine(con))
         persons = persons.join(groups, on="mention_id", how="left")
         issues = pl.concat([*(f[2] for f in frames), placeholder_rows]).sort("file", "row", "column")
-        pairs = _link(con, persons, addresses, settings, two=len(paths) == 2, link_only=link_only)
+        if on:
+            pairs = _link(con, persons, addresses, settings, two=len(paths) == 2, link_only=link_only)
+        else:
+            pairs = _link_list(con, persons, addresses, placeholders, mapping, settings, two=len(paths) == 2,
+                               link_only=link_only)
     finally:
         con.close()
     return LinkFilesResult(pairs, issues, {Path(p).name: f[3] for p, f in zip(paths, frames) if f[3]})
@@ -321,7 +331,7 @@ def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.D
                round(p.match_weight, 3) AS match_weight, round(p.match_probability, 4) AS match_probability,
                (cl.cluster = cr.cluster) AS same_person,
                CASE WHEN cl.cluster <> cr.cluster AND p.match_weight >= {link_w!r}
-                    THEN coalesce(rf.reason, p.impossible, 'clustering: another link of one of the two rows conflicts')
+                    THEN coalesce(rf.reason, p.impossible, '{CHAINED}')
                END AS kept_apart_by,
                l.file_seq <> r.file_seq AS across
         FROM allp p
@@ -336,6 +346,74 @@ def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.D
         pairs = _one_to_one(pairs, link_w)
     return pairs.drop("across").sort(["same_person", "match_weight", "file_l", "row_l", "file_r", "row_r"],
                                      descending=[True, True, False, False, False, False], nulls_last=False)
+
+
+def _list_rows(persons: pl.DataFrame, addresses: pl.DataFrame, placeholders: pl.DataFrame,
+               mapping: FileMapping) -> tuple[pl.DataFrame, list[str]]:
+    """One row per list row with every field the list model compares (placeholder identifiers nulled,
+    an invalid NHS number left out), and the identifier names."""
+    parts = with_address_parts(addresses).select("address_mention_id", "number", "street", "town", "postcode") \
+        if addresses.height else pl.DataFrame(schema={"address_mention_id": pl.Int64, **{c: pl.String for c in
+                                                       ("number", "street", "town", "postcode")}})
+    idents = list(mapping.identifiers)
+    ids = []
+    for k in idents:
+        value = pl.when(pl.col("nhs_valid")).then(pl.col("nhs_number")) if k == "nhs_number" else pl.col(f"_id_{k}")
+        bad = placeholders.filter(pl.col("ident") == k)["value"]
+        ids.append(pl.when(value.is_in(bad.implode())).then(None).otherwise(value).alias(f"id_{k}"))
+    rows = persons.join(parts, on="address_mention_id", how="left").select(
+        pl.col("mention_id").alias("rid"), "file_seq", pl.col("forename").alias("fn"), pl.col("surname").alias("sn"),
+        "dob", "sex", "number", "street", "town", pl.col("postcode").str.replace_all(" ", ""), *ids)
+    return rows, idents
+
+
+def _shared_values(rows: pl.DataFrame, idents: list[str], two: bool) -> pl.DataFrame:
+    """(rid_l, rid_r): rows holding one value in one identifier column (placeholders already nulled),
+    each row joined to the first row holding it; across the files when linking two."""
+    out = [pl.DataFrame(schema={"rid_l": pl.Int64, "rid_r": pl.Int64})]
+    for k in idents:
+        held = rows.filter(pl.col(f"id_{k}").is_not_null()).select("rid", "file_seq", pl.col(f"id_{k}").alias("v"))
+        first = held.sort("rid").group_by("v", *(["file_seq"] if two else []), maintain_order=True).first()
+        if two:
+            pairs = first.filter(pl.col("file_seq") == 1).join(held.filter(pl.col("file_seq") == 2), on="v")
+        else:
+            pairs = first.join(held, on="v").filter(pl.col("rid") != pl.col("rid_right"))
+        out.append(pairs.select(pl.col("rid").alias("rid_l"), pl.col("rid_right").alias("rid_r")))
+    return pl.concat(out).unique().sort("rid_l", "rid_r")
+
+
+def _link_list(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.DataFrame,
+               placeholders: pl.DataFrame, mapping: FileMapping, settings: LinkSettings, two: bool,
+               link_only: bool) -> pl.DataFrame:
+    """Pairs under the list model (list_model.py): links (weight at or above the link weight, or a shared
+    identifier value) clustered strongest first under the model's vetoes (list_clustering.py)."""
+    rows, idents = _list_rows(persons, addresses, placeholders, mapping)
+    scores = score_list_pairs(con, rows, idents, two, settings.em)
+    scored = scores.pairs.select("rid_l", "rid_r", "match_weight", "match_probability")
+    link_w, review_w = settings.cluster.link_weight, settings.cluster.review_weight
+    same_id = _shared_values(rows, idents, two)
+    edges = (scored.filter(pl.col("match_weight") >= link_w).select("rid_l", "rid_r", "match_weight")
+             .sort(["match_weight", "rid_l", "rid_r"], descending=[True, False, False]))
+    comp, refused = cluster_rows(con, rows, scores, same_id.iter_rows(), edges.iter_rows(), link_only)
+    in_cluster = comp.join(comp, on="cluster").filter(pl.col("rid") < pl.col("rid_right")).select(
+        pl.col("rid").alias("rid_l"), pl.col("rid_right").alias("rid_r"))
+    pairs = (pl.concat([scored.filter(pl.col("match_weight") >= review_w),
+                        in_cluster.with_columns(pl.lit(None, pl.Float64).alias("match_weight"),
+                                                pl.lit(None, pl.Float64).alias("match_probability"))])
+             .group_by("rid_l", "rid_r").agg(pl.col("match_weight").max(), pl.col("match_probability").max())
+             .join(refused.unique(["rid_l", "rid_r"], keep="first"), on=["rid_l", "rid_r"], how="left"))
+    info = persons.select(pl.col("mention_id").alias("rid"), "file_seq", pl.col("source_file").alias("file"),
+                          pl.col("source_row").alias("row"), pl.col("ext_id").alias("id")).join(comp, on="rid")
+    apart = (pl.col("cluster") != pl.col("cluster_r")) & (pl.col("match_weight") >= link_w)
+    out = (pairs.join(info, left_on="rid_l", right_on="rid").join(info, left_on="rid_r", right_on="rid", suffix="_r")
+           .filter((pl.col("file_seq") != pl.col("file_seq_r")) if two else pl.lit(True))
+           .select(pl.col("file").alias("file_l"), pl.col("row").alias("row_l"), pl.col("id").alias("id_l"),
+                   pl.col("file_r"), pl.col("row_r"), pl.col("id_r"),
+                   pl.col("match_weight").round(3), pl.col("match_probability").round(4),
+                   (pl.col("cluster") == pl.col("cluster_r")).alias("same_person"),
+                   pl.when(apart).then(pl.col("reason").fill_null(CHAINED)).alias("kept_apart_by")))
+    return out.sort(["same_person", "match_weight", "file_l", "row_l", "file_r", "row_r"],
+                    descending=[True, True, False, False, False, False], nulls_last=False)
 
 
 def _one_to_one(pairs: pl.DataFrame, link_weight: float) -> pl.DataFrame:

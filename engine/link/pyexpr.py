@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlglot
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 from sqlglot import exp
 
 from chronolink.engine.link.comparisons import Comparison
@@ -53,6 +53,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     exp.ArrayOverlaps: _unknown_if_null(lambda a, b: not set(a).isdisjoint(b)),
     exp.Contains: _unknown_if_null(lambda a, b: b in a),
     exp.JarowinklerSimilarity: _unknown_if_null(lambda a, b: JaroWinkler.similarity(a, b)),
+    exp.Levenshtein: _unknown_if_null(lambda a, b: Levenshtein.distance(a, b)),
 }
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "DAMERAU_LEVENSHTEIN": _unknown_if_null(lambda a, b: DamerauLevenshtein.distance(a, b)),
