@@ -54,7 +54,9 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("place+surname", f"CASE WHEN {_SN} THEN list_transform(places, lambda x: x || '|' || sn) END", explode=True,
                  one_side="dob IS NULL"),
     # Named beside the same person (a carer on a pupil's row, the same carer on the child's CSC row).
-    BlockingRule("companion+initial", f"CASE WHEN {_FI} THEN list_transform(comps, lambda x: CAST(x AS VARCHAR) || '|' || fi) END",
+    BlockingRule("companion+initial",
+                 f"CASE WHEN {_FI} THEN list_transform(list_concat(list_transform(comps, lambda x: CAST(x AS VARCHAR)), ckeys),"
+                 " lambda x: x || '|' || fi) END",
                  explode=True, one_side="dob IS NULL", weak=True),
     BlockingRule("surname part+dob", "CASE WHEN len(sn_parts) > 1 AND dob IS NOT NULL THEN list_transform(sn_parts, lambda x: x || '|' || dob) END", explode=True),
     # Name-only mentions (carers, relatives): nickname-aware name key against everyone; the place

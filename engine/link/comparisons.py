@@ -166,7 +166,7 @@ SUFFIX = Comparison("suffix", (
 LOCATION = Comparison("location", (
     Level("same place", "list_has_any(l.places, r.places)"),
     # Named in source rows beside the same person (one household's rows), wherever each was living.
-    Level("named beside the same person", "list_has_any(l.comps, r.comps)"),
+    Level("named beside the same person", "(list_has_any(l.comps, r.comps) OR list_has_any(l.ckeys, r.ckeys))"),
     Level("null", "(len(l.places) = 0 AND len(l.pcs) = 0) OR (len(r.places) = 0 AND len(r.pcs) = 0)", null=True),
     Level("same postcode", "list_has_any(l.pcs, r.pcs)"),
     Level("same street", "list_has_any(l.streets, r.streets)"),

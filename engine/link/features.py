@@ -8,13 +8,14 @@ Creates temp tables on the connection:
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.components import connected_components
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.placeholders import person_placeholders
 from chronolink.engine.link.settings import AgeSettings, LinkSettings
-from chronolink.engine.normalise.names import nickname_table, variant_groups
+from chronolink.engine.normalise.names import nickname_table, surname_key, variant_groups
 
 # Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
 FEMALE_ROLES = ("MOTHER", "GRANDMOTHER", "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",
@@ -103,6 +104,15 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
           ON length(c.name) = length(w.name)
          AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
         GROUP BY 1""")
+    # Surnames compare by their key (names.surname_key: O NEILL, O-NEILL and ONEILL are one), looked
+    # up for the distinct spellings that have a key of their own.
+    spellings = eng.frame("""
+        SELECT fn0 AS name FROM _lk_raw WHERE fn0 IS NOT NULL UNION SELECT sn0 FROM _lk_raw WHERE sn0 IS NOT NULL
+        UNION SELECT fixed FROM _lk_wild""")
+    eng.register("_lk_snkey_df", spellings.with_columns(surname_key(pl.col("name")).alias("key"))
+                 .filter(pl.col("key").is_not_null() & (pl.col("key") != pl.col("name"))))
+    eng.materialise("snkey", "SELECT name, key FROM _lk_snkey_df")
+    eng.unregister("_lk_snkey_df")
     # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
     # its "forename" is written as a surname at least swap_ratio times as often as a forename, and
     # its "surname" as a forename likewise (each seen at least swap_min_seen times that way; the row
@@ -128,10 +138,11 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
         SELECT r.* EXCLUDE (fn1, sn1, reversed),
                (r.nhs IS NOT NULL OR r.upn IS NOT NULL OR r.pnc IS NOT NULL OR r.local_id IS NOT NULL) AS has_id,
                CASE WHEN reversed THEN sn1 ELSE fn1 END AS fn,
-               -- HILL HARRISON and HILL-HARRISON are one double-barrelled surname
-               replace(CASE WHEN reversed THEN fn1 ELSE sn1 END, ' ', '-') AS sn
-        FROM r""")
-    eng.drop("npos", "names", "raw", "rawstats")
+               -- O NEILL, O-NEILL and ONEILL are one surname (names.surname_key), HILL HARRISON and
+               -- HILL-HARRISON one double-barrelled surname
+               replace(coalesce(k.key, CASE WHEN reversed THEN fn1 ELSE sn1 END), ' ', '-') AS sn
+        FROM r LEFT JOIN _lk_snkey k ON k.name = CASE WHEN reversed THEN fn1 ELSE sn1 END""")
+    eng.drop("npos", "names", "raw", "rawstats", "snkey")
     _pre_clusters(eng, keep_apart or [], ages)
 
 
@@ -261,6 +272,11 @@ def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
     eng.drop("kid", "m0", "pc1")
 
 
+# A mention's identity as written (forename, surname, date of birth), for companions: null unless
+# all three are there (a bare initial identifies no one).
+_IDENTITY_SQL = ("CASE WHEN length(fn) > 1 AND sn IS NOT NULL AND dob IS NOT NULL "
+                 "THEN fn || '|' || sn || '|' || CAST(dob AS VARCHAR) END")
+
 # A signature is one way of writing one pre-cluster's person: the addresses it was seen at are
 # aggregated as sets (people move; sharing any address is the evidence), which keeps the number
 # of signatures, hence of candidate pairs, close to the number of name/dob variants.
@@ -277,10 +293,17 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
     # A pre-cluster's companions: the other pre-clusters named in its source rows (a pupil's carers,
     # a tenant's household, a child's relatives). A carer known only by name, at an address no other
     # record gives, is still named beside the same child as the record that knows her date of birth.
-    eng.materialise("comp", """
-        WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m)
-        SELECT a.pc, list(DISTINCT b.pc ORDER BY b.pc) AS comps FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc
-        GROUP BY a.pc""")
+    # The companions' identities (name and date of birth as written) too: a child is often one
+    # pre-cluster at school (UPN) and another at social care (CSC id), so the carer on the pupil's
+    # row and the same carer on the child's CSC row share no companion pre-cluster, but do share
+    # a companion written ANAYA|SHARMA|2014-05-10.
+    eng.materialise("comp", f"""
+        WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m),
+        ik AS (SELECT DISTINCT pc, {_IDENTITY_SQL} AS k FROM _lk_m WHERE {_IDENTITY_SQL} IS NOT NULL),
+        cp AS (SELECT DISTINCT a.pc, b.pc AS other FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc),
+        ck AS (SELECT cp.pc, list(DISTINCT ik.k ORDER BY ik.k) AS ckeys FROM cp JOIN ik ON ik.pc = cp.other GROUP BY cp.pc)
+        SELECT cp.pc, list(cp.other ORDER BY cp.other) AS comps, any_value(ck.ckeys) AS ckeys
+        FROM cp LEFT JOIN ck USING (pc) GROUP BY cp.pc""")
     eng.materialise("sig", f"""
         WITH s AS (
             SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
@@ -305,6 +328,7 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
                coalesce(k1.grps, []) AS fgrp, coalesce(k2.grps, []) AS pgrp,
                p.nhs_set, p.upn_set, p.pnc_set, p.police_set, p.probation_set, p.csc_set,
                coalesce(c.comps, []) AS comps,
+               coalesce(c.ckeys, []) AS ckeys,
                {key_cols}
         FROM s JOIN _lk_pc p USING (pc) LEFT JOIN _lk_comp c USING (pc)
         LEFT JOIN _lk_nickl k1 ON k1.name = s.fn

@@ -63,7 +63,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("nickl", ("name", "canon", "grps"), "per name: its canonical forms (nicknames) and curated variant groups"),
     Table("sig", ("sid", "h", "pc", "fn", "mid", "sn", "pref", "sfx", "dob", "sex", "rep_mention", "n", "from_ids",
                   "max_birth_year", "places", "pcs", "streets", "sectors", "districts", "sn_parts", "mids", "fi",
-                  "dob_y", "dob_m", "dob_d", "dob_s", "fcanon", "pcanon", "fgrp", "pgrp", *_SETS, "comps",
+                  "dob_y", "dob_m", "dob_d", "dob_s", "fcanon", "pcanon", "fgrp", "pgrp", *_SETS, "comps", "ckeys",
                   *(f"k_{c.name}" for c in COMPARISONS if c.lookup_from is not None)),
           "per signature (one way a pre-cluster writes a person): every field a comparison or blocking rule reads"),
     Table("msig", ("mention_id", "sid"), "each mention's signature"),

@@ -20,9 +20,11 @@ from chronolink.engine.normalise._text import empty_to_null, fold_base, staged
 TITLES = ("MR", "MRS", "MS", "MISS", "DR", "MASTER", "REV", "REVD", "SIR", "MX", "PROF", "LADY", "DAME")
 SUFFIXES = {"JR": "JR", "JNR": "JR", "JUNIOR": "JR", "SR": "SR", "SNR": "SR", "SENIOR": "SR",
             "II": "II", "III": "III", "IV": "IV"}
-# Surname particles that bind to the following token ("VAN DER BERG", "DE SOUZA").
+# Surname particles that bind to the following token ("VAN DER BERG", "DE SOUZA", "O NEILL",
+# "NIC AODHA", "AL HASSAN", "ABU BAKR").
 PARTICLES = ("VAN", "VON", "DER", "DEN", "DE", "DEL", "DELLA", "DELA", "DA", "DI", "DOS", "DAS",
-             "DU", "LE", "LA", "MC", "MAC", "ST", "AL", "EL", "BIN", "BINTI", "TER", "TEN")
+             "DU", "LE", "LA", "MC", "MAC", "ST", "AL", "EL", "BIN", "BINTI", "TER", "TEN",
+             "O", "NI", "NIC", "UI", "FITZ", "ABU")
 
 _TITLE_RE = r"^(?:(?:" + "|".join(TITLES) + r") +)+"
 _SUFFIX_RE = r" +(?:" + "|".join(SUFFIXES) + r")$"
@@ -32,6 +34,9 @@ _PART = "|".join(PARTICLES)
 _FULL_RE = r"^(?P<given>.+?) +(?P<surname>(?:(?:" + _PART + r") +)*\S+)$"
 _FIRST_REST_RE = r"^(?P<forename>\S+)(?: +(?P<middle_names>.+))?$"
 _AKA_RE = r" +(?:NEE|NAE|FORMERLY|AKA|ALIAS)(?: .*)?$"
+# Surname key: a particle is closed up with what follows however it was written (O'NEILL, O NEILL,
+# O-NEILL and ONEILL; VAN DER BERG and VANDERBERG; AL-HASSAN and ALHASSAN; NI BHRIAIN).
+_KEY_JOIN_RE = r"\b(" + _PART + r")[ \-]+"
 _VARIANTS_CSV = Path(__file__).with_name("name_variants.csv")
 
 FULL_NAME_DTYPE = pl.Struct({"forename": pl.String, "middle_names": pl.String, "surname": pl.String, "suffix": pl.String})
@@ -150,6 +155,12 @@ def split_full_name(e: pl.Expr) -> pl.Expr:
     '(nee X)' notes. A single token is taken as the surname.
     """
     return staged(e, _split_full_name_stages, "out", FULL_NAME_DTYPE)
+
+
+def surname_key(e: pl.Expr) -> pl.Expr:
+    """The comparison key of a surname: folded, its particles closed up (O'Neill, O Neill and O-Neill
+    are ONEILL; Van der Berg is VANDERBERG); barrels keep their hyphen, other spaces stay."""
+    return staged(e, lambda: [_fold(pl.col("x")).str.replace_all(_KEY_JOIN_RE, "${1}").alias("out")], "out", pl.String)
 
 
 def surname_parts(e: pl.Expr) -> pl.Expr:

@@ -396,6 +396,48 @@ def test_a_carer_known_only_by_name_links_through_the_child_named_beside_her() -
     assert comps and comps[0]["location"]["level"] == 1  # named beside the same person
 
 
+def test_a_carer_links_through_a_child_each_agency_knows_by_its_own_id() -> None:
+    # The school knows the child by UPN, social care by its CSC id: two pre-clusters, so no companion
+    # pre-cluster is shared. The child's name and date of birth, written alike in both, are.
+    # A SANJAY RAO named beside another child (another date of birth) is someone else.
+    s = StoreBuilder()
+    background(s, 60)
+    for row in (7101, 7102):
+        s.add("ANAYA", "RAO", "2014-05-10", address="3 Quarry Lane, Town5", file="csc.csv", slot="child",
+              agency="csc", local_id="csc:C91", record_row=row, slot_index=0)
+    dad = s.add("SANJAY", "RAO", "1985-02-11", address="40 Tern Road, Town9", file="csc.csv", slot="relative",
+                agency="csc", role="FATHER", record_row=7101, slot_index=1, event="2019-05-01")
+    s.add("ANAYA", "RAO", "2014-05-10", address="18 Fenn Street, Town6", file="school.csv", slot="pupil",
+          agency="education", upn="A123456789012", record_row=7103, slot_index=0)
+    carer = s.add("SANJAY", "RAO", None, address="18 Fenn Street, Town6", file="school.csv", slot="carer2",
+                  agency="education", role="FATHER", record_row=7103, slot_index=1, event="2024-09-01")
+    s.add("VEER", "RAO", "2016-01-30", address="2 Moor Lane, Town4", file="school.csv", slot="pupil",
+          agency="education", upn="B123456789012", record_row=7104, slot_index=0)
+    other = s.add("SANJAY", "RAO", None, address="2 Moor Lane, Town4", file="school.csv", slot="carer2",
+                  agency="education", role="FATHER", record_row=7104, slot_index=1, event="2024-09-01")
+    run_link(s.con)
+    assert s.person_of(carer) == s.person_of(dad)
+    assert s.person_of(other) != s.person_of(dad)
+    import json
+    comps = [json.loads(c) for (c,) in s.con.execute(
+        "SELECT comparisons FROM link_pairs WHERE ? IN (mention_id_l, mention_id_r) AND ? IN (mention_id_l, mention_id_r)",
+        [carer, dad]).fetchall()]
+    assert comps and comps[0]["location"]["level"] == 1  # named beside the same person
+
+
+@pytest.mark.parametrize("written", ["O NEILL", "O-NEILL", "ONEILL"])
+def test_a_surname_prefix_written_apart_is_the_closed_up_surname(written: str) -> None:
+    s = StoreBuilder()
+    background(s, 30)
+    a = s.add("CIARA", "ONEILL", "2012-03-14", address="5 Kiln Row, Town8")  # O'Neill as ingest folds it
+    b = s.add("CIARA", written, "2012-03-14", address="5 Kiln Row, Town8", file="school.csv", agency="education")
+    run_link(s.con)
+    sigs = s.con.execute("SELECT DISTINCT g.sn FROM link_msig m JOIN link_sig g USING (sid) WHERE m.mention_id IN (?, ?)",
+                         [a, b]).fetchall()
+    assert sigs == [("ONEILL",)]
+    assert s.person_of(a) == s.person_of(b)
+
+
 def test_a_double_barrelled_surname_written_with_a_space_is_the_hyphenated_one() -> None:
     s = StoreBuilder()
     background(s, 30)

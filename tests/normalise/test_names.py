@@ -19,6 +19,7 @@ from chronolink.engine.normalise import (
     surname_parts,
     variant_groups,
 )
+from chronolink.engine.normalise.names import PARTICLES, surname_key
 from tests.normalise.helpers import blank, golden, run
 
 GOLDEN = golden("golden_names.csv")
@@ -28,7 +29,7 @@ def _cases(kind: str) -> list[tuple[str, str]]:
     return [(r["input"], r["expected"]) for r in GOLDEN if r["kind"] == kind]
 
 
-@pytest.mark.parametrize("kind", ["fold", "full", "forenames", "strip_titles", "suffix", "surname_parts"])
+@pytest.mark.parametrize("kind", ["fold", "full", "forenames", "strip_titles", "suffix", "surname_parts", "surname_key"])
 def test_golden(kind: str) -> None:
     cases = _cases(kind)
     assert cases, kind
@@ -39,6 +40,8 @@ def test_golden(kind: str) -> None:
         got = [blank(v) for v in run(strip_titles, inputs)]
     elif kind == "suffix":
         got = [blank(v) for v in run(name_suffix, inputs)]
+    elif kind == "surname_key":
+        got = [blank(v) for v in run(surname_key, inputs)]
     elif kind == "surname_parts":
         got = [";".join(v or []) for v in run(surname_parts, inputs)]
     elif kind == "full":
@@ -138,9 +141,52 @@ def test_variant_groups_are_the_curated_groups_only() -> None:
     assert "MAISIE" not in groups and "MEGAN" not in groups
 
 
+def _group_of(name: str) -> set[str]:
+    g = variant_groups().filter(pl.col("name") == name)
+    return set(g["group"].to_list())
+
+
+@pytest.mark.parametrize("a,b", [
+    # Arabic names as British records transliterate them (and Somali orthography: X for H, C for the ayn)
+    ("HUSSEIN", "HUSAIN"), ("AHMAD", "AXMED"), ("YOUSEF", "YUSUF"), ("MARIAM", "MARYAN"), ("OMAR", "CUMAR"),
+    ("OSMAN", "UTHMAN"), ("ABDULRAHMAN", "CABDIRAXMAAN"), ("KHALED", "KHALID"), ("XALIIMO", "HALIMA"),
+    # Punjabi spellings, Gaelic names and their anglicised spellings, Caribbean spellings
+    ("GURPRIT", "GURPREET"), ("KULDEEP", "KULDIP"), ("SHIVAUN", "SIOBHAN"), ("NEVE", "NIAMH"), ("RORY", "RUAIRI"),
+    ("DUANE", "DWAYNE"), ("KEYSHA", "KEISHA"),
+])
+def test_transliterations_are_one_name(a: str, b: str) -> None:
+    assert _group_of(a) & _group_of(b), (a, b)
+
+
+@pytest.mark.parametrize("a,b", [("HASSAN", "HUSSAIN"), ("UMAR", "USMAN"), ("AHMED", "MAHMOOD"), ("ALI", "ABDI"),
+                                 ("NIAMH", "NAOMI"), ("SINEAD", "SIOBHAN")])
+def test_different_names_stay_different(a: str, b: str) -> None:
+    # brothers are often given such pairs (Hassan and Hussain): one group would merge them
+    assert not _group_of(a) & _group_of(b), (a, b)
+
+
 def test_nickname_canonicals_include_self_and_null() -> None:
     out = run(nickname_canonicals, ["XQZWY", "ROBERT", None])
     assert out[0] == ["XQZWY"]
     assert "ROBERT" in out[1]
     assert out[2] is None
     assert not _shares("JOHN", "MARY")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(names_text, min_size=1, max_size=40))
+def test_surname_key_is_idempotent_and_folded(values: list[str]) -> None:
+    once = run(surname_key, values)
+    assert run(surname_key, once) == once
+    for v in once:
+        assert v is None or re.fullmatch(r"[A-Z?]+(?:[- ][A-Z?]+)*", v), v
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(PARTICLES), st.from_regex(r"[A-Z][a-z]{2,9}", fullmatch=True))
+def test_surname_key_one_key_however_a_particle_is_written(particle: str, rest: str) -> None:
+    p = particle.capitalize()
+    forms = [f"{p} {rest}", f"{p}-{rest}", f"{p}{rest.lower()}", f"{p}'{rest}", f"{p.upper()}  {rest.upper()}",
+             f"{p.lower()} - {rest}"]
+    keys = set(run(surname_key, forms))
+    assert len(keys) == 1, (forms, keys)
