@@ -18,7 +18,7 @@ import polars as pl
 from chronolink.engine.chronology.coverage import record_extract_outcomes
 from chronolink.engine.chronology.display import display_names
 from chronolink.engine.errors import InputFileError
-from chronolink.engine.flags import run_flags
+from chronolink.engine.flags import flags_with_dispositions, update_flags
 from chronolink.engine.ingest import FileReport, ingest_file, ingest_paths
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.link.spark_run import link_store
@@ -122,13 +122,14 @@ def run_batch(con: duckdb.DuckDBPyConnection, extracts: Path, referrals: Path, a
     link_store(con, link_settings, engine=link_engine)
     step("link", 1, 1)
     step("flag", 0, 1)
-    flags = run_flags(con, as_of, rule_settings)
-    result.n_flags = flags.height
+    result.n_flags = update_flags(con, as_of, rule_settings)
     step("flag", 1, 1)
-    by_child = {c: frame for (c,), frame in flags.group_by("child_person_id")}
-    no_flags = flags.clear()
     refs = _referral_children(con, referrals.name)
     known = refs.filter(pl.col("known_mentions") > 0)
+    # the referred children's flags only (a county store holds tens of thousands)
+    flags = flags_with_dispositions(con, sorted(set(known["person_id"].drop_nulls())))
+    by_child = {c: frame for (c,), frame in flags.group_by("child_person_id")}
+    no_flags = flags.clear()
     names = display_names(con, sorted(set(known["person_id"].drop_nulls())))
     out.mkdir(parents=True, exist_ok=True)
     _clear_unfinished(out)

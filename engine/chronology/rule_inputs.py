@@ -23,10 +23,11 @@ SELECT 'R' || r.record_id::VARCHAR AS event_id, m.person_id, r.agency, r.event_t
        h.address_id, CASE WHEN r.event_type = 'police.bail' THEN b.bail_address_id END AS bail_address_id,
        r.source_file, r.source_row::BIGINT AS source_row, m.mention_id AS link_mention_id
 FROM records r
-JOIN person_mentions m USING (record_id)
+-- the persons' mentions first: a scoped run reads a few hundred people's rows, not the store's
+JOIN (SELECT * FROM person_mentions WHERE person_id IS NOT NULL {persons}) m USING (record_id)
 LEFT JOIN home h ON h.address_mention_id = m.address_mention_id
 LEFT JOIN bail b ON b.record_id = r.record_id
-WHERE r.event_date IS NOT NULL AND m.person_id IS NOT NULL AND r.event_type IS NOT NULL {persons}
+WHERE r.event_date IS NOT NULL AND r.event_type IS NOT NULL
 ORDER BY m.person_id, r.event_date, r.source_file, r.source_row, m.mention_id
 """
 
@@ -100,7 +101,7 @@ def load_rule_inputs(con: duckdb.DuckDBPyConnection, settings: RuleSettings | No
     # the same one on every run (DuckDB returns joined and grouped rows in thread order).
     persons_sql = "SELECT person_id, dob FROM person_facts WHERE true {f} ORDER BY person_id"
     persons_frame = con.sql(persons_sql.format(f=_among("person_id", persons))).pl()
-    events = con.sql(_EVENTS.format(persons=_among("m.person_id", persons))).pl()
+    events = con.sql(_EVENTS.format(persons=_among("person_id", persons))).pl()
     observations = con.sql(
         "SELECT person_id, address_id, date, source_file, source_row::BIGINT AS source_row, field "
         f"FROM observations WHERE true {_among('person_id', persons)} "

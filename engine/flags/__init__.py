@@ -28,7 +28,7 @@ from chronolink.engine.rules import RuleSettings, evaluate_all, load_settings, n
 from chronolink.engine.store.transactions import transaction
 
 __all__ = ["DISPOSITIONS", "DispositionError", "evaluate_flags", "export_frame", "flag_id", "flags_with_dispositions",
-           "last_flag_run", "run_flags", "set_disposition", "unjudged_records"]
+           "last_flag_run", "run_flags", "set_disposition", "unjudged_records", "update_flags"]
 
 
 def evaluate_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: RuleSettings,
@@ -62,9 +62,10 @@ def _scoped(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: RuleSettin
     return True
 
 
-def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: RuleSettings | Path | None = None,
-              *, rebuild_chronology: bool = True, scoped: bool = True) -> pl.DataFrame:
-    """Rebuild the chronology, evaluate every rule as of `as_of` and store the flags.
+def update_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: RuleSettings | Path | None = None,
+                 *, rebuild_chronology: bool = True, scoped: bool = True) -> int:
+    """Rebuild the chronology, evaluate every rule as of `as_of` and store the flags; returns how many
+    flags the store holds.
 
     `settings_path` is the rule settings, loaded (callers validate them before writing) or a file.
     `scoped`: when the stored flags are the last run's as of the same date with the same settings and
@@ -75,4 +76,11 @@ def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: Rul
     if not (scoped and rebuild_chronology and _scoped(con, as_of, settings)):
         flags = evaluate_flags(con, as_of, settings, rebuild_chronology=rebuild_chronology)
         save_flags(con, flags, as_of, not_judged(load_undated(con)), settings=settings)
+    return int(con.execute("SELECT count(*) FROM flags").fetchall()[0][0])
+
+
+def run_flags(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings_path: RuleSettings | Path | None = None,
+              *, rebuild_chronology: bool = True, scoped: bool = True) -> pl.DataFrame:
+    """`update_flags`, then every stored flag with its disposition."""
+    update_flags(con, as_of, settings_path, rebuild_chronology=rebuild_chronology, scoped=scoped)
     return flags_with_dispositions(con)
