@@ -32,7 +32,7 @@ from chronolink.engine.normalise.names import nickname_table, variant_groups
 
 MIN_ROWS = 200  # fewer rows: DEFAULT_LEVELS and DEFAULT_DUPLICATE_SHARE, not estimates
 MIN_ANCHORS = 20  # fewer anchor pairs for a comparison: its DEFAULT_LEVELS m, and the default veto
-U_PAIRS = 200_000
+U_PAIRS = 100_000
 DEFAULT_DUPLICATE_SHARE = 0.1  # a small list: about one row in ten assumed to repeat another
 TF_FLOOR = 1e-4
 M_FLOOR = 1e-4
@@ -72,18 +72,26 @@ def _field(name: str, col: str, *near: tuple[str, str], tf: bool = False) -> Com
                              *(Level(label, sql) for label, sql in near), Level("different", "TRUE")))
 
 
+# The address parts, each compared once per pair (agree within a typo: 1, differ: 2, either missing: 0);
+# the address comparison's levels read these part columns, not the rows.
+ADDRESS_PARTS = {"number": "l.number = r.number", "street": _jw("street", 0.9), "town": _jw("town", 0.9),
+                 "postcode": f"(l.postcode = r.postcode OR {_dl('postcode', 1)})"}
+
+
+def _part_sql() -> str:
+    return ", ".join(f"CASE WHEN l.{c} IS NULL OR r.{c} IS NULL THEN 0 WHEN {sql} THEN 1 ELSE 2 END AS a_{c}"
+                     for c, sql in ADDRESS_PARTS.items())
+
+
 def _address() -> Comparison:
     """House number, street, town and postcode as one comparison, by how many of the parts agree (a
     street, town or postcode within a typo): the parts of one address agree together (a household
-    shares all four), so they are one piece of evidence, not four, and its u is measured whole."""
-    agree = [("number", "l.number = r.number"), ("street", _jw("street", 0.9)), ("town", _jw("town", 0.9)),
-             ("postcode", f"(l.postcode = r.postcode OR {_dl('postcode', 1)})")]
-    k = " + ".join(f"CAST(coalesce({sql}, FALSE) AS INTEGER)" for _, sql in agree)
-    d = " + ".join(f"CAST(l.{c} IS NOT NULL AND r.{c} IS NOT NULL AND NOT coalesce({sql}, FALSE) AS INTEGER)"
-                   for c, sql in agree)
-    both = " OR ".join(f"(l.{c} IS NOT NULL AND r.{c} IS NOT NULL)" for c, _ in agree)
+    shares all four), so they are one piece of evidence, not four, and its u is measured whole. Its
+    levels read the pair's part columns (a_<part>, _part_sql)."""
+    k = " + ".join(f"CAST(a_{c} = 1 AS INTEGER)" for c in ADDRESS_PARTS)
+    d = " + ".join(f"CAST(a_{c} = 2 AS INTEGER)" for c in ADDRESS_PARTS)
     return Comparison("address", (
-        Level("null", f"NOT ({both})", null=True),
+        Level("null", " AND ".join(f"a_{c} = 0" for c in ADDRESS_PARTS), null=True),
         Level("four parts agree", f"({k}) = 4"),
         Level("three agree, none differs", f"({k}) = 3 AND ({d}) = 0"),
         Level("three agree", f"({k}) = 3"),
@@ -179,8 +187,14 @@ def _blocking(identifiers: list[str]) -> list[str]:
     return rules + [f"l.id_{k} = r.id_{k}" for k in identifiers]
 
 
-def _gamma_sql(comps: tuple[Comparison, ...]) -> str:
-    return ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in comps)
+def _gammas(comps: tuple[Comparison, ...], keys: str, pairs: str) -> str:
+    """SELECT of `keys` and every comparison's level (g_<name>) for `pairs` (aliases l, r in scope):
+    the address parts first, once each, then the address level from them."""
+    rest = ", ".join(f"{c.case_sql()} AS g_{c.name}" for c in comps if c.name != "address")
+    addr = next(c for c in comps if c.name == "address")
+    parts = ", ".join(f"a_{c}" for c in ADDRESS_PARTS)
+    return (f"SELECT * EXCLUDE ({parts}), {addr.case_sql()} AS g_address "
+            f"FROM (SELECT {keys}{', ' if keys else ''}{rest}, {_part_sql()} FROM {pairs})")
 
 
 def _pair_filter(two: bool) -> str:
@@ -250,9 +264,8 @@ def score_list_pairs(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, identif
     keep = _pair_filter(two)
     cand = " UNION ".join(f"SELECT l.rid AS rid_l, r.rid AS rid_r FROM _ll_rows l JOIN _ll_rows r ON {rule} AND {keep}"
                           for rule in _blocking(identifiers))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _ll_gam AS
-        SELECT c.rid_l, c.rid_r, {_gamma_sql(comps)}
-        FROM ({cand}) c JOIN _ll_rows l ON l.rid = c.rid_l JOIN _ll_rows r ON r.rid = c.rid_r""")
+    blocked = f"({cand}) c JOIN _ll_rows l ON l.rid = c.rid_l JOIN _ll_rows r ON r.rid = c.rid_r"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _ll_gam AS {_gammas(comps, 'c.rid_l, c.rid_r', blocked)}")
     n = rows.height
     n_all = (int((rows["file_seq"] == 1).sum()) * int((rows["file_seq"] == 2).sum())) if two else n * (n - 1) // 2
     if n < MIN_ROWS:
@@ -272,9 +285,8 @@ def _train(con: duckdb.DuckDBPyConnection, comps: tuple[Comparison, ...], identi
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ll_u AS
         WITH o AS (SELECT rid, file_seq, row_number() OVER (ORDER BY hash(rid), rid) - 1 AS rn FROM _ll_rows),
         t AS (SELECT a.rid AS a, (a.rn + k.k) % {n} AS trn FROM o a CROSS JOIN range(1, {offsets + 1}) k(k)),
-        p AS (SELECT t.a, b.rid AS b FROM t JOIN o b ON b.rn = t.trn)
-        SELECT {_gamma_sql(comps)} FROM p JOIN _ll_rows l ON l.rid = p.a JOIN _ll_rows r ON r.rid = p.b
-        WHERE l.rid <> r.rid""")
+        p AS (SELECT t.a, b.rid AS b FROM t JOIN o b ON b.rn = t.trn WHERE t.a <> b.rid)
+        {_gammas(comps, "", "p JOIN _ll_rows l ON l.rid = p.a JOIN _ll_rows r ON r.rid = p.b")}""")
     u = {c.name: _shares(_level_counts(con, "_ll_u", c), c, em.u_floor) for c in comps}
     m0, _ = _default_params(comps)
     m: dict[str, list[float]] = {}
