@@ -161,7 +161,13 @@ def _fast(data: bytes, lines: pl.DataFrame, body_seg: pl.DataFrame, recs: pl.Dat
     # A short row is padded with nulls by polars; only a row whose last field is null can be one.
     last = frame.select(pl.col(f"c{width - 1}").is_null()).to_series()
     if last.any():
-        texts = _record_texts(lines, recs.filter(last))
+        maybe = recs.filter(last)
+        # a one-line record (its quotes balanced: checked above) has one field more than it has commas
+        # outside quoted sections: counted in bulk; only multi-line records are split by Python's csv module
+        one = lines["line"].gather(maybe.filter(pl.col("n") == 1)["s"])
+        if (one.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True) != width - 1).any():
+            return None
+        texts = _record_texts(lines, maybe.filter(pl.col("n") > 1))
         if any(len(next(csv.reader(io.StringIO(t, newline="")), [])) != width for t in texts):
             return None
     return frame
@@ -171,12 +177,13 @@ def _record_texts(lines: pl.DataFrame, recs: pl.DataFrame) -> list[str]:
     """The text of each record (its lines joined with their own line endings), in the order of `recs`."""
     if recs.height == 0:
         return []
-    spans = recs.select("s", "e").with_row_index("k").with_columns(pl.col("k").cast(pl.Int64)).sort("s")
-    pieces = (lines.select("i", "line", "term").join_asof(spans, left_on="i", right_on="s", strategy="backward")
-              .filter(pl.col("s").is_not_null() & (pl.col("i") <= pl.col("e")))
+    # each record's line numbers, gathered directly (a join over every line of the file costs more)
+    idx = recs.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("k"), pl.col("e"),
+                      pl.int_ranges("s", pl.col("e") + 1, dtype=pl.Int64).alias("i")).explode("i")
+    pieces = (idx.with_columns(line=lines["line"].gather(idx["i"]), term=lines["term"].gather(idx["i"]))
               .with_columns(piece=pl.when(pl.col("i") == pl.col("e")).then(pl.col("line"))
                             .otherwise(pl.col("line") + pl.col("term")))
-              .group_by("k").agg(pl.col("piece").str.join("")).sort("k"))
+              .group_by("k", maintain_order=True).agg(pl.col("piece").str.join("")))
     return pieces["piece"].to_list()
 
 
