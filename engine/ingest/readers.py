@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from chronolink.engine.ingest.csv_reader import parse_csv_text
 from chronolink.engine.ingest.decoding import decode_bytes
 from chronolink.engine.ingest.jsonl_reader import jsonl_columns, parse_jsonl_text
 from chronolink.engine.ingest.value_checks import ROW, check_values, empty_issues, suspects
-from chronolink.engine.ingest.xlsx_reader import formula_issues, sheet_headers
+from chronolink.engine.ingest.xlsx_reader import formula_cells_without_value, formula_issues, sheet_headers
 
 __all__ = ["ROW", "ExtractError", "RawTable", "peek_header", "read_csv_file", "read_jsonl_file", "read_xlsx_file"]
 
@@ -143,17 +144,22 @@ def read_xlsx_file(path: Path, sheet: str | None, needed: set[str] | frozenset[s
     if sheet and sheet not in names:
         raise ExtractError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     sheet = sheet or names[0]
-    try:
-        frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
-    except Exception:
-        raise ExtractError(f"{path.name}: sheet {sheet!r} cannot be read") from None
+    # The formula scan (inflating the sheet's XML: zlib releases the GIL) runs beside fastexcel's load
+    # (which releases it too): on two cores the scan no longer adds to the time the workbook takes.
+    with ThreadPoolExecutor(max_workers=1) as scan:
+        cells = scan.submit(formula_cells_without_value, path, sheet)
+        try:
+            frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
+        except Exception:
+            raise ExtractError(f"{path.name}: sheet {sheet!r} cannot be read") from None
+        found = cells.result()
     header = _check_header([str(c) for c in frame.columns], path.name, needed)
     frame.columns = header
     frame = frame.with_columns(pl.all().cast(pl.String))
     frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     frame, issues = check_values(frame, header)
     frame = _strip(frame, header)
-    formulas = formula_issues(path, sheet, header)
+    formulas = formula_issues(found, header)
     frame, quarantined = _header_and_blank_rows(frame, header, formulas["source_row"])
     issues = pl.concat([formulas, issues]).filter(~pl.col("source_row").is_in(quarantined["source_row"].implode()))
     notes = [f"{formulas.height} formula cells without a saved value"] if formulas.height else []

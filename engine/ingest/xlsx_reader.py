@@ -155,9 +155,9 @@ def formula_cells_without_value(path: Path, sheet: str) -> tuple[int, list[tuple
     return start, cells
 
 
-def formula_issues(path: Path, sheet: str, header: list[str]) -> pl.DataFrame:
-    """Value issues `formula_without_value` (row numbered as the reader numbers them)."""
-    found = formula_cells_without_value(path, sheet)
+def formula_issues(found: tuple[int, list[tuple[int, int]]] | None, header: list[str]) -> pl.DataFrame:
+    """Value issues `formula_without_value` from `formula_cells_without_value`'s answer (rows numbered as
+    the reader numbers them)."""
     if not found or not found[1]:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
     start, cells = found
