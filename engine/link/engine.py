@@ -43,6 +43,9 @@ class LinkEngine(Protocol):
     def rows(self, query: str, params: list[Any] | None = None) -> list[tuple]:
         """The result of `query` as tuples (small results only)."""
 
+    def checkpoint(self, name: str) -> None:
+        """Compute work table `name` now and cut what it was computed from (it is read again and again)."""
+
     def drop(self, *names: str) -> None:
         """Drop work tables (if they exist)."""
 
@@ -86,6 +89,9 @@ class DuckDBEngine:
     def rows(self, query: str, params: list[Any] | None = None) -> list[tuple]:
         """Query to tuples (fetched fully: DuckDB keeps a partly fetched result open)."""
         return (self.con.execute(query, params) if params is not None else self.con.execute(query)).fetchall()
+
+    def checkpoint(self, name: str) -> None:
+        """Nothing to do: every work table is already a table."""
 
     def drop(self, *names: str) -> None:
         """Drop temp work tables: DuckDB holds them in memory (or spills them) until then."""

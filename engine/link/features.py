@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.link.comparisons import lookup_key_sql
-from chronolink.engine.link.components import connected_components
+from chronolink.engine.link.components import components_of
 from chronolink.engine.link.engine import LinkEngine, as_engine
 from chronolink.engine.link.placeholders import person_placeholders
 from chronolink.engine.link.settings import AgeSettings, LinkSettings
@@ -97,12 +97,19 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
         SELECT v AS name, count(*) AS n FROM (
             SELECT fn0 AS v FROM {counted} UNION ALL SELECT sn0 FROM {counted} UNION ALL SELECT pref0 FROM {counted}
         ) WHERE v IS NOT NULL GROUP BY 1""")
+    # A wild name matches the names of its length that agree on every written letter. Each distinct
+    # pattern of lost letters ('__?_' for `AN?E`) masks the names of its length into keys to join on:
+    # a join on equal keys, not a pattern match of every wild name against every name of its length.
     eng.materialise("wild", """
-        SELECT w.name AS wild, first(c.name ORDER BY c.n DESC, c.name) AS fixed  -- ties: alphabetical, so runs agree
-        FROM (SELECT name FROM _lk_names WHERE contains(name, '?')) w
-        JOIN (SELECT name, n FROM _lk_names WHERE NOT contains(name, '?')) c
-          ON length(c.name) = length(w.name)
-         AND regexp_full_match(c.name, replace(regexp_escape(w.name), '\\?', '.'))
+        WITH w AS (SELECT name AS wild FROM _lk_names WHERE contains(name, '?')),
+        masks AS (SELECT DISTINCT regexp_replace(wild, '[^?]', '_', 'g') AS mask FROM w),
+        keyed AS (
+            SELECT c.name, c.n, array_to_string(list_transform(generate_series(1, length(c.name)), lambda i:
+                       CASE WHEN substr(k.mask, i, 1) = '?' THEN '?' ELSE substr(c.name, i, 1) END), '') AS k
+            FROM (SELECT name, n FROM _lk_names WHERE NOT contains(name, '?')) c
+            JOIN masks k ON length(k.mask) = length(c.name))
+        SELECT w.wild, first(c.name ORDER BY c.n DESC, c.name) AS fixed  -- ties: alphabetical, so runs agree
+        FROM w JOIN keyed c ON c.k = w.wild
         GROUP BY 1""")
     # Surnames compare by their key (names.surname_key: O NEILL, O-NEILL and ONEILL are one), looked
     # up for the distinct spellings that have a key of their own.
@@ -160,19 +167,18 @@ def _pre_clusters(eng: LinkEngine, keep_apart: list[int], ages: AgeSettings) -> 
             UNION ALL SELECT mention_id, 'L' || local_id FROM _lk_m0 WHERE local_id IS NOT NULL
         ), keys AS (SELECT k, dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
         SELECT ids.mention_id, keys.node FROM ids JOIN keys USING (k)""")
-    edges = eng.frame("""
+    eng.materialise("ide", """
         SELECT DISTINCT a, node AS b FROM (SELECT node, min(node) OVER (PARTITION BY mention_id) AS a FROM _lk_ids)
         WHERE node <> a""")
-    nodes = eng.frame("SELECT DISTINCT node FROM _lk_ids")["node"]
-    eng.register("_lk_kc_df", connected_components(edges, nodes))
+    components_of(eng, "_lk_ide", "kc")
     # Label: the smallest mention id of the component; a mention without ids is its own.
     eng.materialise("pc0", """
-        WITH mc AS (SELECT DISTINCT i.mention_id, c.component FROM _lk_ids i JOIN _lk_kc_df c ON c.node = i.node),
+        WITH mc AS (SELECT DISTINCT i.mention_id, coalesce(c.component, i.node) AS component
+                    FROM _lk_ids i LEFT JOIN _lk_kc c ON c.node = i.node),
         lab AS (SELECT component, min(mention_id) AS pc FROM mc GROUP BY component)
         SELECT m.mention_id, coalesce(lab.pc, m.mention_id) AS pc
         FROM _lk_m0 m LEFT JOIN mc USING (mention_id) LEFT JOIN lab USING (component)""")
-    eng.unregister("_lk_kc_df")
-    eng.drop("ids")
+    eng.drop("ids", "ide", "kc")
     _identity_groups(eng, "_lk_pc0", keep_apart)
     eng.drop("pc0")
     _parent_ages(eng, ages)
@@ -238,6 +244,7 @@ def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
         FROM m LEFT JOIN eligible e USING (mention_id)
         LEFT JOIN keys k ON k.ik = e.ik
         LEFT JOIN idkeys i ON i.ik = e.ik""", [keep_apart])
+    eng.checkpoint("pc1")  # read twice (parents' ages, then `m`)
 
 
 CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")

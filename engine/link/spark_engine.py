@@ -133,7 +133,7 @@ class SparkEngine:
         """`checkpoint`: the work tables written as Parquet (the named steps' outputs; None: every table).
         Any other work table a step makes on its way is a local checkpoint in the executors' storage."""
         self.spark = spark
-        self.checkpoint = None if checkpoint is None else {physical(n) for n in checkpoint}
+        self.saved = None if checkpoint is None else {physical(n) for n in checkpoint}
         self._cached: dict[str, DataFrame] = {}
         self._weight: dict[str, int] = {}  # views left as plans: how many plans each nests
         self._retired: list[DataFrame] = []
@@ -141,6 +141,7 @@ class SparkEngine:
         self.workdir = Path(tempfile.mkdtemp(prefix="chronolink-spark-", dir=workdir))
         self._paths: dict[str, Path] = {}
         self._seq = itertools.count()
+        self.notes: dict[str, int] = {}  # figures a step reports about its work (the clustering's components)
 
     # -- the engine interface -------------------------------------------------------------
     def run(self, sql: str, params: list[Any] | None = None) -> None:
@@ -152,7 +153,7 @@ class SparkEngine:
         step's output (a checkpoint), else a local checkpoint (executor storage; lineage cut all the same)."""
         view = physical(name)
         df = self.spark.sql(to_spark(query, params))
-        if self.checkpoint is None or view in self.checkpoint:
+        if self.saved is None or view in self.saved:
             self.save(view, df)
             return
         # A step's own small tables stay plans (a view: no job of their own) until a plan would
@@ -164,6 +165,17 @@ class SparkEngine:
         df.createOrReplaceTempView(view)
         self._cached[view] = df
         self._weight[view] = weight
+
+    def checkpoint(self, name: str) -> None:
+        """A work table left as a plan becomes a local checkpoint (a loop's tables would otherwise nest
+        every round's plan); a Parquet checkpoint already is one."""
+        view = physical(name)
+        if self._weight.get(view):
+            self._weight[view] = 0
+            df = self._cached[view].localCheckpoint(eager=True)
+            self._retired.append(self._cached[view])
+            df.createOrReplaceTempView(view)
+            self._cached[view] = df
 
     def register(self, name: str, frame: pl.DataFrame) -> None:
         """A polars frame as view `name` (through a Parquet file, which Spark reads in parallel)."""
