@@ -38,7 +38,7 @@ else:
 total = time.perf_counter() - t
 con.close()
 print(json.dumps({{"total": total, "stages": rep.timings, "person_mentions": rep.n_person_mentions,
-                  "persons": rep.n_persons, "places": rep.n_places, "candidates": rep.n_candidates,
+                  "persons": rep.n_persons, "places": rep.n_places, "candidates": rep.n_candidates, "notes": rep.notes,
                   "peak_rss_mb_driver": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -99,6 +99,8 @@ def main() -> None:
               f"{r['comparisons_per_s_per_core']:>9,.0f} /s/core  {r['person_mentions']:,} mentions -> "
               f"{r['persons']:,} persons, {r['places']:,} places; driver peak RSS {r['peak_rss_mb_driver']:.0f} MB")
         print("        " + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items()))
+        if r["notes"]:
+            print("        " + ", ".join(f"{k} {v:,}" for k, v in r["notes"].items()))
     if len(stores) == 2:
         figures["agreement"] = _agreement(*stores.values())
         print("agreement", json.dumps(figures["agreement"]))

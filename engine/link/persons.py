@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import duckdb
 import polars as pl
@@ -49,13 +49,13 @@ def _judge(eng: LinkEngine, cs: ClusterSettings, constraints: tuple[ValueConstra
     return Judge(records, [getattr(cs, c.setting) for c in constraints], constraints)
 
 
-def _clusters_for(eng: LinkEngine, pcs_table: str, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> dict[int, Cluster]:
-    """What each pre-cluster in `pcs_table` knows about its person (ids, value records, the source
-    rows it shares with other pre-clusters), for clustering."""
+def cluster_fields_sql(pcs_table: str, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> str:
+    """SQL: what each pre-cluster in `pcs_table(pc)` knows about its person (ids, value record ids,
+    the source rows it shares with other pre-clusters), one row per pre-cluster, sets joined as text."""
     def j(expr: str, name: str) -> str:
         return f"array_to_string({expr}, '{_SEP}') AS {name}"
 
-    df = eng.frame(f"""
+    return f"""
         WITH m AS (SELECT m.* FROM _lk_m m SEMI JOIN {pcs_table} t ON t.pc = m.pc),
         -- Source rows naming people of two pre-clusters: one row never names a person twice.
         shared AS (SELECT record_id FROM _lk_m GROUP BY record_id HAVING count(DISTINCT pc) > 1)
@@ -68,7 +68,11 @@ def _clusters_for(eng: LinkEngine, pcs_table: str, constraints: tuple[ValueConst
                {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))", "records")}
         FROM m JOIN _lk_pc p USING (pc) JOIN _lk_pcval v USING (pc)
         GROUP BY m.pc
-    """)
+    """
+
+
+def clusters_from_frame(df: pl.DataFrame, constraints: tuple[ValueConstraint, ...] = CONSTRAINTS) -> dict[int, Cluster]:
+    """Pre-cluster -> Cluster from the rows of `cluster_fields_sql`."""
     if df.is_empty():
         return {}
     # Column by column, with one shared empty set: half a million records are built here, and
@@ -147,13 +151,45 @@ def _reviewable(band: list[tuple[int, int]], roots: dict[int, int], clusters: di
     return pl.DataFrame(keep, schema={"pc_a": pl.Int64, "pc_b": pl.Int64}, orient="row")
 
 
+def decide(clusters: dict[int, Cluster], judge: Judge, edges: Iterable[tuple[int, int, float]],
+           accepted: list[tuple[int, int]], rejects: list[tuple[int, int]], band: list[tuple[int, int]],
+           ) -> tuple[dict[int, int], list[tuple[int, int, float, str]], pl.DataFrame]:
+    """The clustering's decisions over `clusters`: analysts' rejections tagged, acceptances merged,
+    then the greedy merge of `edges` (sorted by weight, descending, ties by ids); returns (pre-cluster
+    -> root, refused edges with reasons, the band edges worth review).
+
+    Every decision reads only the two clusters an edge joins, so any set of whole connected components
+    (of edges, band edges and acceptances) decides alike on its own or with the rest."""
+    for i, (a, b) in enumerate(rejects):
+        if a in clusters and b in clusters:
+            clusters[a].reject_tags = clusters[a].reject_tags | {(i, 0)}
+            clusters[b].reject_tags = clusters[b].reject_tags | {(i, 1)}
+    roots, refused = greedy_cluster(clusters, edges, judge, accepted)
+    return roots, refused, _reviewable(band, roots, clusters)
+
+
+def _decided_pairs(eng: LinkEngine, decisions: pl.DataFrame | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Analysts' decisions as pre-cluster pairs: (accepted, rejected)."""
+    if decisions is None or not decisions.height:
+        return [], []
+    eng.register("_lk_dec_df", decisions)
+    dec = eng.rows("""
+        SELECT ml.pc, mr.pc, d.decision FROM _lk_dec_df d
+        JOIN _lk_m ml ON ml.mention_id = d.mention_id_l JOIN _lk_m mr ON mr.mention_id = d.mention_id_r""")
+    eng.unregister("_lk_dec_df")
+    return [(a, b) for a, b, d in dec if d == "accept"], [(a, b) for a, b, d in dec if d == "reject"]
+
+
 def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSettings,
                     decisions: pl.DataFrame | None = None, accepted: list[tuple[int, int]] | None = None) -> dict[str, int]:
     """The clustering step: from `scored` (with `sig`, `m`, `pc`, `nickl`) make `pcedge` (pre-cluster
     pairs and their best pair), `cluster(mention_id, cluster)` and `band(pc_a, pc_b)` (borderline
     edges between persons that may be one: the review candidates). `decisions` (mention_id_l,
     mention_id_r, decision 'accept'|'reject') override the model; `accepted` pre-cluster pairs merge
-    unconditionally. Returns the refused merges by reason."""
+    unconditionally. Returns the refused merges by reason.
+
+    On DuckDB the decisions run here, over every pre-cluster an edge touches; on Spark they run on the
+    executors, a group of whole connected components at a time (spark_clustering.py)."""
     eng = as_engine(con)
     eng.materialise("pcedge", """
         SELECT least(l.pc, r.pc) AS pc_a, greatest(l.pc, r.pc) AS pc_b, max(s.match_weight) AS w,
@@ -164,33 +200,39 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
     value_records(eng)
     eng.materialise("plaus", _plausible_edges(cs))
     eng.materialise("bandp", _band_edges(cs))
+    acc, rejects = _decided_pairs(eng, decisions)
+    acc = list(accepted or []) + acc
+    if eng.dialect == "duckdb":
+        refused = _decide_here(eng, cs, decisions, acc, rejects)
+    else:
+        from chronolink.engine.link.spark_clustering import decide_by_component
+
+        refused = decide_by_component(eng, cs, acc, rejects)
+    eng.drop("plaus", "bandp", "pcval", *(f"val{k}" for k in range(len(CONSTRAINTS))))
+    eng.materialise("cluster", """
+        SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_roots r USING (pc)""")
+    eng.drop("roots")
+    return refused
+
+
+def _decide_here(eng: LinkEngine, cs: ClusterSettings, decisions: pl.DataFrame | None,
+                 accepted: list[tuple[int, int]], rejects: list[tuple[int, int]]) -> dict[str, int]:
+    """The decisions in this process, over every pre-cluster an edge or a decision touches: work
+    tables `roots(pc, cluster)`, `refused(pc_a, pc_b, reason)` and `band`; returns refusals by reason."""
     decided = [] if decisions is None else [
         int(x) for x in decisions["mention_id_l"].to_list() + decisions["mention_id_r"].to_list()]
     eng.materialise("edgepcs", """
         SELECT pc_a AS pc FROM _lk_plaus UNION SELECT pc_b FROM _lk_plaus
         UNION SELECT pc_a FROM _lk_bandp UNION SELECT pc_b FROM _lk_bandp
         UNION SELECT pc FROM _lk_m WHERE mention_id IN (SELECT unnest($1::BIGINT[]))
-        UNION SELECT unnest($2::BIGINT[])""", [decided, [int(x) for pair in accepted or [] for x in pair]])
-    accepted = list(accepted or [])
-    rejects: list[tuple[int, int]] = []
-    if decisions is not None and decisions.height:
-        eng.register("_lk_dec_df", decisions)
-        dec = eng.rows("""
-            SELECT ml.pc, mr.pc, d.decision FROM _lk_dec_df d
-            JOIN _lk_m ml ON ml.mention_id = d.mention_id_l JOIN _lk_m mr ON mr.mention_id = d.mention_id_r""")
-        eng.unregister("_lk_dec_df")
-        accepted += [(a, b) for a, b, d in dec if d == "accept"]
-        rejects = [(a, b) for a, b, d in dec if d == "reject"]
+        UNION SELECT unnest($2::BIGINT[])""", [decided, [int(x) for pair in accepted for x in pair]])
     with gc_paused():
         judge = _judge(eng, cs)
-        clusters = _clusters_for(eng, "_lk_edgepcs")
-        for i, (a, b) in enumerate(rejects):
-            if a in clusters and b in clusters:
-                clusters[a].reject_tags = clusters[a].reject_tags | {(i, 0)}
-                clusters[b].reject_tags = clusters[b].reject_tags | {(i, 1)}
+        clusters = clusters_from_frame(eng.frame(cluster_fields_sql("_lk_edgepcs")))
         edges = eng.rows("SELECT pc_a, pc_b, w FROM _lk_plaus ORDER BY w DESC, pc_a, pc_b")
-        eng.drop("plaus", "edgepcs")
-        roots, refused_edges = greedy_cluster(clusters, edges, judge, accepted)
+        eng.drop("edgepcs")
+        roots, refused_edges, band = decide(clusters, judge, edges, accepted, rejects,
+                                            eng.rows("SELECT pc_a, pc_b FROM _lk_bandp"))
         refused = dict(Counter(why for *_, why in refused_edges))
         # Each refused merge and why (link-files says which rule kept a strong pair apart).
         eng.register("_lk_refused_df", pl.DataFrame(
@@ -200,15 +242,10 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
         eng.unregister("_lk_refused_df")
         root_df = pl.DataFrame({"pc": list(roots.keys()), "cluster": list(roots.values())},
                                schema={"pc": pl.Int64, "cluster": pl.Int64})
-        band = _reviewable(eng.rows("SELECT pc_a, pc_b FROM _lk_bandp"), roots, clusters)
-        eng.drop("bandp", "pcval", *(f"val{k}" for k in range(len(CONSTRAINTS))))
         del clusters, edges, refused_edges, roots, judge
     release_memory()
-    eng.register("_lk_root_df", root_df)
-    eng.materialise("cluster", """
-        SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_root_df r USING (pc)""")
-    eng.unregister("_lk_root_df")
-    eng.register("_lk_band_df", band)
-    eng.materialise("band", "SELECT * FROM _lk_band_df")
-    eng.unregister("_lk_band_df")
+    for name, frame in (("roots", root_df), ("band", band)):
+        eng.register("_lk_decided_df", frame)
+        eng.materialise(name, "SELECT * FROM _lk_decided_df")
+        eng.unregister("_lk_decided_df")
     return refused

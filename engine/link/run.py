@@ -38,6 +38,8 @@ class LinkReport:
     # After an incremental run, every person whose mentions it changed (new, joined by a new mention,
     # merged, retired): what flags and reports need recomputing. None after a full run (any may have).
     changed_persons: list[str] | None = None
+    # Figures an engine reports about its work (Spark: the clustering's connected components).
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None, full: bool = False) -> LinkReport:

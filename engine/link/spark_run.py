@@ -5,10 +5,11 @@ on Spark up to the stable ids, and the tables the persist step writes from are r
 DuckDB temp tables, where the same persist step writes the store in one transaction. A Spark run
 is always a full link (retraining): linking a day's new mentions is small work, done on DuckDB.
 
-What the driver holds: the places step (address parsing in polars over the address mentions),
-the id pre-clusters' connected components, the stable-id plan (one key per mention) and the
-greedy clustering over edges at or above the link weight, as on DuckDB. Everything per pair
-(blocking, comparison levels, training counts, scoring, evidence) runs on Spark.
+What the driver holds: the places step (address parsing in polars over the address mentions) and
+the stable-id plan (one key per mention), as on DuckDB. Everything per pair (blocking, comparison
+levels, training counts, scoring, evidence) and the clustering (connected components in SQL rounds,
+then the constrained greedy clustering on the executors, a bucket of whole components per task:
+spark_clustering.py) runs on Spark.
 """
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ def run_link_spark(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None
     c = ctx.counts
     return LinkReport(c["run_id"], c["mentions"], c["persons"], c["address_mentions"], c["places"], c["candidates"],
                       c["review_pending"], ctx.extra["person_plan"].changes, ctx.extra["place_plan"].changes,
-                      ctx.timings, mode="full", why_full="on Spark")
+                      ctx.timings, mode="full", why_full="on Spark",
+                      notes=dict(eng.notes))
 
 
 def link_store(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = None, full: bool = False,

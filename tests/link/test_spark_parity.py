@@ -78,6 +78,10 @@ def linked_both_ways(spark, tmp_path_factory):
 def test_spark_links_the_sample_world_into_the_same_persons_and_places(linked_both_ways):
     duck, spark = linked_both_ways["duckdb"], linked_both_ways["spark"]
     assert spark["report"].why_full == "on Spark"
+    # The clustering ran on the executors, component by component (not collected to the driver).
+    notes = spark["report"].notes
+    assert notes["components"] > 500 and notes["largest_component"] >= 2 and notes["buckets"] >= 1
+    assert 1 <= notes["cc_rounds"] < 20
     assert len(duck["persons"]) == len(spark["persons"]) > 8000
     assert len(set(duck["persons"].values())) > 1000  # a real clustering, not one blob or all singletons
     # Identical clusterings, and so (ids being a function of the clusters) identical stable ids.
