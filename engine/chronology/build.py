@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from chronolink.engine.chronology.state import record_build, why_rebuild
+from chronolink.engine.link.placeholders import not_placeholder_dob_sql
 from chronolink.engine.rules import RuleSettings, load_settings
 from chronolink.engine.store.transactions import transaction
 
@@ -115,7 +116,8 @@ FROM ep JOIN chronology c USING (event_id) LEFT JOIN person_facts f USING (perso
 # each person's best date of birth: the most frequent valid one
 _PERSON_FACTS = """
 WITH pm AS (SELECT * FROM person_mentions WHERE person_id IS NOT NULL {persons}), d AS (
-  SELECT person_id, dob, count(*) AS n FROM pm WHERE dob IS NOT NULL AND dob_status = 'ok' GROUP BY person_id, dob
+  SELECT person_id, dob, count(*) AS n FROM pm WHERE dob IS NOT NULL AND dob_status = 'ok' AND {real_dob}
+  GROUP BY person_id, dob
 ), best AS (  -- ties go to the later date, as every most-common value below goes to the larger one
   SELECT person_id, arg_max(dob, {{'n': n, 'v': dob}}) AS dob FROM d GROUP BY person_id
 ), names AS (
@@ -211,7 +213,8 @@ def _grouping(days: int, members: str) -> str:
 
 
 def _build_all(con: duckdb.DuckDBPyConnection, days: int) -> None:
-    every = {"persons": "", "places": "", "pairs": ""}
+    # a date of birth the last link run listed as a placeholder is no date (placeholders.dob_placeholders)
+    every = {"persons": "", "places": "", "pairs": "", "real_dob": not_placeholder_dob_sql(con)}
     con.execute(_grouping(days, ""))
     for table, sql in (("event_sources", _EVENT_SOURCES), ("chronology", _CHRONOLOGY),
                        ("event_places", _EVENT_PLACES), ("person_facts", _PERSON_FACTS),
@@ -227,7 +230,8 @@ def _build_changed(con: duckdb.DuckDBPyConnection, days: int) -> ChronologyChang
     changed = "AND person_id IN (SELECT person_id FROM _chr_persons)"
     # per person: facts, observations, places, then the pairs at their places
     con.execute(f"DELETE FROM person_facts WHERE true {changed}")
-    con.execute(f"INSERT INTO person_facts BY NAME {_PERSON_FACTS.format(persons=changed, most_common=_MOST_COMMON)}")
+    con.execute(f"INSERT INTO person_facts BY NAME {_PERSON_FACTS.format(persons=changed, most_common=_MOST_COMMON,
+                                                                     real_dob=not_placeholder_dob_sql(con))}")
     con.execute(f"DELETE FROM observations WHERE true {changed}")
     con.execute(f"INSERT INTO observations BY NAME "
                 f"{_OBSERVATIONS.format(persons='AND m.person_id IN (SELECT person_id FROM _chr_persons)')}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from chronolink.engine.link.placeholders import not_placeholder_dob_sql
 from chronolink.engine.rules import UNDATED_SCHEMA, RuleInputs, RuleSettings, load_settings
 
 _EVENTS = """
@@ -34,7 +35,8 @@ ORDER BY m.person_id, r.event_date, r.source_file, r.source_row, m.mention_id
 _RELATIONSHIPS = """
 WITH rel AS (
   SELECT c.person_id AS child_person_id, rel.person_id AS related_person_id, c.source_file,
-         c.source_row::BIGINT AS source_row, rel.forename, rel.surname, rel.dob
+         c.source_row::BIGINT AS source_row, rel.forename, rel.surname,
+         CASE WHEN {real_dob} THEN rel.dob END AS dob  -- a placeholder date of birth is no date
   FROM person_mentions c JOIN person_mentions rel
     ON c.record_id = rel.record_id AND c.slot = 'child' AND rel.slot = 'related'
   JOIN records r ON r.record_id = c.record_id
@@ -106,7 +108,8 @@ def load_rule_inputs(con: duckdb.DuckDBPyConnection, settings: RuleSettings | No
         "SELECT person_id, address_id, date, source_file, source_row::BIGINT AS source_row, field "
         f"FROM observations WHERE true {_among('person_id', persons)} "
         "ORDER BY person_id, date, source_file, source_row, address_id, field").pl()
-    relationships = con.execute(_RELATIONSHIPS.format(children=_among("c.person_id", children)),
+    relationships = con.execute(_RELATIONSHIPS.format(children=_among("c.person_id", children),
+                                                      real_dob=not_placeholder_dob_sql(con, "rel.dob")),
                                 {"similar": settings.relationships.name_similarity}).pl()
     return RuleInputs.build(persons=persons_frame, events=events, observations=observations,
                             relationships=relationships)

@@ -22,12 +22,22 @@ _SHORT = {"ROAD": "RD", "STREET": "ST", "AVENUE": "AVE", "LANE": "LN", "CLOSE": 
 
 
 _TYPE_AT_END = r"^(?P<h>.+?)(?P<t>" + "|".join(_SHORT) + r")$"
+# Every type word (and SAINT) to its short form wherever it stands: a split word whose first piece the
+# parse expanded as an abbreviation ("PL OVER LANE" -> PLACE OVER LANE, "ST ATION ROAD" -> SAINT ATION
+# ROAD, "GR ANGE STREET" -> GROVE ANGE STREET) squashes back to the street's own letters.
+_SHORT_WORDS = {**_SHORT, "SAINT": "ST"}
+_WORD_PATTERNS = [f" {w} " for w in _SHORT_WORDS]
+_WORD_SHORTS = [f" {s} " for s in _SHORT_WORDS.values()]
 
 
 def squash_street(street: pl.Expr) -> pl.Expr:
-    """A spacing-free short form for typo distance: words run together or split and the street type
-    abbreviated all give one form (`ASH WAY`, `ASHWAY` -> `ASHWY`; `HAW THORN ROAD` -> `HAWTHORNRD`)."""
-    sq = street.str.replace_all(r"\s+", "")
+    """A spacing-free short form for typo distance: words run together or split and the street types
+    abbreviated all give one form (`ASH WAY`, `ASHWAY` -> `ASHWY`; `HAW THORN ROAD` -> `HAWTHORNRD`;
+    `PLACE OVER LANE`, the parse of `Pl over Lane`, -> `PLOVERLN`)."""
+    padded = pl.concat_str(pl.lit(" "), street, pl.lit(" "))
+    # Two passes: a match consumes the space the next word would start with ("GROVE ROAD").
+    short = (padded.str.replace_many(_WORD_PATTERNS, _WORD_SHORTS).str.replace_many(_WORD_PATTERNS, _WORD_SHORTS))
+    sq = short.str.replace_all(r"\s+", "")
     g = sq.str.extract_groups(_TYPE_AT_END)
     return pl.when(g.struct.field("t").is_not_null()).then(
         pl.concat_str(g.struct.field("h"), g.struct.field("t").replace(_SHORT))).otherwise(sq)

@@ -68,7 +68,9 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                nullif(trim(upper(m.surname)), '') AS sn0,
                nullif(trim(upper(m.preferred_forename)), '') AS pref0,
                nullif(upper(m.name_suffix), '') AS sfx,
-               CASE WHEN coalesce(m.dob_status, 'ok') = 'ok' THEN m.dob END AS dob,
+               -- a date of birth counts unless it is a placeholder (placeholders.dob_placeholders)
+               CASE WHEN coalesce(m.dob_status, 'ok') = 'ok' AND CAST(m.dob AS VARCHAR) NOT IN (
+                    SELECT value FROM _lk_idph WHERE identifier = 'dob') THEN m.dob END AS dob,
                coalesce(CASE WHEN m.sex IN ('M', 'F') THEN m.sex END,
                         CASE WHEN upper(m.role) IN ({fem}) THEN 'F' WHEN upper(m.role) IN ({mal}) THEN 'M' END) AS sex,
                -- a valid identifier counts unless it is a placeholder (placeholders.person_placeholders)

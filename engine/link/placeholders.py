@@ -8,7 +8,10 @@ person or one building could have is such a placeholder, whatever it looks like:
   or `person_initials` or more forename initials (one person's records differ by a typo, a
   day/month swap or a nickname: two or three at most), or made of one repeated digit;
 - a UPRN written on addresses with `uprn_numbers` or more house numbers or `uprn_streets` or more
-  streets (one dwelling's mentions differ by a typo at most).
+  streets (one dwelling's mentions differ by a typo at most);
+- a date of birth written with far more surnames than chance gives one date (`dob_placeholders`):
+  1900-01-01, 01/01/1901, a system's default date. It stops counting as a date of birth: the link
+  features read it as unknown, and place matching does not take it as a resident's identity.
 
 The thresholds are link settings (`LinkSettings.placeholders`, engine/link/settings.py).
 
@@ -36,10 +39,11 @@ _PERSON_IDS = {
 
 def person_placeholders(eng: LinkEngine, source: str = "person_mentions",
                         cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
-    """Valid person identifiers of `source` that are placeholders (PLACEHOLDER_SCHEMA columns)."""
+    """Valid person identifiers of `source` that are placeholders, and its placeholder dates of birth
+    (dob_placeholders): PLACEHOLDER_SCHEMA columns."""
     held = " UNION ALL ".join(f"SELECT '{ident}' AS identifier, {value} AS value, dob, forename FROM {source} WHERE {ok}"
                               for ident, (ok, value) in _PERSON_IDS.items())
-    return held_placeholders(eng, f"({held})", cfg)
+    return pl.concat([held_placeholders(eng, f"({held})", cfg), dob_placeholders(eng, source, cfg)])
 
 
 def held_placeholders(eng: LinkEngine, held: str, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
@@ -63,6 +67,32 @@ def held_placeholders(eng: LinkEngine, held: str, cfg: PlaceholderSettings | Non
     """).cast(PLACEHOLDER_SCHEMA)
 
 
+def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
+                     cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
+    """Dates of birth written for far more people than chance gives one date (PLACEHOLDER_SCHEMA columns,
+    identifier `dob`, value yyyy-mm-dd): 1900-01-01, a system's default date, an estimated year's 1st of
+    January written for everyone whose birthday is unknown.
+
+    A date's holders are the distinct surnames written with it (one person's records differ by a typo or
+    a change of name at most; twins share a surname). Chance gives a date about as many holders as the
+    other dates of its year average (their holders over 365); a date holding at least `dob_holders` and
+    `dob_ratio` times that expectation is a placeholder."""
+    cfg = cfg or PlaceholderSettings()
+    return eng.frame(f"""
+        WITH d AS (
+            SELECT dob, count(*) AS mentions, count(DISTINCT upper(surname)) AS holders
+            FROM {source} WHERE dob IS NOT NULL AND coalesce(dob_status, 'ok') = 'ok' AND surname IS NOT NULL
+            GROUP BY dob),
+        e AS (SELECT dob, mentions, holders,
+                     (sum(holders) OVER (PARTITION BY year(dob)) - holders) / 365.0 AS expected FROM d)
+        SELECT 'dob' AS identifier, CAST(dob AS VARCHAR) AS value, mentions, holders,
+               holders || ' surnames (chance gives ' || CAST(round(expected, 2) AS VARCHAR) || ')' AS reason
+        FROM e
+        WHERE holders >= {int(cfg.dob_holders)} AND holders >= {float(cfg.dob_ratio)!r} * expected
+        ORDER BY value
+    """).cast(PLACEHOLDER_SCHEMA)
+
+
 def uprn_placeholders(df: pl.DataFrame, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Valid UPRNs (column `uprn`) written on more dwellings than one: PLACEHOLDER_SCHEMA columns.
 
@@ -81,6 +111,17 @@ def uprn_placeholders(df: pl.DataFrame, cfg: PlaceholderSettings | None = None) 
     ).sort("value")
 
 
+def not_placeholder_dob_sql(con: duckdb.DuckDBPyConnection, column: str = "dob") -> str:
+    """An SQL condition true where `column` is no date of birth the last link run listed as a placeholder
+    (TRUE on a store no run has listed any in), for readers of person_mentions.dob outside linkage."""
+    listed = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                         [PLACEHOLDER_TABLE]).fetchall()[0][0]
+    if not listed:
+        return "TRUE"
+    return (f"CAST({column} AS VARCHAR) NOT IN (SELECT value FROM {PLACEHOLDER_TABLE} "
+            "WHERE identifier = 'dob' AND value IS NOT NULL)")
+
+
 def write_placeholders(con: duckdb.DuckDBPyConnection, found: pl.DataFrame) -> None:
     """Replace the store's placeholder list with `found` (one link run's findings)."""
     con.register("_lk_ph_df", found.cast(PLACEHOLDER_SCHEMA))
@@ -88,4 +129,5 @@ def write_placeholders(con: duckdb.DuckDBPyConnection, found: pl.DataFrame) -> N
     con.unregister("_lk_ph_df")
 
 
-__all__ = ["PLACEHOLDER_TABLE", "held_placeholders", "person_placeholders", "uprn_placeholders", "write_placeholders"]
+__all__ = ["PLACEHOLDER_TABLE", "dob_placeholders", "held_placeholders", "not_placeholder_dob_sql", "person_placeholders",
+           "uprn_placeholders", "write_placeholders"]

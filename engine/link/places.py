@@ -39,8 +39,8 @@ def _sql(query: str, **frames: pl.DataFrame) -> pl.DataFrame:
 def _canonical_towns(df: pl.DataFrame, cfg: PlaceSettings) -> pl.DataFrame:
     """(p_town, town): each written town to its commonest near-identical spelling (typos in town names).
 
-    A town joins the commonest spelling at Jaro-Winkler >= cfg.town_similarity (0.9) written at least
-    cfg.town_commoner (3) times as often;
+    A town joins the commonest spelling at Jaro-Winkler >= cfg.town_similarity (0.9), or cfg.town_edits (1)
+    edits away (names of 5 letters or more), written at least cfg.town_commoner (3) times as often;
     chains (a typo of a typo) end at the commonest.
     """
     counts = (df.group_by("p_town").len().drop_nulls().sort(["len", "p_town"], descending=[True, False])
@@ -48,7 +48,9 @@ def _canonical_towns(df: pl.DataFrame, cfg: PlaceSettings) -> pl.DataFrame:
     parent = _sql(f"""
         SELECT t.rank AS a, min(c.rank) AS b FROM counts t JOIN counts c
           ON c.len >= {int(cfg.town_commoner)} * t.len
-         AND jaro_winkler_similarity(t.p_town, c.p_town) >= {float(cfg.town_similarity)!r}
+         AND (jaro_winkler_similarity(t.p_town, c.p_town) >= {float(cfg.town_similarity)!r}
+              -- one letter dropped, doubled or swapped early in the name scores low on Jaro-Winkler (WXLEY)
+              OR (length(t.p_town) >= 5 AND damerau_levenshtein(t.p_town, c.p_town) <= {int(cfg.town_edits)}))
         GROUP BY t.rank""", counts=counts)
     # Every parent is commoner than its child, so the smallest rank in a tree is its root.
     roots = connected_components(parent, counts["rank"])
@@ -266,6 +268,7 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
     df, found = _usable_uprns(df, placeholders)
     df = _number_variants(df, residents, cfg)
+    df = _slipped_mentions(df, residents, cfg)
     return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
                                   pl.col("p_postcode").alias("postcode")), found
 
@@ -350,6 +353,59 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
         pl.coalesce("to", "place_key").alias("place_key")).drop("to")
 
 
+def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings) -> pl.DataFrame:
+    """One row's house number written with a digit slip moves to the number its people live at.
+
+    A mention at (town, street, number, flat) moves to the key of a variant number (digits transposed or
+    one digit wrong) on the same street, town and flat when a person it places there (by a checked
+    identifier, or name and date of birth) is placed at that variant by other rows on the same day or
+    both before and after it within cfg.same_period_days, and none of its people is placed at its own number by another row in
+    that period. A single row that disagrees with where its people are seen either side of it is the
+    slip; a household that moved next door has rows at the new number after the move. A row with no
+    town likewise takes the town its people are seen at, at its number and street, in the period.
+    """
+    if residents is None or residents.is_empty():
+        return df
+    cols = ["place_key", "town", "street", "number", "p_flat"]
+    at = (residents.filter(pl.col("date").is_not_null())
+          .join(df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
+                .select("address_mention_id", *cols), on="address_mention_id"))
+    if at.is_empty():
+        return df
+    period = int(cfg.same_period_days)
+    other = at.rename({c: f"{c}_c" for c in ("address_mention_id", "date", *cols)})
+    near = at.join(other, on="person").filter(
+        (pl.col("address_mention_id") != pl.col("address_mention_id_c"))
+        & ((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= period))
+    # Its people seen at its own key by another row in the period: the number stands.
+    stands = near.filter(pl.col("place_key") == pl.col("place_key_c")).select("address_mention_id").unique()
+    same_street = (pl.col("street") == pl.col("street_c")) & pl.col("p_flat").eq_missing(pl.col("p_flat_c"))
+    slip = (near.filter(same_street & (pl.col("town") == pl.col("town_c"))
+                        & _is_variant(pl.col("number"), pl.col("number_c")))
+            .group_by("address_mention_id", "place_key_c")
+            .agg((pl.col("date_c") <= pl.col("date")).any().alias("before"),
+                 (pl.col("date_c") >= pl.col("date")).any().alias("after"))
+            .filter(pl.col("before") & pl.col("after")))
+    # A row written without a town (and no postcode that tells it) takes the town its people are seen at
+    # this number of this street in the period: no neighbour is at stake.
+    no_town = near.filter(same_street & pl.col("town").is_null() & pl.col("town_c").is_not_null()
+                          & (pl.col("number") == pl.col("number_c")))
+    cand = pl.concat([slip.select("address_mention_id", "place_key_c"),
+                      no_town.select("address_mention_id", "place_key_c")]).unique().join(
+        stands, on="address_mention_id", how="anti")
+    # Only where one variant is the answer.
+    one = cand.group_by("address_mention_id").agg(pl.col("place_key_c").first(), pl.len().alias("k")).filter(
+        pl.col("k") == 1)
+    if one.is_empty():
+        return df
+    parts = df.group_by("place_key").agg(pl.col("number").drop_nulls().first().alias("number_c"))
+    moved = one.select("address_mention_id", "place_key_c").join(parts, left_on="place_key_c", right_on="place_key")
+    return (df.join(moved, on="address_mention_id", how="left")
+            .with_columns(pl.coalesce("place_key_c", "place_key").alias("place_key"),
+                          pl.coalesce("number_c", "number").alias("number"))
+            .drop("place_key_c", "number_c"))
+
+
 def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:
     """(address_mention_id, person, date): the people each address row places there, by a checked
     identifier (valid NHS number, UPN, PNC id or an agency's own id), and the row's date. Values held by
@@ -369,6 +425,10 @@ def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings 
                 FROM person_mentions WHERE pnc_valid AND address_mention_id IS NOT NULL
                 UNION ALL SELECT address_mention_id, event_date, 'L' || local_id, 'local_id', local_id
                 FROM person_mentions WHERE nullif(local_id, '') IS NOT NULL AND address_mention_id IS NOT NULL
+                UNION ALL SELECT address_mention_id, event_date,
+                       'D' || upper(surname) || '|' || upper(left(forename, 1)) || '|' || dob, 'dob', dob::VARCHAR
+                FROM person_mentions WHERE address_mention_id IS NOT NULL AND surname IS NOT NULL
+                  AND forename IS NOT NULL AND dob IS NOT NULL
             )
             SELECT DISTINCT address_mention_id, person, date FROM ids
             ANTI JOIN _lk_res_ph p ON p.identifier = ids.ident AND p.value = ids.value

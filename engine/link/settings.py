@@ -55,6 +55,8 @@ class PlaceSettings(BaseModel):
     # A written town joins its commonest near spelling: Jaro-Winkler at least this, written this many times as often.
     town_similarity: float = Field(default=0.9, gt=0, le=1)
     town_commoner: int = Field(default=3, ge=1)
+    # Or this many edits away (names of 5+ letters): a letter dropped early in a name scores low on Jaro-Winkler.
+    town_edits: int = Field(default=1, ge=0, le=2)
     # A house number written with a digit slip joins the number it varies on when at least `same_people` people
     # (by checked identifiers) are placed at both within `same_period_days` of each other, and nobody else at the rarer.
     same_people: int = Field(default=2, ge=1)
@@ -72,6 +74,10 @@ class PlaceholderSettings(BaseModel):
     # A UPRN written on addresses with this many house numbers or streets (one dwelling's differ by a typo).
     uprn_numbers: int = Field(default=3, ge=2)
     uprn_streets: int = Field(default=3, ge=2)
+    # A date of birth written with at least `dob_holders` surnames and `dob_ratio` times as many as the other
+    # dates of its year average (chance): a placeholder (1900-01-01, a system's default).
+    dob_holders: int = Field(default=10, ge=2)
+    dob_ratio: float = Field(default=10.0, gt=1)
 
 
 class NameOrderSettings(BaseModel):

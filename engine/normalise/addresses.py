@@ -78,6 +78,9 @@ _NUMBER_WORD = r"(^|, )(?:NO|NUMBER|NUM|NBR|NR) ?(\d)"
 _GLUED_TYPES = ("ROAD", "STREET", "LANE", "AVENUE", "CLOSE", "DRIVE", "CRESCENT", "GARDENS", "GROVE", "TERRACE",
                 "PLACE", "SQUARE")
 _GLUED_RX = r"\b([A-Z]{3,}?)(" + "|".join(_GLUED_TYPES) + r")(,|$)"
+# A lower-case letter then a capitalised short word ending a line ("ParkSt", "OakRoad", "HillStr,"): the
+# word is the street type run into the name. Longer capitalised tails (McDonald) are names.
+_CAMEL_TYPE = r"([a-z])([A-Z][a-z]{1,7})(\s*(?:,|\n|\r|$))"
 _CARE_OF = r"(?:C/O|C O|CARE OF)"
 _TITLES = r"(?:MR|MRS|MS|MISS|DR|MX)"
 # one-pass regex (fast captures); "14 B MILL LANE" is fixed up afterwards
@@ -96,7 +99,7 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NOT_TYPOS = frozenset(("DROVE", "CHOSE", "PEACE", "PLANE", "PLATE", "GRAVE", "GREET", "CLOSER", "LANES", "PLACES",
                         "STREETS", "ROADS", "GROVES", "DRIVES", "PARKS", "HILLS", "VIEWS", "WALKS", "RISES",
                         "GREENS", "PALACE", "READ", "ROOD", "LINE", "LONE", "LUNE", "LACE", "LAKE", "LAME",
-                        "LATE", "LADE", "LAZE", "LAVE", "LAKE", "CLOVE", "GLOVE", "GROVER", "DRIVER", "ROADE", "BROAD", "BREAD", "TREAD"))
+                        "LATE", "LADE", "LAZE", "LAVE", "LAKE", "CLOVE", "GLOVE", "GROVER", "DRIVER", "ROADE", "BROAD", "BREAD", "TREAD", "RAD", "LAD"))
 
 
 def _one_edit(word: str, letters: str = _LETTERS) -> set[str]:
@@ -123,8 +126,11 @@ def _street_type_typos() -> dict[str, str]:
             typos = _one_edit(t)
         elif len(t) == 4:
             typos = {t[:i] + t[i + 1] + t[i] + t[i + 2:] for i in range(3)} | {t[:i] + t[i] + t[i:] for i in range(4)}
-            if t in ("ROAD", "LANE"):  # the commonest types: an inner letter mistyped too (ROQD, LAHE)
+            if t in ("ROAD", "LANE"):  # the commonest types: an inner letter mistyped or dropped too (ROQD, LAHE, ROD, LNE)
                 typos |= {t[:i] + c + t[i + 1:] for i in (1, 2) for c in _LETTERS}
+                typos |= {t[:i] + t[i + 1:] for i in (1, 2)}
+        elif t == "WAY":  # letters swapped (WYA, AWY)
+            typos = {"WYA", "AWY"}
         else:
             continue
         for x in typos - {t}:
@@ -269,7 +275,9 @@ def _address_stages(has_postcode: bool, has_town: bool) -> list:
     parsed_town = pl.when(n > pl.when(street_at_1).then(2).otherwise(1)).then(pl.col("comps").list.last())
     key_fields = ["flat", "number", "number_suffix", "key_building", "street", "town"]
     stages = [
-        _fold_address(pl.col("x")).alias("s"),
+        # "OakRoad", "ParkSt", "MillLaane": a capital inside a word before the last word of a line ran the
+        # street type into the name (before folding: the case is the only trace of the lost space)
+        _fold_address(pl.col("x").str.replace_all(_CAMEL_TYPE, "${1} ${2}${3}")).alias("s"),
         pl.coalesce(pl.when(s.str.starts_with("C")).then(s).str.replace(_CARE_OF_RX, "${1}${2}"), s).alias("s"),
         s.str.replace_all(_NUMBER_WORD, "${1}${2}").str.replace_all(_GLUED_RX, "${1} ${2}${3}")
         .str.replace_all(r"(^|, )(\d+)-([A-Z])", "${1}${2} ${3}").alias("s"),  # "14 - MILL LANE", "14-A"
