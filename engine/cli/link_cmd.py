@@ -152,6 +152,64 @@ def review_reject(review_id: int, db: DbOption = None, analyst: AnalystOption = 
     _decide(review_id, False, db, analyst, note)
 
 
+@review_app.command("places")
+def review_places(db: DbOption = None,
+                  status: Annotated[str, typer.Option(help="pending, accepted, rejected or all")] = "pending",
+                  limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+                  analyst: AnalystOption = None) -> None:
+    """List queued place pairs: an address row that may be written with a house-number slip, a row of the
+    place proposed, and the evidence (the listing is audited: it shows addresses)."""
+    from chronolink.engine.link.place_review import list_place_reviews
+
+    if status not in ("pending", "accepted", "rejected", "all"):
+        fail("--status must be pending, accepted, rejected or all")
+    con = open_db(db)
+    try:
+        rows = list_place_reviews(con, None if status == "all" else status, limit)
+        record_audit(con, "review-places", "read", analyst=analyst, detail={"rows": rows.height})
+    finally:
+        con.close()
+    t = Table(title="Place review queue", title_justify="left")
+    for c in rows.columns:
+        t.add_column(c)
+    for r in rows.iter_rows():
+        t.add_row(*(escape("" if v is None else str(v)) for v in r))
+    out.print(t)
+
+
+def _decide_place(review_id: int, accept: bool, db: Path | None, analyst: str | None, note: str | None) -> None:
+    from chronolink.engine.link.place_review import decide_place
+    from chronolink.engine.store import transaction
+
+    con = open_db(db)
+    try:
+        with transaction(con):  # the decision and its audit entry commit together
+            ok = decide_place(con, review_id, accept, by=analyst, note=note)
+            if ok:
+                record_audit(con, "review-place", "review", analyst=analyst,
+                             detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
+    finally:
+        con.close()
+    if not ok:
+        fail(f"no place review item {review_id}")
+    err.print(f"place review {review_id} {'accepted' if accept else 'rejected'}; it applies from the next full "
+              "`chronolink link`")
+
+
+@review_app.command("accept-place")
+def review_accept_place(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
+                        note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
+    """Accept a place pair: the row is written with a slip and belongs to the place proposed."""
+    _decide_place(review_id, True, db, analyst, note)
+
+
+@review_app.command("reject-place")
+def review_reject_place(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
+                        note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
+    """Reject a place pair: the row is the place it says (never moved there)."""
+    _decide_place(review_id, False, db, analyst, note)
+
+
 def explain(mention_a: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
             mention_b: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],
             db: DbOption = None, analyst: AnalystOption = None,

@@ -30,14 +30,16 @@ _WORD_PATTERNS = [f" {w} " for w in _SHORT_WORDS]
 _WORD_SHORTS = [f" {s} " for s in _SHORT_WORDS.values()]
 
 
-def squash_street(street: pl.Expr) -> pl.Expr:
-    """A spacing-free short form for typo distance: words run together or split and the street types
-    abbreviated all give one form (`ASH WAY`, `ASHWAY` -> `ASHWY`; `HAW THORN ROAD` -> `HAWTHORNRD`;
-    `PLACE OVER LANE`, the parse of `Pl over Lane`, -> `PLOVERLN`)."""
-    padded = pl.concat_str(pl.lit(" "), street, pl.lit(" "))
-    # Two passes: a match consumes the space the next word would start with ("GROVE ROAD").
-    short = (padded.str.replace_many(_WORD_PATTERNS, _WORD_SHORTS).str.replace_many(_WORD_PATTERNS, _WORD_SHORTS))
-    sq = short.str.replace_all(r"\s+", "")
+def squash_street(street: pl.Expr, every_word: bool = False) -> pl.Expr:
+    """A spacing-free short form for typo distance: words run together or split and the street type
+    abbreviated all give one form (`ASH WAY`, `ASHWAY` -> `ASHWY`; `HAW THORN ROAD` -> `HAWTHORNRD`).
+    `every_word`: type words shortened wherever they stand, not only at the end (`PLACE OVER LANE`, the
+    parse of `Pl over Lane`, -> `PLOVERLN`; but `GREEN STREET` -> `GRNST`, which `GREENST` is not)."""
+    if every_word:
+        padded = pl.concat_str(pl.lit(" "), street, pl.lit(" "))
+        # Two passes: a match consumes the space the next word would start with ("GROVE ROAD").
+        street = padded.str.replace_many(_WORD_PATTERNS, _WORD_SHORTS).str.replace_many(_WORD_PATTERNS, _WORD_SHORTS)
+    sq = street.str.replace_all(r"\s+", "")
     g = sq.str.extract_groups(_TYPE_AT_END)
     return pl.when(g.struct.field("t").is_not_null()).then(
         pl.concat_str(g.struct.field("h"), g.struct.field("t").replace(_SHORT))).otherwise(sq)

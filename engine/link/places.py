@@ -80,8 +80,17 @@ def _street_groups(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .group_by("town", "p_street")
         .agg(pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"),
              pl.col("p_number").drop_nulls().unique().alias("nums"))
-        .with_columns(squash_street(pl.col("p_street")).alias("sq"))
+        .with_columns(squash_street(pl.col("p_street")).alias("sq"),
+                      squash_street(pl.col("p_street"), every_word=True).alias("sq_all"))
+        .sort(["town", "n", "p_street"], descending=[False, True, False]).with_row_index("i")
     )
+    # One street: the same squashed form with the type shortened at the end (GREEN STREET, GREENST) or
+    # with every type word shortened (PLOVER LANE, PLACE OVER LANE); it takes its commonest spelling's form.
+    edges = pl.concat([spell.select("i", "town", pl.col(k).alias("k")) for k in ("sq", "sq_all")]).with_columns(
+        pl.col("i").min().over("town", "k").alias("b")).select(pl.col("i").alias("a"), "b")
+    comp = connected_components(edges, spell["i"])
+    spell = (spell.join(comp, left_on="i", right_on="node")
+             .with_columns(pl.col("sq").first().over("component", order_by="i").alias("sq")).drop("component", "i", "sq_all"))
     flat = {"keep_nulls": False, "empty_as_null": False}
     streets = (
         spell.sort(["town", "n", "p_street"], descending=[False, True, False])
@@ -187,17 +196,19 @@ def place_keys(addresses: pl.DataFrame, max_edits: int = 2, places: PlaceSetting
 
 
 def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataFrame | None = None,
-                places: PlaceSettings | None = None,
-                placeholders: PlaceholderSettings | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode)
-    for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
+                places: PlaceSettings | None = None, placeholders: PlaceholderSettings | None = None,
+                decided: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(keys, placeholder UPRNs): columns (address_mention_id, place_key, town, street, number, flat, postcode,
+    review_to, review_why) for address mentions, and the UPRNs found to be placeholders (placeholders.PLACEHOLDER_SCHEMA).
 
     `addresses` needs address_mention_id, raw, uprn (nullable) and the parsed columns of address_mentions
     (flat, number, number_suffix, building, street, town, postcode): the parse stored at ingest.
     `residents` (address_mention_id, person, date): who a row places there and when, by a checked
     identifier; a house number written with its digits transposed or one digit wrong joins the number
-    it varies only on such evidence (see `_number_variants`). `places`, `placeholders`: the thresholds
-    (LinkSettings.places, LinkSettings.placeholders).
+    it varies only on such evidence (see `_number_variants`, `_slipped_mentions`); a row with evidence on one
+    side only gets `review_to` (a row of the place it may belong to) and `review_why`, for the place review
+    queue (place_review.py), whose decisions `decided` (address_mention_id, to_mention_id, accept) win.
+    `places`, `placeholders`: the thresholds (LinkSettings.places, LinkSettings.placeholders).
     """
     cfg = places or PlaceSettings()
     cols = [c for c in ("address_mention_id", "raw", "uprn", *PARSED) if c in addresses.columns]
@@ -268,9 +279,10 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
     df = df.with_columns(key.alias("place_key"), pl.col("p_flat").alias("flat"))
     df, found = _usable_uprns(df, placeholders)
     df = _number_variants(df, residents, cfg)
-    df = _slipped_mentions(df, residents, cfg)
-    return _join_uprns(df).select("address_mention_id", "place_key", "town", "street", "number", "flat",
-                                  pl.col("p_postcode").alias("postcode")), found
+    df, review = _slipped_mentions(df, residents, cfg, decided)
+    return _join_uprns(df).join(review, on="address_mention_id", how="left").select(
+        "address_mention_id", "place_key", "town", "street", "number", "flat", pl.col("p_postcode").alias("postcode"),
+        "review_to", "review_why"), found
 
 
 def _usable_uprns(df: pl.DataFrame, cfg: PlaceholderSettings | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -353,8 +365,10 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
         pl.coalesce("to", "place_key").alias("place_key")).drop("to")
 
 
-def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings) -> pl.DataFrame:
-    """One row's house number written with a digit slip moves to the number its people live at.
+def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings,
+                      decided: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row's house number written with a digit slip moves to the number its people live at; and the
+    rows where the evidence is one-sided, for review (address_mention_id, review_to, review_why).
 
     A mention at (town, street, number, flat) moves to the key of a variant number (digits transposed or
     one digit wrong) on the same street, town and flat when a person it places there (by a checked
@@ -363,47 +377,70 @@ def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Pla
     that period. A single row that disagrees with where its people are seen either side of it is the
     slip; a household that moved next door has rows at the new number after the move. A row with no
     town likewise takes the town its people are seen at, at its number and street, in the period.
+    Seen there on one side only, the row stays and is queued for review (`review_to`: the nearest such row).
+    `decided` (address_mention_id, to_mention_id, accept): an analyst's decisions, which win.
     """
-    if residents is None or residents.is_empty():
-        return df
+    review = pl.DataFrame(schema={"address_mention_id": pl.Int64, "review_to": pl.Int64, "review_why": pl.String})
+    decided = decided if decided is not None else pl.DataFrame(
+        schema={"address_mention_id": pl.Int64, "to_mention_id": pl.Int64, "accept": pl.Boolean})
+    # A decision names a row of the place: its key now.
+    decided = decided.join(df.select(pl.col("address_mention_id").alias("to_mention_id"),
+                                     pl.col("place_key").alias("place_key_c")), on="to_mention_id")
     cols = ["place_key", "town", "street", "number", "p_flat"]
-    at = (residents.filter(pl.col("date").is_not_null())
-          .join(df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
-                .select("address_mention_id", *cols), on="address_mention_id"))
-    if at.is_empty():
-        return df
-    period = int(cfg.same_period_days)
-    other = at.rename({c: f"{c}_c" for c in ("address_mention_id", "date", *cols)})
-    near = at.join(other, on="person").filter(
-        (pl.col("address_mention_id") != pl.col("address_mention_id_c"))
-        & ((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= period))
-    # Its people seen at its own key by another row in the period: the number stands.
-    stands = near.filter(pl.col("place_key") == pl.col("place_key_c")).select("address_mention_id").unique()
-    same_street = (pl.col("street") == pl.col("street_c")) & pl.col("p_flat").eq_missing(pl.col("p_flat_c"))
-    slip = (near.filter(same_street & (pl.col("town") == pl.col("town_c"))
-                        & _is_variant(pl.col("number"), pl.col("number_c")))
-            .group_by("address_mention_id", "place_key_c")
-            .agg((pl.col("date_c") <= pl.col("date")).any().alias("before"),
-                 (pl.col("date_c") >= pl.col("date")).any().alias("after"))
-            .filter(pl.col("before") & pl.col("after")))
-    # A row written without a town (and no postcode that tells it) takes the town its people are seen at
-    # this number of this street in the period: no neighbour is at stake.
-    no_town = near.filter(same_street & pl.col("town").is_null() & pl.col("town_c").is_not_null()
-                          & (pl.col("number") == pl.col("number_c")))
-    cand = pl.concat([slip.select("address_mention_id", "place_key_c"),
-                      no_town.select("address_mention_id", "place_key_c")]).unique().join(
-        stands, on="address_mention_id", how="anti")
-    # Only where one variant is the answer.
-    one = cand.group_by("address_mention_id").agg(pl.col("place_key_c").first(), pl.len().alias("k")).filter(
-        pl.col("k") == 1)
+    at = pl.DataFrame() if residents is None else (
+        residents.filter(pl.col("date").is_not_null())
+        .join(df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
+              .select("address_mention_id", *cols), on="address_mention_id"))
+    one = decided.filter("accept").select("address_mention_id", "place_key_c")
+    if not at.is_empty():
+        period = int(cfg.same_period_days)
+        other = at.rename({c: f"{c}_c" for c in ("address_mention_id", "date", *cols)})
+        near = at.join(other, on="person").filter(
+            (pl.col("address_mention_id") != pl.col("address_mention_id_c"))
+            & ((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= period))
+        # Its people seen at its own key by another row in the period, or an analyst's decision: it stands.
+        stands = pl.concat([near.filter(pl.col("place_key") == pl.col("place_key_c")).select("address_mention_id"),
+                            decided.select("address_mention_id")]).unique()
+        same_street = (pl.col("street") == pl.col("street_c")) & pl.col("p_flat").eq_missing(pl.col("p_flat_c"))
+        gap = (pl.col("date") - pl.col("date_c")).dt.total_days().abs()
+        slips = (near.filter(same_street & (pl.col("town") == pl.col("town_c"))
+                             & _is_variant(pl.col("number"), pl.col("number_c")))
+                 .join(stands, on="address_mention_id", how="anti")
+                 .sort("address_mention_id", "place_key_c", gap, "address_mention_id_c")
+                 .group_by("address_mention_id", "place_key_c", maintain_order=True)
+                 .agg((pl.col("date_c") <= pl.col("date")).any().alias("before"),
+                      (pl.col("date_c") >= pl.col("date")).any().alias("after"),
+                      pl.col("address_mention_id_c").first().alias("review_to"),
+                      pl.col("person").n_unique().alias("k"), pl.col("number").first(), pl.col("number_c").first()))
+        # A row written without a town (and no postcode that tells it) takes the town its people are seen at
+        # this number of this street in the period: no neighbour is at stake.
+        no_town = near.filter(same_street & pl.col("town").is_null() & pl.col("town_c").is_not_null()
+                              & (pl.col("number") == pl.col("number_c"))).join(stands, on="address_mention_id", how="anti")
+        cand = pl.concat([slips.filter(pl.col("before") & pl.col("after")).select("address_mention_id", "place_key_c"),
+                          no_town.select("address_mention_id", "place_key_c")]).unique()
+        # Only where one variant is the answer.
+        auto = cand.group_by("address_mention_id").agg(pl.col("place_key_c").first(), pl.len().alias("n")).filter(
+            pl.col("n") == 1).drop("n")
+        one = pl.concat([one, auto])
+        # Seen at one variant on one side only: for an analyst.
+        side = slips.filter(pl.col("before") != pl.col("after")).join(auto, on="address_mention_id", how="anti")
+        side = side.filter(pl.len().over("address_mention_id") == 1)
+        transposed = (pl.col("number").str.split("").list.sort().list.join("")
+                      == pl.col("number_c").str.split("").list.sort().list.join(""))
+        review = side.select(
+            "address_mention_id", pl.col("review_to").cast(pl.Int64),
+            pl.format("number {} written, {} of its people seen at number {} of the street {} it (within {} days); {}",
+                      "number", "k", "number_c", pl.when("before").then(pl.lit("before")).otherwise(pl.lit("after")),
+                      pl.lit(period), pl.when(transposed).then(pl.lit("digits transposed"))
+                      .otherwise(pl.lit("one digit differs"))).alias("review_why"))
     if one.is_empty():
-        return df
+        return df, review
     parts = df.group_by("place_key").agg(pl.col("number").drop_nulls().first().alias("number_c"))
-    moved = one.select("address_mention_id", "place_key_c").join(parts, left_on="place_key_c", right_on="place_key")
+    moved = one.join(parts, left_on="place_key_c", right_on="place_key")
     return (df.join(moved, on="address_mention_id", how="left")
             .with_columns(pl.coalesce("place_key_c", "place_key").alias("place_key"),
                           pl.coalesce("number_c", "number").alias("number"))
-            .drop("place_key_c", "number_c"))
+            .drop("place_key_c", "number_c")), review
 
 
 def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:

@@ -7,6 +7,7 @@ loads the addresses, numbers the keys and gives them ids kept across runs.
 """
 from __future__ import annotations
 
+from chronolink.engine.link.place_review import place_decisions
 from chronolink.engine.link.places import place_links, residents
 from chronolink.engine.link.stable_ids import plan_ids
 from chronolink.engine.store.keys import mention_key_expr
@@ -22,7 +23,9 @@ def link_places(ctx) -> None:  # noqa: ANN001 - LinkContext (pipeline imports th
     addr = ctx.store.sql(f"SELECT {_ADDRESS_COLUMNS} FROM address_mentions").pl()
     keys, ctx.extra["uprn_placeholders"] = place_links(
         addr, ctx.settings.street_max_edits, residents(ctx.store, ctx.settings.placeholders),
-        places=ctx.settings.places, placeholders=ctx.settings.placeholders)
+        places=ctx.settings.places, placeholders=ctx.settings.placeholders, decided=place_decisions(ctx.store))
+    # rows that may be written with a house-number slip: the place review queue (written by `run`)
+    ctx.extra["place_review"] = keys.drop_nulls("review_to")
     keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn").join(keys, on="address_mention_id")
     cl = keyed.select("place_key").unique().sort("place_key").with_row_index("cluster")
     keyed = keyed.join(cl, on="place_key").with_columns(mention_key_expr("field"))

@@ -12,6 +12,7 @@ from chronolink.engine.link.engine import DuckDBEngine
 from chronolink.engine.link.incremental import new_mentions as nothing_new_count
 from chronolink.engine.link.incremental import why_not_incremental
 from chronolink.engine.link.pipeline import INCREMENTAL_STEPS, STEPS, LinkContext, run_steps
+from chronolink.engine.link.place_review import queue_places
 from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
 from chronolink.engine.link.settings import LinkSettings
@@ -77,6 +78,7 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
             # The placeholders this run found (UPRNs from the places step, person ids from pre-clusters);
             # an incremental run keeps the list the last full run found.
             write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], eng.frame("SELECT * FROM _lk_idph")]))
+            queue_places(con, ctx.extra["place_review"], ctx.counts["run_id"])
     finally:
         eng.drop_all()
     c = ctx.counts

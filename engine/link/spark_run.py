@@ -26,6 +26,7 @@ from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.engine import DuckDBEngine, physical
 from chronolink.engine.link.features import SIG_COLS
 from chronolink.engine.link.pipeline import STEPS, TABLES, LinkContext, run_steps
+from chronolink.engine.link.place_review import queue_places
 from chronolink.engine.link.placeholders import write_placeholders
 from chronolink.engine.link.review import decisions
 from chronolink.engine.link.run import LinkReport, run_link
@@ -98,6 +99,7 @@ def run_link_spark(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None
         persist.run(ctx)
         ctx.timings["persist"] = time.perf_counter() - t0
         write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], duck.frame("SELECT * FROM _lk_idph")]))
+        queue_places(con, ctx.extra["place_review"], ctx.counts["run_id"])
     finally:
         duck.drop_all()
         eng.close()

@@ -88,7 +88,19 @@ LINK_REVIEW = Table("link_review", "a borderline pair for clerical review, and i
     Column("note", "VARCHAR", "the analyst's note"),
 ))
 
-LINK_DDL = ddl(LINK_RUNS, LINK_ID_MAP, LINK_ID_SEQ, LINK_ID_CHANGES, LINK_PAIRS, LINK_REVIEW, PERSONS, PLACES)
+PLACE_REVIEW = Table("place_review", "an address row that may be written with a house-number slip, for clerical review", (
+    Column("review_id", "INTEGER", "1, 2, 3, ...", primary_key=True, nullable=False),
+    Column("mention_key", "VARCHAR", "the address row's key (source_file:source_row:field)", nullable=False),
+    Column("target_key", "VARCHAR", "a row of the place it may belong to", nullable=False),
+    Column("evidence", "VARCHAR", "why it is queued: the numbers and who was seen where"),
+    Column("status", "VARCHAR", "pending, accepted or rejected", nullable=False, default="'pending'"),
+    Column("created_run", "INTEGER", "the run that queued it"),
+    Column("decided_at", "TIMESTAMP", "when decided"),
+    Column("decided_by", "VARCHAR", "the analyst"),
+    Column("note", "VARCHAR", "the analyst's note"),
+))
+
+LINK_DDL = ddl(LINK_RUNS, LINK_ID_MAP, LINK_ID_SEQ, LINK_ID_CHANGES, LINK_PAIRS, LINK_REVIEW, PLACE_REVIEW, PERSONS, PLACES)
 
 
 def ensure_link_tables(con: duckdb.DuckDBPyConnection) -> None:

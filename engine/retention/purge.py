@@ -166,6 +166,8 @@ def _purge_derived(con: duckdb.DuckDBPyConnection, tables: Mapping[str, set[str]
                       "OR mention_id_r IN (SELECT mention_id FROM _purge_men)")
     run("link_review", "DELETE FROM link_review WHERE mention_key_l IN (SELECT mkey FROM _purge_men) "
                        "OR mention_key_r IN (SELECT mkey FROM _purge_men)")
+    run("place_review", "DELETE FROM place_review WHERE mention_key IN (SELECT akey FROM _purge_addr) "
+                        "OR target_key IN (SELECT akey FROM _purge_addr)")
     run("link_id_map", "DELETE FROM link_id_map WHERE (kind = 'person' AND mention_key IN (SELECT mkey FROM _purge_men))"
                        " OR (kind = 'place' AND mention_key IN (SELECT akey FROM _purge_addr))")
     if has("link_msig"):
@@ -253,7 +255,7 @@ def _flags_citing_purged(con: duckdb.DuckDBPyConnection) -> list[str]:
 _HANDLED = frozenset({
     "records", "person_mentions", "address_mentions", "mention_observations", "value_issues", "quarantine",
     *_EVENT_TABLES, "observations", "person_facts", "person_places", "coresidence", "persons", "places",
-    "link_pairs", "link_review", "link_id_map", "link_msig", "link_sig",
+    "link_pairs", "link_review", "place_review", "link_id_map", "link_msig", "link_sig",
     *(f"link_tf_{c}" for c in TF_COLUMNS),
     "flags", "flag_dispositions",
 })

@@ -222,3 +222,6 @@ def test_a_split_word_read_as_an_abbreviation_is_still_its_street():
             + [("3 Station Road, Ketterby", "NN16 8QA")] * 4 + [("3 St ation Road, Ketterby", "NN16 8QA")])
     k = keys(rows)
     assert k[4] == k[0] and k[8] == k[5] and k[0] != k[5]
+    # and a street named by a type word, its type run on in capitals, is still its street (GREEN is GRN nowhere)
+    k = keys([("16 Green Street, Ketterby", "NN16 8QB")] * 4 + [("16 GREENST, KETTERBY", "NN16 8QB")])
+    assert k[4] == k[0]
