@@ -60,6 +60,7 @@ def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: Anal
          full: FullOption = False, engine: EngineOption = Engine.duckdb) -> None:
     """Link every person and address mention into persons (P ids) and places (A ids)."""
     from chronolink.engine.cli.flag_cmd import run_detail
+    from chronolink.engine.link.place_review import pending_places
     from chronolink.engine.link.settings import LinkSettings
     from chronolink.engine.link.spark_run import link_store
 
@@ -73,9 +74,13 @@ def link(db: DbOption = None, settings: LinkSettingsOption = None, analyst: Anal
         rep = link_store(con, cfg, full=full, engine=engine.value)
         record_audit(con, "link", "link", analyst=analyst, detail={
             "run_id": rep.run_id, "persons": rep.n_persons, "places": rep.n_places, **run_detail(link_settings=cfg, con=con)})
+        places_pending = pending_places(con)
     finally:
         con.close()
     _print_link_report(rep)
+    if places_pending:
+        err.print(f"{places_pending} address rows awaiting place review (a house number that may be a slip): "
+                  "chronolink review places")
 
 
 review_app = typer.Typer(help="Clerical review of borderline pairs: decisions override the model on every run.",

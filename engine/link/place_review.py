@@ -63,6 +63,13 @@ def place_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
         WHERE d.status IN ('accepted', 'rejected')""").pl()
 
 
+def pending_places(con: duckdb.DuckDBPyConnection) -> int:
+    """How many place pairs await an analyst."""
+    if not _has_queue(con):
+        return 0
+    return int(con.execute(f"SELECT count(*) FROM {PLACE_REVIEW} WHERE status = 'pending'").fetchall()[0][0])
+
+
 def list_place_reviews(con: duckdb.DuckDBPyConnection, status: str | None = "pending", limit: int = 50) -> pl.DataFrame:
     """Queued place pairs: the row's address as written, the place proposed (a row of it as written), the evidence."""
     if not _has_queue(con):
@@ -88,4 +95,4 @@ def decide_place(con: duckdb.DuckDBPyConnection, review_id: int, accept: bool, b
     return True
 
 
-__all__ = ["PLACE_REVIEW", "decide_place", "list_place_reviews", "place_decisions", "queue_places"]
+__all__ = ["PLACE_REVIEW", "decide_place", "list_place_reviews", "pending_places", "place_decisions", "queue_places"]
