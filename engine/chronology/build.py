@@ -230,8 +230,8 @@ def _build_changed(con: duckdb.DuckDBPyConnection, days: int) -> ChronologyChang
     changed = "AND person_id IN (SELECT person_id FROM _chr_persons)"
     # per person: facts, observations, places, then the pairs at their places
     con.execute(f"DELETE FROM person_facts WHERE true {changed}")
-    con.execute(f"INSERT INTO person_facts BY NAME {_PERSON_FACTS.format(persons=changed, most_common=_MOST_COMMON,
-                                                                     real_dob=not_placeholder_dob_sql(con))}")
+    facts = _PERSON_FACTS.format(persons=changed, most_common=_MOST_COMMON, real_dob=not_placeholder_dob_sql(con))
+    con.execute(f"INSERT INTO person_facts BY NAME {facts}")
     con.execute(f"DELETE FROM observations WHERE true {changed}")
     con.execute(f"INSERT INTO observations BY NAME "
                 f"{_OBSERVATIONS.format(persons='AND m.person_id IN (SELECT person_id FROM _chr_persons)')}")
