@@ -1,7 +1,7 @@
 """Incremental linkage: link only the mentions that are new since the last run, with its stored model.
 
-New address mentions take the place id their key already has (keys computed among the addresses
-of the same towns and postcode districts); new person mentions are pre-clustered (joining a stored
+New address mentions are placed by incremental_places (a twin of a stored mention takes its place,
+others are keyed among the stored mentions their key depends on); new person mentions are pre-clustered (joining a stored
 pre-cluster through a shared identifier or an identical record), signed, blocked against the
 stored signatures, scored with the stored model and term frequencies, and clustered into the
 existing persons they touch under the same constraints (each existing person one unit of the
@@ -18,11 +18,9 @@ from chronolink.engine.link.features import build_mentions, build_signatures, ni
 from chronolink.engine.link.gammas import gamma_table
 from chronolink.engine.link.persist import most_common_sql
 from chronolink.engine.link.persons import cluster_persons
-from chronolink.engine.link.places import place_keys
 from chronolink.engine.link.review import MENTION_KEY_SQL, queue_pairs
 from chronolink.engine.link.scoring import score
 from chronolink.engine.link.spec import SPEC, StoredModel
-from chronolink.engine.store.keys import mention_key_expr
 from chronolink.engine.store.transactions import transaction
 
 _STORED = ("link_sig", "link_msig")
@@ -63,58 +61,6 @@ def new_mentions(con) -> int:  # noqa: ANN001
 def stored_model(con):  # noqa: ANN001, ANN201
     """The latest run's trained parameters."""
     return StoredModel.from_json(con.execute("SELECT model FROM link_runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0]).params
-
-
-def new_places(ctx) -> None:  # noqa: ANN001 - LinkContext
-    """Work tables `addr` (new address mentions) and `newkeyed` (their ids and parts, `new` marking
-    a place not seen before). A new mention takes the id most existing mentions of its key hold."""
-    con, eng = ctx.store, ctx.eng
-    # The stored addresses a new one's key depends on: its town's streets near its street (the street
-    # typo map weighs spellings within a few edits, or sharing the first word: an abbreviation), its
-    # postcode (and district, which tells a town to an address without one), its UPRN; not its whole
-    # town (a county town holds a fifth of the store).
-    addr = con.sql(f"""
-        WITH new AS (SELECT * FROM address_mentions WHERE address_id IS NULL),
-        new_streets AS (SELECT DISTINCT upper(town) AS t, upper(street) AS s FROM new WHERE street IS NOT NULL),
-        old_streets AS (SELECT DISTINCT upper(town) AS t, upper(street) AS s FROM address_mentions
-                        WHERE address_id IS NOT NULL AND street IS NOT NULL
-                          AND upper(town) IN (SELECT t FROM new_streets)),
-        near AS (SELECT DISTINCT o.t, o.s FROM old_streets o JOIN new_streets n ON o.t = n.t
-                 WHERE levenshtein(o.s, n.s) <= {int(ctx.settings.street_max_edits) + 2}
-                    OR split_part(o.s, ' ', 1) = split_part(n.s, ' ', 1)),
-        ctx AS (SELECT a.* FROM address_mentions a
-                WHERE a.address_id IS NOT NULL AND (
-                      (upper(a.town), upper(a.street)) IN (SELECT (t, s) FROM near)
-                   OR a.postcode IN (SELECT postcode FROM new)
-                   OR split_part(a.postcode, ' ', 1) IN (SELECT split_part(postcode, ' ', 1) FROM new WHERE town IS NULL)
-                   OR a.uprn IN (SELECT uprn FROM new WHERE uprn IS NOT NULL)
-                   OR (upper(a.street) IN (SELECT upper(street) FROM new WHERE town IS NULL))))
-        SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, street,
-               town, postcode, uprn, address_id FROM new UNION ALL
-        SELECT address_mention_id, source_file, source_row, field, raw, flat, number, number_suffix, building, street,
-               town, postcode, uprn, address_id FROM ctx""").pl()
-    keys = place_keys(addr.drop("address_id"), ctx.settings.street_max_edits, places=ctx.settings.places,
-                      placeholders=ctx.settings.placeholders)
-    keyed = addr.select("address_mention_id", "source_file", "source_row", "field", "uprn", "address_id").join(
-        keys, on="address_mention_id")
-    known = (keyed.filter(pl.col("address_id").is_not_null()).group_by("place_key", "address_id").len()
-             .sort(["len", "address_id"], descending=[True, False]).group_by("place_key", maintain_order=True).first()
-             .select("place_key", pl.col("address_id").alias("id")))
-    new = keyed.filter(pl.col("address_id").is_null()).join(known, on="place_key", how="left")
-    fresh = new.filter(pl.col("id").is_null()).select("place_key").unique().sort("place_key")
-    last = (con.execute("SELECT last_value FROM link_id_seq WHERE kind = 'place'").fetchall() or [(0,)])[0][0]
-    fresh = fresh.with_row_index("k").with_columns(
-        (pl.lit("A") + (pl.col("k").cast(pl.Int64) + last + 1).cast(pl.String).str.zfill(8)).alias("fresh_id"))
-    new = new.join(fresh.select("place_key", "fresh_id"), on="place_key", how="left").with_columns(
-        pl.col("id").is_null().alias("new"), pl.coalesce("id", "fresh_id").alias("id"), mention_key_expr("field"))
-    eng.register("_lk_newkeyed_df", new)
-    eng.materialise("newkeyed", """SELECT address_mention_id, id, new, mention_key, flat, number, street, town, postcode, uprn
-                                   FROM _lk_newkeyed_df""")
-    eng.materialise("addr", """
-        SELECT address_mention_id, id AS place_id, postcode, town || '|' || street AS street_key FROM _lk_newkeyed_df""")
-    eng.unregister("_lk_newkeyed_df")
-    ctx.extra["place_last"] = last + fresh.height
-    ctx.counts.update(address_mentions=new.height, places=fresh.height)
 
 
 def new_pre_clusters(ctx) -> None:  # noqa: ANN001

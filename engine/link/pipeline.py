@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from chronolink.engine.errors import ContractError
-from chronolink.engine.link import incremental
+from chronolink.engine.link import incremental, incremental_places
 from chronolink.engine.link.blocking import block
 from chronolink.engine.link.comparisons import COMPARISONS
 from chronolink.engine.link.default_model import DEFAULT_MODEL
@@ -198,7 +198,7 @@ STEPS: tuple[Step, ...] = (
 
 # A linked store takes new mentions with its stored model (see incremental.py).
 INCREMENTAL_STEPS: tuple[Step, ...] = (
-    Step("new_places", ("address_mentions",), ("newkeyed", "addr"), incremental.new_places),
+    Step("new_places", ("address_mentions",), ("newkeyed", "addr"), incremental_places.new_places),
     Step("new_pre_clusters", ("person_mentions", "addr"), ("nickl", "m", "pc"), incremental.new_pre_clusters),
     Step("new_signatures", ("m", "pc", "nickl"), ("newsig", "newmsig"), incremental.new_signatures),
     Step("new_pairs", ("newsig",), ("scored",), incremental.new_pairs),

@@ -23,9 +23,20 @@ def linked_then_new(tmp_path_factory):
     ingest_paths(con, [held])
     first = run_link(con)
     before = con.sql("SELECT mention_id, person_id FROM person_mentions").pl()
+    before_places = con.sql("SELECT address_mention_id FROM address_mentions").pl()
     ingest_paths(con, day)
+    # new address mentions written exactly as a stored one (every parsed part, UPRN and text): their twins' places
+    twins = con.sql("""
+        SELECT n.address_mention_id, list_distinct(list(o.address_id)) AS twin_ids FROM address_mentions n
+        JOIN address_mentions o ON o.address_id IS NOT NULL AND o.raw = n.raw
+         AND o.flat IS NOT DISTINCT FROM n.flat AND o.number IS NOT DISTINCT FROM n.number
+         AND o.number_suffix IS NOT DISTINCT FROM n.number_suffix AND o.building IS NOT DISTINCT FROM n.building
+         AND o.street IS NOT DISTINCT FROM n.street AND o.town IS NOT DISTINCT FROM n.town
+         AND o.postcode IS NOT DISTINCT FROM n.postcode AND o.uprn IS NOT DISTINCT FROM n.uprn
+        WHERE n.address_id IS NULL GROUP BY 1""").pl()
     rep = run_link(con)
     inc = {
+        "twins": twins,
         "persons": con.sql("SELECT mention_id, person_id FROM person_mentions").pl(),
         "places": con.sql("SELECT address_mention_id, address_id FROM address_mentions").pl(),
         "counts": con.execute("""SELECT (SELECT count(*) FROM person_mentions WHERE person_id IS NULL),
@@ -34,7 +45,7 @@ def linked_then_new(tmp_path_factory):
                                         (SELECT count(*) FROM link_msig), (SELECT count(*) FROM person_mentions)""").fetchall()[0],
     }
     full = run_link(con, full=True)
-    out = {"first": first, "rep": rep, "full": full, "before": before, "inc": inc,
+    out = {"first": first, "rep": rep, "full": full, "before": before, "before_places": before_places, "inc": inc,
            "full_persons": con.sql("SELECT mention_id, person_id AS full FROM person_mentions").pl(),
            "full_places": con.sql("SELECT address_mention_id, address_id AS full FROM address_mentions").pl()}
     con.close()
@@ -86,3 +97,16 @@ def test_a_store_with_no_model_or_with_many_new_mentions_is_linked_in_full(tmp_p
     ingest_paths(con, [WORLD / "school_safeguarding.csv"])
     assert "new mentions" in why_not_incremental(con, 0.05)
     con.close()
+
+
+def test_new_addresses_take_their_twins_places_and_agree_with_a_full_relink(linked_then_new):
+    r = linked_then_new
+    places = r["inc"]["places"].join(r["full_places"], on="address_mention_id").with_columns(
+        pl.col("address_mention_id").is_in(r["before_places"]["address_mention_id"].implode()).not_().alias("new"))
+    # a new mention written exactly as stored ones (all of one place) is at that place
+    twins = r["inc"]["twins"].filter(pl.col("twin_ids").list.len() == 1).join(r["inc"]["places"], on="address_mention_id")
+    assert twins.height > 50
+    assert (twins["address_id"] == twins["twin_ids"].list.first()).all()
+    # and the new mentions written another way are placed as a full relink places them
+    assert places["new"].sum() > twins.height
+    assert new_pair_agreement(places, "address_id", "full", "new") >= 0.99
