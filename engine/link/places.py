@@ -322,6 +322,20 @@ def _is_variant(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return (a != b) & same_len & a.str.contains(r"^\d{1,4}$") & b.str.contains(r"^\d{1,4}$") & (sorted_eq | (diffs == 1))
 
 
+def _variant_candidates(keys: pl.DataFrame) -> pl.DataFrame:
+    """Pairs of `keys` rows (the second suffixed `_c`) on the same town, street and flat whose house numbers
+    may be variants: the same digits in another order, or the same but in one position. Equi-joins on
+    those forms rather than every pair of numbers on a street (quadratic in a long street's numbers);
+    `_is_variant` still decides."""
+    num = keys.filter(pl.col("number").str.contains(r"^\d{1,4}$"))
+    n = pl.col("number")
+    forms = [n.str.split("").list.sort().list.join(""),
+             *(pl.when(n.str.len_chars() > i).then(n.str.slice(0, i) + "_" + n.str.slice(i + 1)) for i in range(4))]
+    sides = [num.with_columns(form.alias("_form")).filter(pl.col("_form").is_not_null()) for form in forms]
+    return pl.concat([side.join(side, on=["town", "street", "p_flat", "_form"], suffix="_c", nulls_equal=True)
+                      for side in sides]).drop("_form").with_columns(pl.col("p_flat").alias("p_flat_c"))
+
+
 def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings) -> pl.DataFrame:
     """A place key whose house number is a transposition or one-digit slip of another key's number on the
     same street and town (and the same flat) joins that key only on evidence beyond the address: the
@@ -330,7 +344,7 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
     keyed = df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
     keys = keyed.group_by("place_key", "town", "street", "number", "p_flat").agg(
         pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"))
-    pairs = keys.join(keys, on=["town", "street"], suffix="_c", nulls_equal=True).filter(
+    pairs = _variant_candidates(keys).filter(
         _is_variant(pl.col("number"), pl.col("number_c"))
         & (pl.col("p_flat").eq_missing(pl.col("p_flat_c")))
         & ((pl.col("n") < pl.col("n_c")) | ((pl.col("n") == pl.col("n_c")) & (pl.col("place_key") > pl.col("place_key_c")))))
@@ -344,9 +358,11 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
                & (pl.col("pcs").list.set_intersection("pcs_c").list.len() > 0))
     evidence = pairs.filter(flat_pc).select("place_key", "place_key_c", "n_c")
     if residents is not None and residents.height:
-        at = residents.join(df.select("address_mention_id", "place_key"), on="address_mention_id").select(
-            "place_key", "person", "date").unique()
         cand = pairs.select("place_key", "place_key_c", "n_c")
+        # only the people of keys in a pair matter (the rest of the store's residents never do)
+        paired = pl.concat([cand["place_key"], cand["place_key_c"]]).unique().implode()
+        at = residents.join(df.select("address_mention_id", "place_key").filter(pl.col("place_key").is_in(paired)),
+                            on="address_mention_id").select("place_key", "person", "date").unique()
         both = (cand.join(at, on="place_key").join(at.rename({"place_key": "place_key_c", "date": "date_c"}),
                                                    on=["place_key_c", "person"])
                 .filter((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= cfg.same_period_days))
