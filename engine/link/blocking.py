@@ -87,12 +87,16 @@ def block(con: LinkEngine | duckdb.DuckDBPyConnection, settings: BlockingSetting
         key = f"unnest({rule.key})" if rule.explode else rule.key
         side = rule.one_side or "TRUE"
         cols = "".join(f", {c}" for c in pair_columns(rule.pair or ""))
-        new_side = "TRUE" if against is None else f"sid IN (SELECT sid FROM {sig})"
-        # On a linked store only pairs touching a new signature are wanted (`fresh` marks them).
+        new_side, new_key = "TRUE", "TRUE"
+        if against is not None:
+            # On a linked store only pairs touching a new signature are wanted (`fresh` marks them),
+            # so only the blocks of the new signatures' keys are formed (and counted whole).
+            new_side = f"sid IN (SELECT sid FROM {sig})"
+            new_key = f"key IN (SELECT {key} FROM {sig})"
         eng.materialise(f"cand_r{i}", f"""
             WITH k AS (
                 SELECT * FROM (SELECT sid, pc, {key} AS key, ({side}) AS side, ({new_side}) AS fresh{cols} FROM {pool})
-                WHERE key IS NOT NULL
+                WHERE key IS NOT NULL AND {new_key}
             ), ok AS (
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
             ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),

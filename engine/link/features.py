@@ -88,22 +88,30 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                a.place_id, a.postcode, a.street_key
         FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
     """)
-    counted = "_lk_raw"
+    counted, ours = "_lk_raw", None
     if stats != source:
+        # An incremental run counts over the whole store, but only the new mentions' names need
+        # fixing or ordering: the counts are kept for those names alone (the same counts, far fewer).
         counted = "_lk_rawstats"
         eng.materialise("rawstats", f"""
             SELECT nullif(trim(upper(forename)), '') AS fn0, nullif(trim(upper(surname)), '') AS sn0,
                    nullif(trim(upper(preferred_forename)), '') AS pref0 FROM {stats}""")
+        ours = "(SELECT fn0 FROM _lk_raw UNION SELECT sn0 FROM _lk_raw UNION SELECT pref0 FROM _lk_raw)"
+
+    def only(col: str) -> str:
+        return "TRUE" if ours is None else f"{col} IN {ours}"
     # Letters the source encoding lost ('?'): take the commonest fully-written name that fits.
+    wild_lengths = f"""(SELECT length(v) FROM (SELECT fn0 AS v FROM {counted} UNION SELECT sn0 FROM {counted}
+                        UNION SELECT pref0 FROM {counted}) WHERE contains(v, '?') AND {only('v')})"""
     eng.materialise("names", f"""
         SELECT v AS name, count(*) AS n FROM (
             SELECT fn0 AS v FROM {counted} UNION ALL SELECT sn0 FROM {counted} UNION ALL SELECT pref0 FROM {counted}
-        ) WHERE v IS NOT NULL GROUP BY 1""")
+        ) WHERE v IS NOT NULL AND length(v) IN {wild_lengths} GROUP BY 1""")
     # A wild name matches the names of its length that agree on every written letter. Each distinct
     # pattern of lost letters ('__?_' for `AN?E`) masks the names of its length into keys to join on:
     # a join on equal keys, not a pattern match of every wild name against every name of its length.
-    eng.materialise("wild", """
-        WITH w AS (SELECT name AS wild FROM _lk_names WHERE contains(name, '?')),
+    eng.materialise("wild", f"""
+        WITH w AS (SELECT name AS wild FROM _lk_names WHERE contains(name, '?') AND {only('name')}),
         masks AS (SELECT DISTINCT regexp_replace(wild, '[^?]', '_', 'g') AS mask FROM w),
         keyed AS (
             SELECT c.name, c.n, array_to_string(list_transform(generate_series(1, length(c.name)), lambda i:
@@ -129,7 +137,7 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
     eng.materialise("npos", f"""
         SELECT v AS name, count(*) FILTER (WHERE pos = 'f') AS nf, count(*) FILTER (WHERE pos = 's') AS ns
         FROM (SELECT fn0 AS v, 'f' AS pos FROM {counted} UNION ALL SELECT sn0, 's' FROM {counted})
-        WHERE v IS NOT NULL GROUP BY 1""")
+        WHERE v IS NOT NULL AND {only('v')} GROUP BY 1""")
     eng.materialise("m0", f"""
         WITH r AS (
             SELECT r.* EXCLUDE (fn0, sn0, pref0, mid0),
