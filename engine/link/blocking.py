@@ -101,9 +101,7 @@ def block(con: LinkEngine | duckdb.DuckDBPyConnection, settings: BlockingSetting
                 SELECT key FROM k GROUP BY key HAVING count(*) BETWEEN 2 AND {int(cap)}
             ), kk AS (SELECT k.* FROM k SEMI JOIN ok USING (key)),
             ks AS (SELECT * FROM kk WHERE side)
-            SELECT least(l.sid, r.sid) AS sid_l, greatest(l.sid, r.sid) AS sid_r, {i} AS rule
-            FROM ks l JOIN kk r ON l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc
-            WHERE (NOT r.side OR l.sid < r.sid) AND (l.fresh OR r.fresh) AND {rule.pair or "TRUE"}""")
+            {_pairs(i, rule.pair, against is not None)}""")
     possible = possible_sql() if drop_impossible else "TRUE"
     every = " UNION ALL ".join(f"SELECT * FROM _lk_cand_r{i}" for i in range(len(rules)))
     eng.materialise("cand1", f"""
@@ -114,6 +112,19 @@ def block(con: LinkEngine | duckdb.DuckDBPyConnection, settings: BlockingSetting
     n_all, n_impossible = eng.rows("SELECT count(*), count(*) FILTER (WHERE NOT possible) FROM _lk_cand1")[0]
     eng.drop("cand1")
     return n_all - n_impossible, n_impossible
+
+
+def _pairs(i: int, pair: str | None, fresh_only: bool) -> str:
+    """SELECT of rule `i`'s pairs from its blocks (`ks`: members on the rule's side, `kk`: all members).
+    With `fresh_only`, a pair needs a new signature on one side: each join starts from the new ones,
+    so the pairs among a block's stored signatures are never formed (a block can hold 150)."""
+    on = "l.key = r.key AND l.sid <> r.sid AND l.pc <> r.pc"
+    where = f"(NOT r.side OR l.sid < r.sid) AND {pair or 'TRUE'}"
+    select = f"SELECT least(l.sid, r.sid) AS sid_l, greatest(l.sid, r.sid) AS sid_r, {i} AS rule"
+    if not fresh_only:
+        return f"{select} FROM ks l JOIN kk r ON {on} WHERE {where}"
+    return (f"{select} FROM (SELECT * FROM ks WHERE fresh) l JOIN kk r ON {on} WHERE {where} UNION "
+            f"{select} FROM ks l JOIN (SELECT * FROM kk WHERE fresh) r ON {on} WHERE {where}")
 
 
 def rule_names(rules: tuple[BlockingRule, ...] = RULES) -> list[str]:
