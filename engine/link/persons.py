@@ -180,6 +180,12 @@ def _decided_pairs(eng: LinkEngine, decisions: pl.DataFrame | None) -> tuple[lis
     return [(a, b) for a, b, d in dec if d == "accept"], [(a, b) for a, b, d in dec if d == "reject"]
 
 
+#: Cluster decisions for engines other than DuckDB, by dialect: the module that brings an engine
+#: registers them (spark_clustering.py decides on Spark's executors), so this module imports none.
+REMOTE_DECIDERS: dict[str, Callable[[LinkEngine, ClusterSettings, list[tuple[int, int]], list[tuple[int, int]]],
+                                    dict[str, int]]] = {}
+
+
 def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSettings,
                     decisions: pl.DataFrame | None = None, accepted: list[tuple[int, int]] | None = None) -> dict[str, int]:
     """The clustering step: from `scored` (with `sig`, `m`, `pc`, `nickl`) make `pcedge` (pre-cluster
@@ -205,9 +211,10 @@ def cluster_persons(con: LinkEngine | duckdb.DuckDBPyConnection, cs: ClusterSett
     if eng.dialect == "duckdb":
         refused = _decide_here(eng, cs, decisions, acc, rejects)
     else:
-        from chronolink.engine.link.spark_clustering import decide_by_component
-
-        refused = decide_by_component(eng, cs, acc, rejects)
+        decide = REMOTE_DECIDERS.get(eng.dialect)
+        if decide is None:
+            raise RuntimeError(f"no cluster decisions registered for the {eng.dialect} engine")
+        refused = decide(eng, cs, acc, rejects)
     eng.drop("plaus", "bandp", "pcval", *(f"val{k}" for k in range(len(CONSTRAINTS))))
     eng.materialise("cluster", """
         SELECT m.mention_id, coalesce(r.cluster, m.pc) AS cluster FROM _lk_m m LEFT JOIN _lk_roots r USING (pc)""")

@@ -23,7 +23,7 @@ import pyarrow as pa
 from chronolink.engine.link.clustering import CONSTRAINTS, Judge, gc_paused
 from chronolink.engine.link.components import components_in
 from chronolink.engine.link.engine import LinkEngine
-from chronolink.engine.link.persons import cluster_fields_sql, clusters_from_frame, decide
+from chronolink.engine.link.persons import REMOTE_DECIDERS, cluster_fields_sql, clusters_from_frame, decide
 from chronolink.engine.link.settings import ClusterSettings
 from chronolink.engine.link.spark_dialect import to_spark
 from chronolink.engine.link.spark_engine import SparkEngine
@@ -123,3 +123,6 @@ def decide_bucket(enabled: list[bool], rejects: list[tuple[int, int]], nodes: pa
 
 
 __all__ = ["decide_by_component", "decide_bucket"]
+
+
+REMOTE_DECIDERS["spark"] = decide_by_component

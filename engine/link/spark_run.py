@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from chronolink.engine.link import spark_clustering  # noqa: F401  (registers the decisions on Spark's executors)
 from chronolink.engine.link.comparisons import lookup_key_sql
 from chronolink.engine.link.engine import DuckDBEngine, physical
 from chronolink.engine.link.features import SIG_COLS
