@@ -13,6 +13,7 @@ from chronolink.engine.cli.common import AnalystOption, DbOption, err, fail, ope
 
 if TYPE_CHECKING:
     import duckdb
+    import polars as pl
 
 LinkSettingsOption = Annotated[
     Optional[Path], typer.Option("--link-settings", "--settings",
@@ -117,7 +118,12 @@ def review_list(db: DbOption = None,
                      detail={"rows": rows.height})
     finally:
         con.close()
-    t = Table(title="Review queue", title_justify="left")
+    _print_rows("Review queue", rows)
+
+
+def _print_rows(title: str, rows: pl.DataFrame) -> None:
+    """A queue listing as a table, every value escaped (it holds names and addresses as written)."""
+    t = Table(title=title, title_justify="left")
     for c in rows.columns:
         t.add_column(c)
     for r in rows.iter_rows():
@@ -174,12 +180,7 @@ def review_places(db: DbOption = None,
         record_audit(con, "review-places", "read", analyst=analyst, detail={"rows": rows.height})
     finally:
         con.close()
-    t = Table(title="Place review queue", title_justify="left")
-    for c in rows.columns:
-        t.add_column(c)
-    for r in rows.iter_rows():
-        t.add_row(*(escape("" if v is None else str(v)) for v in r))
-    out.print(t)
+    _print_rows("Place review queue", rows)
 
 
 def _decide_place(review_id: int, accept: bool, db: Path | None, analyst: str | None, note: str | None) -> None:
