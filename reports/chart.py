@@ -135,22 +135,6 @@ class Layout:
     title: str
 
 
-def build_timeline(
-    *,
-    events: pl.DataFrame,
-    flags: list,
-    as_of: date,
-    residence: list[dict[str, Any]] | None = None,
-    title: str = "",
-) -> tuple[alt.LayerChart, dict[str, list[dict[str, Any]]]]:
-    """The layered timeline (without its data) and its named datasets.
-
-    ``residence`` adds lanes of {lane, date, end, when} bars above the agencies.
-    """
-    layout, datasets = timeline_layout(events=events, flags=flags, as_of=as_of, residence=residence, title=title)
-    return _layered(layout), datasets
-
-
 def timeline_layout(
     *,
     events: pl.DataFrame,

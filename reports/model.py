@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from chronolink.engine.errors import ReportDataError  # noqa: F401 (re-exported: its home is engine.errors)
 from chronolink.schemas.vocabulary import AGENCIES, Agency  # noqa: F401 (one vocabulary)
@@ -111,6 +111,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
+# Ids that name report files: checked where a model takes them (check_id).
+PersonId = Annotated[str, AfterValidator(lambda v: check_id(v, "person_id"))]
+PlaceId = Annotated[str, AfterValidator(lambda v: check_id(v, "place_id"))]
+
+
 class AgencyName(_Model):
     """A name as one agency records the person, and where."""
 
@@ -133,13 +138,19 @@ class CurrentPlace(_Model):
     seen_by: list[Agency] = Field(default_factory=list)  # agencies that observed them there
 
 
-class HouseholdMember(_Model):
+class _PersonRow(_Model):
+    """A person as a row of a people table (reports/templates/macros.html `people_table`)."""
+
     person_id: str
     name: str
-    role: str  # relationship or role: 'mother', 'partner of mother', 'lodger', ...
+    role: str | None = None  # relationship or role: 'mother', 'partner of mother', 'lodger', ...
     dob: date | None = None
     age: str | None = None  # '34y' at as_of; computed from dob when None
     risk_markers: list[str] = Field(default_factory=list)  # 'RSO', 'DVPERP', 'probation: violence'
+
+
+class HouseholdMember(_PersonRow):
+    role: str  # a household member always has one
     places_shared: list[str] = Field(default_factory=list)  # address texts
     # current: lives with the child now; past: lived with the child before; related: a relationship
     # row names them, but no agency saw them with the child
@@ -149,7 +160,7 @@ class HouseholdMember(_Model):
 
 
 class ChildSummary(_Model):
-    person_id: str
+    person_id: PersonId
     display_name: str
     dob: date | None = None
     age: str | None = None  # at as_of; computed from dob when None
@@ -158,11 +169,6 @@ class ChildSummary(_Model):
     identifiers: list[Identifier] = Field(default_factory=list)
     current_place: CurrentPlace | None = None
     household: list[HouseholdMember] = Field(default_factory=list)
-
-    @field_validator("person_id")
-    @classmethod
-    def _safe_person_id(cls, v: str) -> str:
-        return check_id(v, "person_id")
 
 
 class Evidence(_Model):
@@ -267,11 +273,20 @@ class DataCoverage(_Model):
 
 
 class _WithEvents(_Model):
+    """What every report page holds: its date, chronology, flags, marking and undatable records."""
+
     model_config = ConfigDict(
         extra="forbid", frozen=True, hide_input_in_errors=True, arbitrary_types_allowed=True
     )
 
-    @field_validator("events", mode="before", check_fields=False)
+    as_of: date
+    events: pl.DataFrame = Field(default_factory=events_frame)  # EVENT_SCHEMA
+    flags: list[Flag] = Field(default_factory=list)
+    marking: str = "OFFICIAL-SENSITIVE"  # protective marking printed top and bottom
+    unjudged: list[Unjudged] = Field(default_factory=list)  # undated records no rule could judge
+    coverage: DataCoverage | None = None  # the extracts behind the page
+
+    @field_validator("events", mode="before")
     @classmethod
     def _events(cls, v: Any) -> pl.DataFrame:
         return events_frame(v)
@@ -280,13 +295,7 @@ class _WithEvents(_Model):
 class ChildReportData(_WithEvents):
     """Everything on one child's report."""
 
-    as_of: date
     child: ChildSummary
-    events: pl.DataFrame = Field(default_factory=events_frame)  # EVENT_SCHEMA
-    flags: list[Flag] = Field(default_factory=list)
-    marking: str = "OFFICIAL-SENSITIVE"  # protective marking printed top and bottom
-    unjudged: list[Unjudged] = Field(default_factory=list)  # the child's undated records no rule could judge
-    coverage: DataCoverage | None = None
 
 
 class Period(_Model):
@@ -295,54 +304,32 @@ class Period(_Model):
     sources: list[str] = Field(default_factory=list)  # 'file:row' observing them
 
 
-class ResidentPeriods(_Model):
+class ResidentPeriods(_PersonRow):
     """A person seen at the place, and when."""
 
-    person_id: str
-    name: str
-    role: str | None = None
-    dob: date | None = None
-    age: str | None = None
-    risk_markers: list[str] = Field(default_factory=list)
     periods: list[Period] = Field(default_factory=list)
 
 
 class PlaceSummary(_Model):
-    place_id: str
+    place_id: PlaceId
     address: str
     seen_by: list[Agency] = Field(default_factory=list)
-
-    @field_validator("place_id")
-    @classmethod
-    def _safe_place_id(cls, v: str) -> str:
-        return check_id(v, "place_id")
 
 
 class HouseholdReportData(_WithEvents):
     """A place: who lived there when, their events at that place, and the flags."""
 
-    as_of: date
     place: PlaceSummary
     members: list[ResidentPeriods] = Field(default_factory=list)
-    events: pl.DataFrame = Field(default_factory=events_frame)  # EVENT_SCHEMA
-    flags: list[Flag] = Field(default_factory=list)
-    marking: str = "OFFICIAL-SENSITIVE"
-    unjudged: list[Unjudged] = Field(default_factory=list)
-    coverage: DataCoverage | None = None
 
 
 class Candidate(_Model):
     """A known person near an unmatched referral's child."""
 
-    person_id: str
+    person_id: PersonId
     name: str
     match_probability: float | None = None
     has_report: bool = False  # link to this person's report file
-
-    @field_validator("person_id")
-    @classmethod
-    def _safe_person_id(cls, v: str) -> str:
-        return check_id(v, "person_id")
 
 
 class IndexRow(_Model):
@@ -350,14 +337,9 @@ class IndexRow(_Model):
 
     referral_id: str
     received: date | None = None
-    child_person_id: str | None = None  # None: not known to any agency
+    child_person_id: PersonId | None = None  # None: not known to any agency
     child_name: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     flag_count: int = 0  # open flags (not yet reviewed, or confirmed and not yet actioned)
     rating: Rating = "green"
     rating_reasons: list[str] = Field(default_factory=list)  # why, in words (reports.rating)
-
-    @field_validator("child_person_id")
-    @classmethod
-    def _safe_person_id(cls, v: str | None) -> str | None:
-        return None if v is None else check_id(v, "child_person_id")

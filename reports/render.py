@@ -59,6 +59,17 @@ def _asset(name: str) -> str:
     return resources.files("chronolink.reports").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def common_css() -> str:
+    """The styles of what the macros draw: inlined in the static reports, served to the workbench."""
+    return _asset("common.css")
+
+
+def csp_watch_script() -> str:
+    """The script that counts Content-Security-Policy violations on a page: inlined in the static
+    reports, served to the workbench's pages (one file for both)."""
+    return _asset("csp_watch.js")
+
+
 def css_string(text: str) -> str:
     """``text`` as a CSS string literal, every character outside a-z, 0-9 and space hex-escaped, so
     a name or marking stays text inside a style sheet whatever it holds."""
@@ -82,7 +93,7 @@ def _page(template: str, *, chart: dict[str, Any] | None, **context: Any) -> str
     scripts: tuple[str, ...] = ()
     extra: dict[str, Any] = {"chart_spec": ""}
     if chart is not None:
-        boot = _asset("boot.js")
+        boot = csp_watch_script() + _asset("boot.js")
         scripts = (vega_bundle_hash(), csp_hash(boot))
         extra = {
             "chart_spec": Markup(json_script_text(chart)),  # noqa: S704 (escaped for a script block)
@@ -92,7 +103,7 @@ def _page(template: str, *, chart: dict[str, Any] | None, **context: Any) -> str
     return _env().get_template(template).render(
         csp=content_security_policy(scripts),
         # the margins' text is hex-escaped by css_string: nothing in it can close the style block
-        css=Markup(_asset("report.css") + "\n" + print_margins(context["marking"], context["page_title"])),  # noqa: S704
+        css=Markup(common_css() + _asset("report.css") + "\n" + print_margins(context["marking"], context["page_title"])),  # noqa: S704
         gap_days=GAP_DAYS,
         **extra,
         **context,

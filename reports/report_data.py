@@ -17,31 +17,10 @@ from chronolink.engine.errors import UnknownPerson  # noqa: F401 (re-exported: i
 from chronolink.engine.flags import flags_with_dispositions, unjudged_records
 from chronolink.engine.link.explain import explain_pair
 from chronolink.engine.store.lookup import in_list, keyed
+from chronolink.reports import model
 from chronolink.reports.coverage import data_coverage
-from chronolink.reports.model import (
-    AgencyName,
-    ChildReportData,
-    ChildSummary,
-    CurrentPlace,
-    DataCoverage,
-    Disposition,
-    Evidence,
-    Flag,
-    HouseholdMember,
-    HouseholdReportData,
-    Identifier,
-    IdentifierKind,
-    Link,
-    MemberKind,
-    Occurrence,
-    Period,
-    PlaceSummary,
-    ResidentPeriods,
-    Unjudged,
-    WaterfallStep,
-)
 
-_ID_KINDS: dict[str, IdentifierKind] = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
+_ID_KINDS: dict[str, model.IdentifierKind] = {"csc": "CSC Person ID", "police": "Police nominal", "probation": "Probation CRN"}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -54,11 +33,11 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
 
 
-_ID_COLUMNS: tuple[tuple[IdentifierKind, str, str], ...] = (
+_ID_COLUMNS: tuple[tuple[model.IdentifierKind, str, str], ...] = (
     ("NHS number", "nhs_number", "nhs_valid"), ("UPN", "upn", "upn_valid"), ("PNC id", "pnc", "pnc_valid"))
 
 
-def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> ChildSummary:
+def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date) -> model.ChildSummary:
     facts = _rows(con, "SELECT * FROM person_facts WHERE person_id = ?", [person_id])
     if not facts:
         raise UnknownPerson(f"no person {person_id} in the store (run chronolink link and flag first)")
@@ -68,7 +47,7 @@ def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.dat
         SELECT agency, name_raw, source_file, source_row, nhs_number, nhs_valid, upn, upn_valid, pnc, pnc_valid,
                local_id, record_id, slot
         FROM person_mentions WHERE person_id = ?""", [person_id]).pl()
-    names = [AgencyName(agency=r["agency"], name=r["name_raw"], source_file=r["source_file"],
+    names = [model.AgencyName(agency=r["agency"], name=r["name_raw"], source_file=r["source_file"],
                         source_row=r["source_row"])
              for r in (mine.filter(pl.col("name_raw").is_not_null())
                        .group_by("agency", "name_raw")
@@ -79,29 +58,29 @@ def _child_summary(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.dat
     for kind, col, ok in _ID_COLUMNS:
         for value, valid in (mine.filter(pl.col(col).is_not_null()).select(col, ok).unique()
                              .sort([col, ok], nulls_last=False).iter_rows()):
-            ids.append(Identifier(kind=kind, value=value, valid=valid))
+            ids.append(model.Identifier(kind=kind, value=value, valid=valid))
     for local in mine["local_id"].drop_nulls().unique().sort().to_list():
         prefix, _, value = local.partition(":")
         if prefix in _ID_KINDS:
-            ids.append(Identifier(kind=_ID_KINDS[prefix], value=value))
+            ids.append(model.Identifier(kind=_ID_KINDS[prefix], value=value))
     mine_places, params = keyed("p", "person_places", "person_id", [person_id])
     places = _rows(con, f"""WITH {mine_places} SELECT * FROM p WHERE first_seen <= ?
                             ORDER BY last_seen DESC, observations DESC LIMIT 1""", [*params, as_of])
     current = None
     if places:
         p = places[0]
-        current = CurrentPlace(address=place_texts(con, [p["address_id"]]).get(p["address_id"], p["address_id"]),
+        current = model.CurrentPlace(address=place_texts(con, [p["address_id"]]).get(p["address_id"], p["address_id"]),
                                place_id=p["address_id"], since=p["first_seen"],
                                seen_by=[a for a in p["agencies"] if a])
     child_records = mine.filter(pl.col("slot") == "child")["record_id"].unique().sort().to_list()
     household, names_of = _household(con, person_id, as_of, current.place_id if current else None, child_records)
-    return ChildSummary(person_id=person_id, display_name=names_of[person_id],
+    return model.ChildSummary(person_id=person_id, display_name=names_of[person_id],
                         dob=f["dob"], sex=f["sex"], names=names, identifiers=ids, current_place=current,
                         household=household)
 
 
 def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date, current: str | None,
-               child_records: list[int]) -> tuple[list[HouseholdMember], dict[str, str]]:
+               child_records: list[int]) -> tuple[list[model.HouseholdMember], dict[str, str]]:
     """People around the child in three kinds: living with them now (seen at the child's current place
     in a period overlapping theirs, and seen nowhere else since), lived with them before (seen with them
     at a place in overlapping periods), and related by a relationship row only (never seen with them).
@@ -136,7 +115,7 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date, c
         SELECT person_id, arg_max(address_id, last_seen) FROM p WHERE first_seen <= ? GROUP BY person_id
     """, [*tparams, as_of]).fetchall())
     members = []
-    kind: MemberKind
+    kind: model.MemberKind
     for other in others:
         mine = [r for r in rows if r["other"] == other]
         here = [r for r in mine if r["address_id"] == current]
@@ -147,7 +126,7 @@ def _household(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date, c
             start, end = min(r["overlap_from"] for r in mine), max(r["overlap_to"] for r in mine)
         else:
             kind, start, end = "related", None, None
-        members.append(HouseholdMember(
+        members.append(model.HouseholdMember(
             person_id=other, name=names[other], role=(rel.get(other) or "seen at the same address").lower(),
             dob=dobs.get(other), risk_markers=markers.get(other, []), kind=kind,
             places_shared=sorted({texts.get(r["address_id"], r["address_id"]) for r in mine}),
@@ -216,7 +195,7 @@ def _events(con: duckdb.DuckDBPyConnection, event_ids: list[str], flag_rows: dic
 
 def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str | None = None,
            waterfalls: bool = True, names: dict[str, str] | None = None
-           ) -> tuple[list[Flag], dict[tuple[str, int], str]]:
+           ) -> tuple[list[model.Flag], dict[tuple[str, int], str]]:
     """Flags about these children (and, for a household, at this place), and the rows they cite.
     Without `waterfalls`, each link carries its two mention ids and no waterfall (`link_waterfall`
     gives it when asked for); `names`: display names already read."""
@@ -240,21 +219,21 @@ def _flags(con: duckdb.DuckDBPyConnection, children: list[str], address_id: str 
                             for k in ("mention_id_l", "mention_id_r")])
     flags, rows = [], {}
     for f, ev in zip(frame.iter_rows(named=True), evidence):
-        cited = [Evidence(source_file=r["source_file"], source_row=r["source_row"], role=r.get("role") or "",
+        cited = [model.Evidence(source_file=r["source_file"], source_row=r["source_row"], role=r.get("role") or "",
                           summary=summaries.get((r["source_file"], r["source_row"]), ""))
                  for r in (ev.get("records") or [])]
         for r in (ev.get("records") or []):
             rows[(r["source_file"], r["source_row"])] = f"flag: {f['rule']}"
-        flags.append(Flag(
+        flags.append(model.Flag(
             flag_id=f["flag_id"], rule=f["rule"], trigger_date=f["trigger_date"],
             child=f"{names.get(f['child_person_id'], f['child_person_id'])} ({f['child_person_id']})",
             other_person=(f"{names.get(f['other_person_id'], f['other_person_id'])} ({f['other_person_id']})"
                           if f["other_person_id"] else None),
             place=places.get(f["address_id"]) if f["address_id"] else None,
             evidence=cited,
-            disposition=Disposition(status=f["status"], by=f["actor"], at=f["decided_at"], reason=f["reason"]),
+            disposition=model.Disposition(status=f["status"], by=f["actor"], at=f["decided_at"], reason=f["reason"]),
             links=[_link(con, lk, ends, waterfalls) for lk in (ev.get("links") or [])],
-            occurrences=[Occurrence(trigger_date=dt.date.fromisoformat(o["trigger_date"]),
+            occurrences=[model.Occurrence(trigger_date=dt.date.fromisoformat(o["trigger_date"]),
                                     place=places.get(o["address_id"]) if o.get("address_id") else None)
                          for o in (ev.get("occurrences") or [])]))
     return flags, rows
@@ -298,26 +277,26 @@ def _link_ends(con: duckdb.DuckDBPyConnection, mention_ids: list[int]) -> dict[i
         params).fetchall()}
 
 
-def link_waterfall(con: duckdb.DuckDBPyConnection, mention_l: int, mention_r: int) -> list[WaterfallStep]:
+def link_waterfall(con: duckdb.DuckDBPyConnection, mention_l: int, mention_r: int) -> list[model.WaterfallStep]:
     """Why two mentions were linked: the match-weight waterfall under the latest model (empty when it
     cannot be explained, as for a link from an older run)."""
     try:
 
-        return [WaterfallStep(comparison=r["comparison"], level=str(r["label"]), weight=r["weight"])
+        return [model.WaterfallStep(comparison=r["comparison"], level=str(r["label"]), weight=r["weight"])
                 for r in explain_pair(con, mention_l, mention_r) if r["comparison"] != "total"]
     except Exception:  # an explanation is a courtesy: a link from an older run still shows its score
         return []
 
 
-def _link(con: duckdb.DuckDBPyConnection, lk: dict, ends: dict[int, str], waterfall: bool) -> Link:
+def _link(con: duckdb.DuckDBPyConnection, lk: dict, ends: dict[int, str], waterfall: bool) -> model.Link:
     left, right = lk["mention_id_l"], lk["mention_id_r"]
-    return Link(description=f"{ends.get(left, left)} ↔ {ends.get(right, right)}",
+    return model.Link(description=f"{ends.get(left, left)} ↔ {ends.get(right, right)}",
                 match_weight=lk.get("match_weight"), match_probability=lk.get("match_probability"),
                 waterfall=link_waterfall(con, left, right) if waterfall else [],
                 mention_id_l=left, mention_id_r=right)
 
 
-def flag_links(con: duckdb.DuckDBPyConnection, flag_id: str) -> list[Link]:
+def flag_links(con: duckdb.DuckDBPyConnection, flag_id: str) -> list[model.Link]:
     """The links one stored flag relies on, each with its waterfall."""
     rows = con.execute("SELECT evidence FROM flags WHERE flag_id = ?", [flag_id]).fetchall() if _has(con, "flags") \
         else []
@@ -326,21 +305,21 @@ def flag_links(con: duckdb.DuckDBPyConnection, flag_id: str) -> list[Link]:
     return [_link(con, lk, ends, True) for lk in links]
 
 
-def flags_about(con: duckdb.DuckDBPyConnection, children: list[str], *, waterfalls: bool = True) -> list[Flag]:
+def flags_about(con: duckdb.DuckDBPyConnection, children: list[str], *, waterfalls: bool = True) -> list[model.Flag]:
     """The stored flags about these children, with evidence, links and their latest decision."""
     return _flags(con, children, waterfalls=waterfalls)[0]
 
 
-def _unjudged(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> list[Unjudged]:
+def _unjudged(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> list[model.Unjudged]:
     """The undated records about these people that the last flag run's rules could not judge."""
 
-    return [Unjudged(source_file=r["source_file"], source_row=r["source_row"], event=r["event_type"] or "",
+    return [model.Unjudged(source_file=r["source_file"], source_row=r["source_row"], event=r["event_type"] or "",
                      date_status=r["date_status"] or "missing", rules=r["rules"])
             for r in unjudged_records(con, person_ids).iter_rows(named=True)]
 
 
 def child_report_data(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.date, *, waterfalls: bool = True,
-                      coverage: DataCoverage | None = None) -> ChildReportData:
+                      coverage: model.DataCoverage | None = None) -> model.ChildReportData:
     """Everything one child's report shows. Without `waterfalls`, links come without their waterfalls
     (see `link_waterfall`); pass `coverage` when it is already known (it is the same for every child)."""
     child = _child_summary(con, person_id, as_of)
@@ -349,12 +328,12 @@ def child_report_data(con: duckdb.DuckDBPyConnection, person_id: str, as_of: dt.
     event_ids = [e for (e,) in con.execute("SELECT event_id FROM event_people WHERE person_id = ?",
                                            [person_id]).fetchall()]
     events = _events(con, event_ids, flag_rows)
-    return ChildReportData(as_of=as_of, child=child, events=events, flags=flags,
+    return model.ChildReportData(as_of=as_of, child=child, events=events, flags=flags,
                            unjudged=_unjudged(con, [person_id]),
                            coverage=coverage if coverage is not None else data_coverage(con))
 
 
-def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of: dt.date) -> HouseholdReportData:
+def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of: dt.date) -> model.HouseholdReportData:
     """Everything one place's report shows: who was there when, their events there, the flags."""
     text = place_texts(con, [address_id])
     if address_id not in text:
@@ -369,15 +348,15 @@ def household_report_data(con: duckdb.DuckDBPyConnection, address_id: str, as_of
     markers = risk_markers(con, pids, as_of)
     ids, params = in_list(pids)
     dobs = dict(con.execute(f"SELECT person_id, dob FROM person_facts WHERE person_id IN {ids}", params).fetchall())
-    members = [ResidentPeriods(person_id=r["person_id"], name=names[r["person_id"]], dob=dobs.get(r["person_id"]),
+    members = [model.ResidentPeriods(person_id=r["person_id"], name=names[r["person_id"]], dob=dobs.get(r["person_id"]),
                                risk_markers=markers.get(r["person_id"], []),
-                               periods=[Period(start=r["start"], end=r["last"], sources=sorted(r["sources"])[:20])])
+                               periods=[model.Period(start=r["start"], end=r["last"], sources=sorted(r["sources"])[:20])])
                for r in res]
     flags, flag_rows = _flags(con, pids, address_id)
     event_ids = [e for (e,) in con.execute("SELECT event_id FROM event_places WHERE address_id = ?",
                                            [address_id]).fetchall()]
     events = _events(con, event_ids, flag_rows)
-    return HouseholdReportData(as_of=as_of, place=PlaceSummary(place_id=address_id, address=text[address_id],
+    return model.HouseholdReportData(as_of=as_of, place=model.PlaceSummary(place_id=address_id, address=text[address_id],
                                                                seen_by=seen),
                                members=members, events=events, flags=flags, unjudged=_unjudged(con, pids),
                                coverage=data_coverage(con))

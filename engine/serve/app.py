@@ -17,6 +17,7 @@ from chronolink.engine.serve.guard import Guard, session_of
 from chronolink.engine.serve.views import audit as audit_page
 from chronolink.engine.serve.views import batch as batch_page
 from chronolink.engine.serve.views import child, inbox, network, quality, review, search
+from chronolink.reports.render import common_css, csp_watch_script
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -39,6 +40,16 @@ async def logout(request: Request) -> Response:
     response = HTMLResponse("<p>Logged out. Open a new address printed by <code>chronolink serve</code> to return.</p>")
     response.delete_cookie(COOKIE, path="/")
     return response
+
+
+def csp_watch(request: Request) -> Response:
+    """GET /static/csp-watch.js: the reports' CSP-violation counter (one file for both)."""
+    return Response(csp_watch_script(), media_type="text/javascript; charset=utf-8")
+
+
+def common(request: Request) -> Response:
+    """GET /static/common.css: the reports' styles for what their macros draw (one file for both)."""
+    return Response(common_css(), media_type="text/css; charset=utf-8")
 
 
 async def _paused(request: Request, exc: Exception) -> Response:
@@ -66,6 +77,8 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/review/{review_id}", review.decide, methods=["POST"]),
         Route("/audit", audit_page.page),
         Route("/logout", logout, methods=["POST"]),
+        Route("/static/csp-watch.js", csp_watch),
+        Route("/static/common.css", common),
         Mount("/static", StaticFiles(packages=[("chronolink.engine.serve", "static")]), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={BatchRunning: _paused})

@@ -1,11 +1,5 @@
 (function () {
   "use strict";
-  var root = document.documentElement;
-  document.addEventListener("securitypolicyviolation", function (e) {
-    var n = Number(root.getAttribute("data-csp-violations") || "0") + 1;
-    root.setAttribute("data-csp-violations", String(n));
-    root.setAttribute("data-csp-last", String(e.violatedDirective));
-  });
   var target = document.getElementById("timeline-chart");
   var specEl = document.getElementById("timeline-spec");
   if (!target || !specEl) { return; }

@@ -53,3 +53,18 @@ def test_accept_a_review_pair(page):
     expect(page.locator(".last-decision")).to_contain_text(f"Pair {first}: you chose accept")
     assert page.locator("#review-pair").get_attribute("data-review-id") != first
     shot(page, "review_accepted")
+
+
+def test_csp_violations_are_counted(browser, live, workbench):
+    """The counter every other browser test reads is loaded and works (else 'no violation' proves nothing)."""
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        pg.goto(workbench.login_url())
+        pg.wait_for_selector("table.inbox")
+        pg.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';
+                               document.body.appendChild(s); }""")  # an inline script: the CSP blocks it
+        expect(pg.locator("html")).to_have_attribute("data-csp-violations", "1")
+        assert pg.evaluate("window.__inline") is None
+    finally:
+        context.close()

@@ -30,3 +30,15 @@ def test_templates_reference_only_local_scripts_and_styles():
         assert "<style" not in text and " style=" not in text, t.name  # CSP style-src 'self'
         assert not re.search(r"\son[a-z]+=", text), t.name  # no inline event handlers
         assert not re.search(r"<script>(?!</script>)", text), t.name  # no inline script bodies
+
+
+def test_the_reports_shared_files_are_served_from_their_one_home(client):
+    from chronolink.reports.render import common_css, csp_watch_script
+
+    for path, text, kind in (("/static/csp-watch.js", csp_watch_script(), "text/javascript"),
+                             ("/static/common.css", common_css(), "text/css")):
+        r = client.get(path)
+        assert r.status_code == 200 and r.text == text and r.headers["content-type"].startswith(kind)
+    page = client.get("/").text
+    assert page.index('src="/static/csp-watch.js"') < page.index('src="/static/vendor/htmx')
+    assert page.index('href="/static/common.css"') < page.index('href="/static/app.css"')
