@@ -131,36 +131,43 @@ def _print_rows(title: str, rows: pl.DataFrame) -> None:
     out.print(t)
 
 
-def _decide(review_id: int, accept: bool, db: Path | None, analyst: str | None, note: str | None) -> None:
-    from chronolink.engine.link.review import decide
+def _decide(kind: str, review_id: int, accept: bool, db: Path | None, analyst: str | None,
+            note: str | None) -> None:
+    """Record a decision on item ``review_id`` of the person pair queue (kind 'pair') or the place
+    queue (kind 'place'), with its audit entry in the same transaction."""
+    from chronolink.engine.link.place_review import PLACE_REVIEW
+    from chronolink.engine.link.review import decide_in
     from chronolink.engine.store import transaction
 
+    table, command, what = (("link_review", "review", "review") if kind == "pair"
+                            else (PLACE_REVIEW, "review-place", "place review"))
     con = open_db(db)
     try:
         with transaction(con):  # the decision and its audit entry commit together
-            ok = decide(con, review_id, accept, by=analyst, note=note)
+            ok = decide_in(table, con, review_id, accept, by=analyst, note=note)
             if ok:
-                record_audit(con, "review", "review", analyst=analyst,
+                record_audit(con, command, "review", analyst=analyst,
                              detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
     finally:
         con.close()
     if not ok:
-        fail(f"no review item {review_id}")
-    err.print(f"review {review_id} {'accepted' if accept else 'rejected'}; it applies from the next `chronolink link`")
+        fail(f"no {what} item {review_id}")
+    err.print(f"{what} {review_id} {'accepted' if accept else 'rejected'}; it applies from the next "
+              + ("`chronolink link`" if kind == "pair" else "full `chronolink link`"))
 
 
 @review_app.command("accept")
 def review_accept(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
                   note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
     """Accept a pair: the two mentions are the same person."""
-    _decide(review_id, True, db, analyst, note)
+    _decide("pair", review_id, True, db, analyst, note)
 
 
 @review_app.command("reject")
 def review_reject(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
                   note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
     """Reject a pair: the two mentions are different people (never merged again)."""
-    _decide(review_id, False, db, analyst, note)
+    _decide("pair", review_id, False, db, analyst, note)
 
 
 @review_app.command("places")
@@ -183,37 +190,18 @@ def review_places(db: DbOption = None,
     _print_rows("Place review queue", rows)
 
 
-def _decide_place(review_id: int, accept: bool, db: Path | None, analyst: str | None, note: str | None) -> None:
-    from chronolink.engine.link.place_review import decide_place
-    from chronolink.engine.store import transaction
-
-    con = open_db(db)
-    try:
-        with transaction(con):  # the decision and its audit entry commit together
-            ok = decide_place(con, review_id, accept, by=analyst, note=note)
-            if ok:
-                record_audit(con, "review-place", "review", analyst=analyst,
-                             detail={"review_id": review_id, "decision": "accept" if accept else "reject"})
-    finally:
-        con.close()
-    if not ok:
-        fail(f"no place review item {review_id}")
-    err.print(f"place review {review_id} {'accepted' if accept else 'rejected'}; it applies from the next full "
-              "`chronolink link`")
-
-
 @review_app.command("accept-place")
 def review_accept_place(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
                         note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
     """Accept a place pair: the row is written with a slip and belongs to the place proposed."""
-    _decide_place(review_id, True, db, analyst, note)
+    _decide("place", review_id, True, db, analyst, note)
 
 
 @review_app.command("reject-place")
 def review_reject_place(review_id: int, db: DbOption = None, analyst: AnalystOption = None,
                         note: Annotated[Optional[str], typer.Option(help="why")] = None) -> None:
     """Reject a place pair: the row is the place it says (never moved there)."""
-    _decide_place(review_id, False, db, analyst, note)
+    _decide("place", review_id, False, db, analyst, note)
 
 
 def explain(mention_a: Annotated[str, typer.Argument(help="mention id or source_file:source_row:slot")],

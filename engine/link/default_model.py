@@ -1,86 +1,13 @@
 """Fallback model for inputs too small to estimate from (a few rows in `link-files`).
 
-Parameters as estimated on a synthetic county of ~32,000 mentions; used only when fewer than
-`LinkSettings.em.min_preclusters` pre-clusters exist, because EM and random-pair u need a population.
+Parameters as estimated on a synthetic county of ~32,000 mentions (data: default_model.json beside this
+module); used only when fewer than `LinkSettings.em.min_preclusters` pre-clusters exist, because EM and
+random-pair u need a population.
 """
 from __future__ import annotations
 
+from importlib.resources import files
+
 from chronolink.engine.link.model import LinkModel
 
-DEFAULT_MODEL = LinkModel.model_validate(
-{'prior': 0.8457,
- 'comparisons': {'forename': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                              {'label': 'exact', 'm': 0.875, 'u': 0.006757, 'null': False},
-                              {'label': 'swapped with surname', 'm': 0.0001, 'u': 5.853e-06, 'null': False},
-                              {'label': 'nickname or preferred name',
-                               'm': 0.03319,
-                               'u': 0.001426,
-                               'null': False},
-                              {'label': 'jaro-winkler >= 0.92 or contained',
-                               'm': 0.05,
-                               'u': 0.001192,
-                               'null': False},
-                              {'label': 'initial', 'm': 0.0001, 'u': 1e-06, 'null': False},
-                              {'label': 'known by middle name',
-                               'm': 0.0001142,
-                               'u': 0.0006781,
-                               'null': False},
-                              {'label': 'jaro-winkler >= 0.8', 'm': 0.02213, 'u': 0.003866, 'null': False},
-                              {'label': 'different', 'm': 0.0196, 'u': 0.9861, 'null': False}],
-                 'surname': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                             {'label': 'exact', 'm': 0.8285, 'u': 0.008226, 'null': False},
-                             {'label': 'swapped with forename', 'm': 0.01208, 'u': 5.853e-06, 'null': False},
-                             {'label': 'part of double-barrelled',
-                              'm': 0.0314,
-                              'u': 0.0003537,
-                              'null': False},
-                             {'label': 'jaro-winkler >= 0.92', 'm': 0.06763, 'u': 0.0007216, 'null': False},
-                             {'label': 'jaro-winkler >= 0.8', 'm': 0.02657, 'u': 0.00369, 'null': False},
-                             {'label': 'different', 'm': 0.03382, 'u': 0.987, 'null': False}],
-                 'dob': [{'label': 'too young for the role', 'm': 0.0005, 'u': 0.2, 'null': False},
-                         {'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                         {'label': 'exact', 'm': 0.9381, 'u': 0.0003027, 'null': False},
-                         {'label': 'day and month swapped', 'm': 0.01733, 'u': 1.112e-05, 'null': False},
-                         {'label': 'one digit off', 'm': 0.03713, 'u': 0.0009626, 'null': False},
-                         {'label': 'year one out, same birthday', 'm': 0.01, 'u': 0.0006, 'null': False},
-                         {'label': 'same year', 'm': 0.005, 'u': 0.01129, 'null': False},
-                         {'label': 'different', 'm': 0.005, 'u': 0.676, 'null': False}],
-                 'sex': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                         {'label': 'same', 'm': 0.9917, 'u': 0.5132, 'null': False},
-                         {'label': 'different', 'm': 0.008323, 'u': 0.4868, 'null': False}],
-                 'suffix': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                            {'label': 'same', 'm': 0.5, 'u': 0.5, 'null': False},
-                            {'label': 'different (JR/SR)', 'm': 0.5, 'u': 0.5, 'null': False}],
-                 'location': [{'label': 'same place', 'm': 0.5976, 'u': 0.001266, 'null': False},
-                              {'label': 'named beside the same person', 'm': 0.05, 'u': 0.0001, 'null': False},
-                              {'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                              {'label': 'same postcode', 'm': 0.02484, 'u': 0.008867, 'null': False},
-                              {'label': 'same street', 'm': 0.01734, 'u': 0.005325, 'null': False},
-                              {'label': 'same postcode sector', 'm': 0.0314, 'u': 0.006686, 'null': False},
-                              {'label': 'same postcode district', 'm': 0.145, 'u': 0.04833, 'null': False},
-                              {'label': 'different', 'm': 0.1838, 'u': 0.9295, 'null': False}],
-                 'nhs_number': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                                {'label': 'same NHS number', 'm': 0.999, 'u': 3.5e-05, 'null': False},
-                                {'label': 'different NHS number', 'm': 0.001, 'u': 1.0, 'null': False}],
-                 'upn': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                         {'label': 'same UPN', 'm': 0.999, 'u': 0.0002346, 'null': False},
-                         {'label': 'different UPN', 'm': 0.001, 'u': 0.9998, 'null': False}],
-                 'pnc': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                         {'label': 'same PNC id', 'm': 0.999, 'u': 0.003425, 'null': False},
-                         {'label': 'different PNC id', 'm': 0.001, 'u': 0.9966, 'null': False}],
-                 'police_id': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                               {'label': 'same police NominalRef', 'm': 0.99, 'u': 9.901e-05, 'null': False},
-                               {'label': 'different police NominalRef',
-                                'm': 0.01,
-                                'u': 0.9999,
-                                'null': False}],
-                 'probation_id': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                                  {'label': 'same probation CRN', 'm': 0.99, 'u': 0.008197, 'null': False},
-                                  {'label': 'different probation CRN',
-                                   'm': 0.01,
-                                   'u': 0.9918,
-                                   'null': False}],
-                 'csc_id': [{'label': 'null', 'm': 1.0, 'u': 1.0, 'null': True},
-                            {'label': 'same CSC Person ID', 'm': 0.9, 'u': 0.0003117, 'null': False},
-                            {'label': 'different CSC Person ID', 'm': 0.1, 'u': 0.9997, 'null': False}]}}
-)
+DEFAULT_MODEL = LinkModel.model_validate_json(files("chronolink.engine.link").joinpath("default_model.json").read_text("utf-8"))

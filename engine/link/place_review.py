@@ -11,11 +11,10 @@ re-ingest that renumbers mentions: `mention_key` is the row, `target_key` a row 
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 import polars as pl
 
+from chronolink.engine.link.review import decide_in
 from chronolink.engine.store.keys import mention_key_sql
 
 PLACE_REVIEW = "place_review"
@@ -87,12 +86,7 @@ def list_place_reviews(con: duckdb.DuckDBPyConnection, status: str | None = "pen
 def decide_place(con: duckdb.DuckDBPyConnection, review_id: int, accept: bool, by: str | None = None,
                  note: str | None = None) -> bool:
     """Record an analyst's decision on a queued place pair; False when no such review id."""
-    if not _has_queue(con) or not con.execute(f"SELECT count(*) FROM {PLACE_REVIEW} WHERE review_id = ?",
-                                              [review_id]).fetchall()[0][0]:
-        return False
-    con.execute(f"UPDATE {PLACE_REVIEW} SET status = ?, decided_at = ?, decided_by = ?, note = ? WHERE review_id = ?",
-                ["accepted" if accept else "rejected", datetime.now(), by, note, review_id])
-    return True
+    return decide_in(PLACE_REVIEW, con, review_id, accept, by, note)
 
 
 __all__ = ["PLACE_REVIEW", "decide_place", "list_place_reviews", "pending_places", "place_decisions", "queue_places"]

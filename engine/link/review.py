@@ -89,16 +89,22 @@ def list_reviews(con: duckdb.DuckDBPyConnection, status: str | None = "pending",
     """).pl()
 
 
+def decide_in(table: str, con: duckdb.DuckDBPyConnection, review_id: int, accept: bool, by: str | None = None,
+              note: str | None = None) -> bool:
+    """Record an analyst's decision on item ``review_id`` of a review queue (``link_review`` for pairs of
+    people, ``place_review`` for places); False when the store has no such queue or item."""
+    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]
+    if not has_table or not con.execute(f"SELECT count(*) FROM {table} WHERE review_id = ?",
+                                        [review_id]).fetchall()[0][0]:
+        return False
+    con.execute(f"UPDATE {table} SET status = ?, decided_at = ?, decided_by = ?, note = ? WHERE review_id = ?",
+                ["accepted" if accept else "rejected", datetime.now(), by, note, review_id])
+    return True
+
+
 def decide(con: duckdb.DuckDBPyConnection, review_id: int, accept: bool, by: str | None = None, note: str | None = None) -> bool:
     """Record an analyst's decision on a queued pair; False when no such review id."""
-    found = con.execute("SELECT count(*) FROM link_review WHERE review_id = ?", [review_id]).fetchall()[0][0]
-    if not found:
-        return False
-    con.execute(
-        "UPDATE link_review SET status = ?, decided_at = ?, decided_by = ?, note = ? WHERE review_id = ?",
-        ["accepted" if accept else "rejected", datetime.now(), by, note, review_id],
-    )
-    return True
+    return decide_in("link_review", con, review_id, accept, by, note)
 
 
 def add_decision(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str, accept: bool, by: str | None = None) -> int:

@@ -75,17 +75,21 @@ LINK_PAIRS = Table("link_pairs", "a scored pair kept as evidence", (
     Column("comparisons", "JSON", "each comparison's level and weight"),
     Column("blocking_rule", "VARCHAR", "the first blocking rule that found the pair"),
 ))
+# What every clerical review queue records about an item's decision (pairs of people, places).
+DECISION_COLUMNS = (
+    Column("status", "VARCHAR", "pending, accepted or rejected", nullable=False, default="'pending'"),
+    Column("created_run", "INTEGER", "the run that queued it"),
+    Column("decided_at", "TIMESTAMP", "when decided"),
+    Column("decided_by", "VARCHAR", "the analyst"),
+    Column("note", "VARCHAR", "the analyst's note"),
+)
 LINK_REVIEW = Table("link_review", "a borderline pair for clerical review, and its decision", (
     Column("review_id", "INTEGER", "1, 2, 3, ...", primary_key=True, nullable=False),
     Column("mention_key_l", "VARCHAR", "one mention's key", nullable=False),
     Column("mention_key_r", "VARCHAR", "the other's", nullable=False),
     Column("match_weight", "DOUBLE", "the pair's weight"),
     Column("match_probability", "DOUBLE", "its probability"),
-    Column("status", "VARCHAR", "pending, accepted or rejected", nullable=False, default="'pending'"),
-    Column("created_run", "INTEGER", "the run that queued it"),
-    Column("decided_at", "TIMESTAMP", "when decided"),
-    Column("decided_by", "VARCHAR", "the analyst"),
-    Column("note", "VARCHAR", "the analyst's note"),
+    *DECISION_COLUMNS,
 ))
 
 PLACE_REVIEW = Table("place_review", "an address row that may be written with a house-number slip, for clerical review", (
@@ -93,11 +97,7 @@ PLACE_REVIEW = Table("place_review", "an address row that may be written with a 
     Column("mention_key", "VARCHAR", "the address row's key (source_file:source_row:field)", nullable=False),
     Column("target_key", "VARCHAR", "a row of the place it may belong to", nullable=False),
     Column("evidence", "VARCHAR", "why it is queued: the numbers and who was seen where"),
-    Column("status", "VARCHAR", "pending, accepted or rejected", nullable=False, default="'pending'"),
-    Column("created_run", "INTEGER", "the run that queued it"),
-    Column("decided_at", "TIMESTAMP", "when decided"),
-    Column("decided_by", "VARCHAR", "the analyst"),
-    Column("note", "VARCHAR", "the analyst's note"),
+    *DECISION_COLUMNS,
 ))
 
 LINK_DDL = ddl(LINK_RUNS, LINK_ID_MAP, LINK_ID_SEQ, LINK_ID_CHANGES, LINK_PAIRS, LINK_REVIEW, PLACE_REVIEW, PERSONS, PLACES)

@@ -13,7 +13,7 @@ import polars as pl
 
 from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import nth_working_day_after, working_days_between
-from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
+from chronolink.engine.rules.common import assemble, child_episodes, effective_end, evidence
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
 from chronolink.engine.rules.undated import DatedNeeds
@@ -26,10 +26,7 @@ _KEYS = ["child_person_id", "trigger_date"]
 
 def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
     n = settings.assessment_overdue.working_days
-    assessments = with_dob(
-        events_of(inputs.events, [v.CSC_CF_ASSESSMENT]).rename({"person_id": "child_person_id"}),
-        inputs.persons, "child_person_id", "dob",
-    ).filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+    assessments = child_episodes(inputs, [v.CSC_CF_ASSESSMENT], settings.child_age_years)
     assessments = assessments.with_columns(measured=effective_end(pl.col("end_date"), as_of))
     flags = assessments.with_columns(
         working_days=working_days_between(assessments["start_date"], assessments["measured"])

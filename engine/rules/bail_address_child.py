@@ -16,6 +16,7 @@ from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import add_days
 from chronolink.engine.rules.common import (
     FULL_FIELDS,
+    answered,
     assemble,
     events_of,
     evidence,
@@ -70,19 +71,9 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
     )
 
     candidates = seen.unique(_KEYS, keep="first", maintain_order=True)
-    responses = events_of(inputs.events, v.BAIL_CSC_RESPONSE_TYPES).select(
-        child_person_id="person_id", response_date="start_date"
-    )
-    answered = (
-        candidates.join(responses, on="child_person_id")
-        .filter(
-            pl.col("response_date").is_between(
-                pl.col("trigger_date"), add_days("trigger_date", cfg.csc_response_days)
-            )
-        )
-        .select(_KEYS)
-    )
-    flags = candidates.join(answered, on=_KEYS, how="anti")
+    responded = answered(candidates, inputs.events, v.BAIL_CSC_RESPONSE_TYPES, pl.col("trigger_date"),
+                         add_days("trigger_date", cfg.csc_response_days), _KEYS)
+    flags = candidates.join(responded, on=_KEYS, how="anti")
     seen = with_mentions(
         seen.join(flags.select(_KEYS), on=_KEYS, how="semi"),
         mention_lookup(inputs.events),
@@ -92,8 +83,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
         RULE,
         flags,
         [
-            evidence(flags, _KEYS, "bail", file_col="bail_file", row_col="bail_row",
-                     mention_col="bail_mention"),
+            evidence(flags, _KEYS, "bail", prefix="bail"),
             evidence(seen, _KEYS, "child_observed", file_col="obs_file", row_col="obs_row",
                      mention_col="mention_id"),
         ],

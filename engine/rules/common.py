@@ -11,6 +11,8 @@ import polars as pl
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
+    from chronolink.engine.rules.inputs import RuleInputs
+
 EVIDENCE_DTYPE = pl.Struct(
     {
         "source_file": pl.String,
@@ -83,6 +85,40 @@ def events_of(events: pl.DataFrame, types: Iterable[str]) -> pl.DataFrame:
     )
 
 
+def dated_records(events: pl.DataFrame, types: Iterable[str], prefix: str,
+                  person_col: str = "child_person_id") -> pl.DataFrame:
+    """Dated events of ``types`` as (person, {prefix}_date, {prefix}_file, {prefix}_row, {prefix}_mention):
+    the form in which a rule joins a second kind of record to the one it flags."""
+    return events_of(events, types).select(
+        pl.col("person_id").alias(person_col),
+        pl.col("start_date").alias(f"{prefix}_date"),
+        pl.col("source_file").alias(f"{prefix}_file"),
+        pl.col("source_row").alias(f"{prefix}_row"),
+        pl.col("link_mention_id").alias(f"{prefix}_mention"),
+    )
+
+
+def child_episodes(inputs: RuleInputs, types: Iterable[str], child_age: int) -> pl.DataFrame:
+    """Dated CSC episodes of ``types`` with their subject as ``child_person_id`` and its ``dob``, kept
+    unless a known date of birth says the subject was an adult when the episode started."""
+    return with_dob(
+        events_of(inputs.events, types).rename({"person_id": "child_person_id"}),
+        inputs.persons, "child_person_id", "dob",
+    ).filter(is_csc_child(pl.col("dob"), pl.col("start_date"), child_age))
+
+
+def answered(candidates: pl.DataFrame, events: pl.DataFrame, types: Iterable[str], lo: pl.Expr,
+             hi: pl.Expr, keys: Sequence[str]) -> pl.DataFrame:
+    """The ``keys`` of the candidates whose child has a response of ``types`` dated in [lo, hi]
+    (``lo``/``hi`` are expressions over the candidate's columns)."""
+    responses = events_of(events, types).select(child_person_id="person_id", response_date="start_date")
+    return (
+        candidates.join(responses, on="child_person_id")
+        .filter(pl.col("response_date").is_between(lo, hi))
+        .select(keys)
+    )
+
+
 def observations_of(observations: pl.DataFrame) -> pl.DataFrame:
     return observations.filter(
         pl.col("person_id").is_not_null()
@@ -128,8 +164,12 @@ def evidence(
     file_col: str = "source_file",
     row_col: str = "source_row",
     mention_col: str | None = None,
+    prefix: str | None = None,
 ) -> pl.DataFrame:
-    """Long evidence rows: flag keys + (source_file, source_row, role, mention_id)."""
+    """Long evidence rows: flag keys + (source_file, source_row, role, mention_id); ``prefix`` reads the
+    columns of `dated_records` ({prefix}_file, {prefix}_row, {prefix}_mention)."""
+    if prefix:
+        file_col, row_col, mention_col = f"{prefix}_file", f"{prefix}_row", f"{prefix}_mention"
     return df.select(
         *keys,
         source_file=pl.col(file_col).cast(pl.String),

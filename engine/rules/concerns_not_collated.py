@@ -15,7 +15,7 @@ import polars as pl
 
 from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import add_days
-from chronolink.engine.rules.common import assemble, events_of, evidence, is_child, with_dob
+from chronolink.engine.rules.common import answered, assemble, events_of, evidence, is_child, with_dob
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
 from chronolink.engine.rules.undated import DatedNeeds
@@ -69,22 +69,12 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
             trigger_date=pl.col("agency_dates").list.get(cfg.min_agencies - 1),
         )
     )
-    responses = events_of(inputs.events, v.CSC_RESPONSE_TYPES).select(
-        child_person_id="person_id", response_date="start_date"
-    )
-    answered = (
-        triggers.join(responses, on="child_person_id")
-        .filter(
-            pl.col("response_date").is_between(
-                add_days("first_date", -cfg.response_days_before),
-                add_days("trigger_date", cfg.response_days_after),
-            )
-        )
-        .select("child_person_id", "first_date")
-    )
+    responded = answered(triggers, inputs.events, v.CSC_RESPONSE_TYPES,
+                         add_days("first_date", -cfg.response_days_before),
+                         add_days("trigger_date", cfg.response_days_after), ["child_person_id", "first_date"])
     # one flag per (child, trigger): the earliest unanswered first that reaches it
     flags = (
-        triggers.join(answered, on=["child_person_id", "first_date"], how="anti")
+        triggers.join(responded, on=["child_person_id", "first_date"], how="anti")
         .sort("child_person_id", "trigger_date", "first_date")
         .unique(_KEYS, keep="first", maintain_order=True)
     )

@@ -13,7 +13,13 @@ import polars as pl
 
 from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import nth_working_day_after
-from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
+from chronolink.engine.rules.common import (
+    assemble,
+    child_episodes,
+    dated_records,
+    effective_end,
+    evidence,
+)
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
 from chronolink.engine.rules.undated import DatedNeeds
@@ -26,22 +32,9 @@ _KEYS = ["child_person_id", "trigger_date"]
 
 def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
     n = settings.core_group_overdue.working_days
-    plans = (
-        with_dob(
-            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
-            inputs.persons, "child_person_id", "dob",
-        )
-        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
-        .with_row_index("plan_key")
-    )
+    plans = child_episodes(inputs, [v.CSC_CP_PLAN], settings.child_age_years).with_row_index("plan_key")
     plans = plans.with_columns(trigger_date=nth_working_day_after(plans["start_date"], n))
-    core_groups = events_of(inputs.events, [v.CSC_CORE_GROUP]).select(
-        child_person_id="person_id",
-        cg_date="start_date",
-        cg_file="source_file",
-        cg_row="source_row",
-        cg_mention="link_mention_id",
-    )
+    core_groups = dated_records(inputs.events, [v.CSC_CORE_GROUP], "cg")
     met = (
         plans.join(core_groups, on="child_person_id")
         .filter(pl.col("cg_date").is_between(pl.col("start_date"), pl.col("trigger_date")))
@@ -62,8 +55,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
         flags,
         [
             evidence(flags, keys, "plan", mention_col="link_mention_id"),
-            evidence(late, keys, "late_core_group", file_col="cg_file", row_col="cg_row",
-                     mention_col="cg_mention"),
+            evidence(late, keys, "late_core_group", prefix="cg"),
         ],
         keys,
     )

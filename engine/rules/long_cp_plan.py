@@ -12,7 +12,7 @@ import polars as pl
 
 from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import add_months
-from chronolink.engine.rules.common import assemble, effective_end, events_of, evidence, is_csc_child, with_dob
+from chronolink.engine.rules.common import assemble, child_episodes, effective_end, evidence
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
 from chronolink.engine.rules.undated import DatedNeeds
@@ -26,11 +26,7 @@ _KEYS = ["child_person_id", "trigger_date"]
 def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
     months = settings.long_cp_plan.months
     flags = (
-        with_dob(
-            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
-            inputs.persons, "child_person_id", "dob",
-        )
-        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        child_episodes(inputs, [v.CSC_CP_PLAN], settings.child_age_years)
         .with_columns(trigger_date=add_months("start_date", months))
         .filter(effective_end(pl.col("end_date"), as_of) >= pl.col("trigger_date"))
     )

@@ -20,12 +20,11 @@ from chronolink.engine.rules import vocabulary as v
 from chronolink.engine.rules.calendar import add_months
 from chronolink.engine.rules.common import (
     assemble,
+    child_episodes,
+    dated_records,
     effective_end,
     empty_flags,
-    events_of,
     evidence,
-    is_csc_child,
-    with_dob,
 )
 from chronolink.engine.rules.inputs import RuleInputs
 from chronolink.engine.rules.settings import RuleSettings
@@ -40,21 +39,11 @@ _KEYS = ["plan_key"]
 def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.DataFrame:
     cfg = settings.rcpc_overdue
     plans = (
-        with_dob(
-            events_of(inputs.events, [v.CSC_CP_PLAN]).rename({"person_id": "child_person_id"}),
-            inputs.persons, "child_person_id", "dob",
-        )
-        .filter(is_csc_child(pl.col("dob"), pl.col("start_date"), settings.child_age_years))
+        child_episodes(inputs, [v.CSC_CP_PLAN], settings.child_age_years)
         .with_row_index("plan_key")
         .with_columns(plan_end=effective_end(pl.col("end_date"), as_of))
     )
-    rcpcs = events_of(inputs.events, [v.CSC_RCPC]).select(
-        child_person_id="person_id",
-        rcpc_date="start_date",
-        rcpc_file="source_file",
-        rcpc_row="source_row",
-        rcpc_mention="link_mention_id",
-    )
+    rcpcs = dated_records(inputs.events, [v.CSC_RCPC], "rcpc")
     state = plans.select(
         "plan_key",
         "child_person_id",
@@ -99,8 +88,7 @@ def evaluate(inputs: RuleInputs, settings: RuleSettings, as_of: date) -> pl.Data
         flags,
         [
             evidence(flags, _KEYS, "plan", mention_col="link_mention_id"),
-            evidence(held, _KEYS, "rcpc", file_col="rcpc_file", row_col="rcpc_row",
-                     mention_col="rcpc_mention"),
+            evidence(held, _KEYS, "rcpc", prefix="rcpc"),
         ],
         _KEYS,
     )
