@@ -277,6 +277,7 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
     persons = pl.concat([f[0] for f in frames], how="vertical_relaxed")
     addresses = pl.concat([f[1] for f in frames], how="vertical_relaxed")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         groups, placeholder_rows, placeholders = _identifier_groups(persons, mapping, settings.placeholders, DuckDBEngine(con))
         persons = persons.join(groups, on="mention_id", how="left")
@@ -293,7 +294,6 @@ def link_files(paths: list[Path], mapping: FileMapping, settings: LinkSettings |
 
 def _link(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, addresses: pl.DataFrame, settings: LinkSettings,
           two: bool, link_only: bool) -> pl.DataFrame:
-    con.execute("SET enable_progress_bar = false")
     con.execute(schema_sql())
     ext = persons.select("mention_id", "ext_id")
     con.register("_p", persons.select(pl.exclude("ext_id", "^_id_.*$")))

@@ -9,8 +9,8 @@ person or one building could have is such a placeholder, whatever it looks like:
   day/month swap or a nickname: two or three at most), or made of one repeated digit;
 - a UPRN written on addresses with `uprn_numbers` or more house numbers or `uprn_streets` or more
   streets (one dwelling's mentions differ by a typo at most);
-- a date of birth written with far more surnames than chance gives one date (`dob_placeholders`):
-  1900-01-01, 01/01/1901, a system's default date. It stops counting as a date of birth: the link
+- a date of birth written with far more surnames than chance gives one date, judged by the days
+  around it (`dob_placeholders`): 1900-01-01, 01/01/1901, a system's default date. It stops counting as a date of birth: the link
   features read it as unknown, and place matching does not take it as a resident's identity.
 
 The thresholds are link settings (`LinkSettings.placeholders`, engine/link/settings.py).
@@ -67,6 +67,10 @@ def held_placeholders(eng: LinkEngine, held: str, cfg: PlaceholderSettings | Non
     """).cast(PLACEHOLDER_SCHEMA)
 
 
+#: Days either side of a date whose holders tell how many one date has by chance.
+DOB_WINDOW_DAYS = 30
+
+
 def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
                      cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
     """Dates of birth written for far more people than chance gives one date (PLACEHOLDER_SCHEMA columns,
@@ -75,22 +79,37 @@ def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
 
     A date's holders are the distinct surnames written with it (one person's records differ by a typo or
     a change of name at most; twins share a surname). Chance gives a date about as many holders as the
-    other dates of its year average (their holders over 365); a date holding at least `dob_holders` and
-    `dob_ratio` times that expectation is a placeholder."""
+    days around it have: the average over the DOB_WINDOW_DAYS before it or after it, whichever is more
+    (a date at the edge of the population's range, an age cut-off or a school year's first day, has its
+    neighbours on one side only: a calendar year's average would make its real dates look crowded).
+    A date holding at least `dob_holders` and `dob_ratio` times that is a placeholder when it has a
+    placeholder's shape (the 1st of a month: a day or a whole date estimated; a year before 1902: a
+    system's default); a date of any other shape needs `dob_other_shape` times that evidence."""
     cfg = cfg or PlaceholderSettings()
-    return eng.frame(f"""
-        WITH d AS (
-            SELECT dob, count(*) AS mentions, count(DISTINCT upper(surname)) AS holders
-            FROM {source} WHERE dob IS NOT NULL AND coalesce(dob_status, 'ok') = 'ok' AND surname IS NOT NULL
-            GROUP BY dob),
-        e AS (SELECT dob, mentions, holders,
-                     (sum(holders) OVER (PARTITION BY year(dob)) - holders) / 365.0 AS expected FROM d)
-        SELECT 'dob' AS identifier, CAST(dob AS VARCHAR) AS value, mentions, holders,
-               holders || ' surnames (chance gives ' || CAST(round(expected, 2) AS VARCHAR) || ')' AS reason
-        FROM e
-        WHERE holders >= {int(cfg.dob_holders)} AND holders >= {float(cfg.dob_ratio)!r} * expected
-        ORDER BY value
-    """).cast(PLACEHOLDER_SCHEMA)
+    d = eng.frame(f"""
+        SELECT dob, count(*) AS mentions, count(DISTINCT upper(surname)) AS holders
+        FROM {source} WHERE dob IS NOT NULL AND coalesce(dob_status, 'ok') = 'ok' AND surname IS NOT NULL
+        GROUP BY dob ORDER BY dob""")
+    if d.is_empty():
+        return pl.DataFrame(schema=PLACEHOLDER_SCHEMA)
+    w = DOB_WINDOW_DAYS
+    day, cum = pl.col("dob").cast(pl.Date).cast(pl.Int64), pl.col("holders").cast(pl.Int64).cum_sum()
+    # holders on the dates in (lo, hi] of days, from the running total at the dates' sorted positions
+    total = pl.concat([pl.lit(0, pl.Int64), cum])
+
+    def upto(days: pl.Expr) -> pl.Expr:
+        return total.gather(day.search_sorted(days, side="right"))
+
+    e = d.with_columns(pl.col("dob").cast(pl.Date)).with_columns(
+        (pl.max_horizontal(upto(day - 1) - upto(day - w - 1), upto(day + w) - upto(day)) / w).alias("expected"))
+    shape = (pl.col("dob").dt.day() == 1) | (pl.col("dob").dt.year() < 1902)
+    need = pl.when(shape).then(1.0).otherwise(float(cfg.dob_other_shape))
+    hit = e.filter((pl.col("holders") >= int(cfg.dob_holders) * need)
+                   & (pl.col("holders") >= float(cfg.dob_ratio) * need * pl.col("expected")))
+    return hit.select(
+        pl.lit("dob").alias("identifier"), pl.col("dob").cast(pl.String).alias("value"), "mentions", "holders",
+        pl.format("{} surnames (chance gives {} from the {} days either side)", "holders",
+                  pl.col("expected").round(2), pl.lit(w)).alias("reason")).cast(PLACEHOLDER_SCHEMA)
 
 
 def uprn_placeholders(df: pl.DataFrame, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:

@@ -74,10 +74,12 @@ class PlaceholderSettings(BaseModel):
     # A UPRN written on addresses with this many house numbers or streets (one dwelling's differ by a typo).
     uprn_numbers: int = Field(default=3, ge=2)
     uprn_streets: int = Field(default=3, ge=2)
-    # A date of birth written with at least `dob_holders` surnames and `dob_ratio` times as many as the other
-    # dates of its year average (chance): a placeholder (1900-01-01, a system's default).
+    # A date of birth written with at least `dob_holders` surnames and `dob_ratio` times as many as the dates
+    # around it average (chance): a placeholder (1900-01-01, a system's default).
     dob_holders: int = Field(default=10, ge=2)
     dob_ratio: float = Field(default=10.0, gt=1)
+    # A date of no placeholder shape (not the 1st of a month, not before 1902) needs this many times both.
+    dob_other_shape: float = Field(default=2.0, ge=1)
 
 
 class NameOrderSettings(BaseModel):
