@@ -168,14 +168,16 @@ def _pre_clusters(eng: LinkEngine, keep_apart: list[int], ages: AgeSettings) -> 
     agency's own person id are one person (the ids were checked clean on every extract we have);
     then mentions without ids are folded in by identity (see `_identity_groups`)."""
     # Components over the ids themselves (a row holding two ids joins them), far fewer nodes than
-    # mentions; each mention then takes its ids' component.
+    # mentions; each mention then takes its ids' component. An id's node is the smallest mention
+    # holding it (a grouping, which Spark spreads over its tasks; numbering the ids in order would be
+    # one task): ids sharing a node share a mention, so they are in one component anyway.
     eng.materialise("ids", """
         WITH ids AS (
             SELECT mention_id, 'N' || nhs AS k FROM _lk_m0 WHERE nhs IS NOT NULL
             UNION ALL SELECT mention_id, 'U' || upn FROM _lk_m0 WHERE upn IS NOT NULL
             UNION ALL SELECT mention_id, 'P' || pnc FROM _lk_m0 WHERE pnc IS NOT NULL
             UNION ALL SELECT mention_id, 'L' || local_id FROM _lk_m0 WHERE local_id IS NOT NULL
-        ), keys AS (SELECT k, dense_rank() OVER (ORDER BY k) AS node FROM (SELECT DISTINCT k FROM ids))
+        ), keys AS (SELECT k, min(mention_id) AS node FROM ids GROUP BY k)
         SELECT ids.mention_id, keys.node FROM ids JOIN keys USING (k)""")
     eng.materialise("ide", """
         SELECT DISTINCT a, node AS b FROM (SELECT node, min(node) OVER (PARTITION BY mention_id) AS a FROM _lk_ids)
