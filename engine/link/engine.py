@@ -6,6 +6,7 @@ engine (Spark) carries the same SQL to its dialect and keeps the tables as Parqu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import duckdb
@@ -42,6 +43,10 @@ class LinkEngine(Protocol):
 
     def rows(self, query: str, params: list[Any] | None = None) -> list[tuple]:
         """The result of `query` as tuples (small results only)."""
+
+    def map_batches(self, name: str, query: str, fn: Callable[[pl.DataFrame], pl.DataFrame], schema: str) -> None:
+        """Work table `name` from `fn` applied to the rows of `query` a batch at a time, where the rows
+        are (`fn` row-wise, a module-level function; `schema`: its output columns, `name type, ...`)."""
 
     def checkpoint(self, name: str) -> None:
         """Compute work table `name` now and cut what it was computed from (it is read again and again)."""
@@ -89,6 +94,12 @@ class DuckDBEngine:
     def rows(self, query: str, params: list[Any] | None = None) -> list[tuple]:
         """Query to tuples (fetched fully: DuckDB keeps a partly fetched result open)."""
         return (self.con.execute(query, params) if params is not None else self.con.execute(query)).fetchall()
+
+    def map_batches(self, name: str, query: str, fn: Callable[[pl.DataFrame], pl.DataFrame], schema: str) -> None:
+        """`fn` over the whole result at once (it is in this process already)."""
+        self.register("_lk_map_df", fn(self.frame(query)))
+        self.materialise(name, "SELECT * FROM _lk_map_df")
+        self.unregister("_lk_map_df")
 
     def checkpoint(self, name: str) -> None:
         """Nothing to do: every work table is already a table."""

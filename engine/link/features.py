@@ -122,14 +122,10 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
         FROM w JOIN keyed c ON c.k = w.wild
         GROUP BY 1""")
     # Surnames compare by their key (names.surname_key: O NEILL, O-NEILL and ONEILL are one), looked
-    # up for the distinct spellings that have a key of their own.
-    spellings = eng.frame("""
+    # up for the distinct spellings that have a key of their own (worked out where the spellings are).
+    eng.map_batches("snkey", """
         SELECT fn0 AS name FROM _lk_raw WHERE fn0 IS NOT NULL UNION SELECT sn0 FROM _lk_raw WHERE sn0 IS NOT NULL
-        UNION SELECT fixed FROM _lk_wild""")
-    eng.register("_lk_snkey_df", spellings.with_columns(surname_key(pl.col("name")).alias("key"))
-                 .filter(pl.col("key").is_not_null() & (pl.col("key") != pl.col("name"))))
-    eng.materialise("snkey", "SELECT name, key FROM _lk_snkey_df")
-    eng.unregister("_lk_snkey_df")
+        UNION SELECT fixed FROM _lk_wild""", own_surname_keys, "name string, key string")
     # A name written surname first (`Edwards Chloe`) is put in order when the data say so plainly:
     # its "forename" is written as a surname at least swap_ratio times as often as a forename, and
     # its "surname" as a forename likewise (each seen at least swap_min_seen times that way; the row
@@ -161,6 +157,12 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
         FROM r LEFT JOIN _lk_snkey k ON k.name = CASE WHEN reversed THEN fn1 ELSE sn1 END""")
     eng.drop("npos", "names", "raw", "rawstats", "snkey")
     _pre_clusters(eng, keep_apart or [], ages)
+
+
+def own_surname_keys(spellings: pl.DataFrame) -> pl.DataFrame:
+    """(name, key) for the spellings (column `name`) whose surname key differs from the spelling."""
+    keyed = spellings.select("name", surname_key(pl.col("name")).alias("key"))
+    return keyed.filter(pl.col("key").is_not_null() & (pl.col("key") != pl.col("name")))
 
 
 def _pre_clusters(eng: LinkEngine, keep_apart: list[int], ages: AgeSettings) -> None:

@@ -13,7 +13,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,11 @@ class SparkEngine:
         """Query to tuples (small results only)."""
         return [tuple(r) for r in self.spark.sql(to_spark(query, params)).collect()]
 
+    def map_batches(self, name: str, query: str, fn: Callable[[pl.DataFrame], pl.DataFrame], schema: str) -> None:
+        """`fn` on the executors, over Arrow batches of `query`'s rows (`mapInArrow`): nothing collected."""
+        df = self.spark.sql(to_spark(query)).mapInArrow(partial(_map_frames, fn), schema)
+        self.save(physical(name), df)
+
     def drop(self, *names: str) -> None:
         """Drop work tables and their files."""
         for n in names:
@@ -258,6 +264,14 @@ class SparkEngine:
         reader.parquet(str(path)).createOrReplaceTempView(view)
         self._forget(view)
         self._paths[view] = path
+
+
+def _map_frames(fn: Callable[[pl.DataFrame], pl.DataFrame], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """`fn` over each Arrow batch as a polars frame, back as Arrow batches Spark reads (on an executor)."""
+    for batch in batches:
+        out = pl.from_arrow(batch)
+        assert isinstance(out, pl.DataFrame)
+        yield from _spark_safe(fn(out).to_arrow()).to_batches()
 
 
 def _spark_safe(t: pa.Table) -> pa.Table:

@@ -32,12 +32,24 @@ if not HAS_JAVA and os.environ.get("CHRONOLINK_TEST_REQUIRE_SPARK") == "1":
 needs_java = pytest.mark.skipif(not HAS_JAVA, reason="needs Java 17+ for PySpark (apt-get install openjdk-17-jre-headless)")
 
 
+# Settings for a toy world on two cores that change how Spark plans and compiles, never what it
+# computes: the JVM's quick compiler only and a single-threaded collector (a short run spends more on
+# compiling and collecting than on the data), no whole-stage code generation (compiled once per query,
+# and nearly every query here runs once), no adaptive re-planning (an extra job per shuffle).
+TOY_CONF = {
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.default.parallelism": "2",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+}
+
+
 @pytest.fixture(scope="session")
 def spark():
-    """Spark on two local cores: no UI, few shuffle partitions, bound to 127.0.0.1 (no network)."""
+    """Spark on two local cores: no UI, two shuffle partitions, bound to 127.0.0.1 (no network)."""
     from chronolink.engine.link.spark_engine import spark_session
 
-    s = spark_session("local[2]", shuffle_partitions=2)
+    s = spark_session("local[2]", shuffle_partitions=2, conf=TOY_CONF)
     yield s
     s.stop()
 
