@@ -77,29 +77,28 @@ def ingest(data: Path) -> dict:
 def stages(data: Path) -> dict:
     """CPU seconds of each stage of each file, one file and one stage at a time (nothing overlaps, so every
     CPU second, all threads, is the stage's own): where the ingest's work goes."""
-    from chronolink.engine.ingest import _check, _Job, _write, discover_files, read_extract
+    from chronolink.engine.ingest import _bulk_load, _check, _Job, _write, discover_files, read_extract
     from chronolink.engine.ingest.transform import apply_mapping
     from chronolink.engine.store import open_store
 
     con = open_store(Path(tempfile.mkdtemp()) / "stages.duckdb")
-    con.execute("SET threads = 1")  # as ingest_paths writes while the other core prepares
-    con.execute("SET disabled_compression_methods = 'fsst'")
     out: dict[str, dict[str, float]] = {}
-    for seq, path in enumerate(discover_files([data]), start=1):
-        job, cpu = _Job(path), {}
-        c = _cpu()
-        _check(con, job)
-        job.seq = seq
-        cpu["check"], c = _cpu() - c, _cpu()
-        assert job.mapping is not None
-        job.raw = read_extract(path, job.mapping)
-        cpu["read"], c = _cpu() - c, _cpu()
-        job.frames = apply_mapping(job.raw, job.mapping, seq, path.name)
-        cpu["map"], c = _cpu() - c, _cpu()
-        job.report = _write(con, job)
-        cpu["write"] = _cpu() - c
-        assert job.report.status == "ingested", job.report.message
-        out[path.name] = cpu
+    with _bulk_load(con, workers=2):  # the settings ingest_paths writes with
+        for seq, path in enumerate(discover_files([data]), start=1):
+            job, cpu = _Job(path), {}
+            c = _cpu()
+            _check(con, job)
+            job.seq = seq
+            cpu["check"], c = _cpu() - c, _cpu()
+            assert job.mapping is not None
+            job.raw = read_extract(path, job.mapping)
+            cpu["read"], c = _cpu() - c, _cpu()
+            job.frames = apply_mapping(job.raw, job.mapping, seq, path.name)
+            cpu["map"], c = _cpu() - c, _cpu()
+            job.report = _write(con, job)
+            cpu["write"] = _cpu() - c
+            assert job.report.status == "ingested", job.report.message
+            out[path.name] = cpu
     c = _cpu()
     con.close()
     out["(close)"] = {"write": _cpu() - c}

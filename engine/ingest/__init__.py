@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,19 +188,41 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path], *, max_date:
         if job.report is None:
             job.seq, seq = seq, seq + 1
     todo = [j for j in jobs if j.report is None]
-    threads, disabled = con.execute(
-        "SELECT current_setting('threads'), current_setting('disabled_compression_methods')").fetchall()[0]
-    if workers > 1:  # the other core is preparing the next file; a parallel insert would only contend
-        con.execute("SET threads = 1")
-    # FSST string compression is a quarter of the store's commit CPU (bench/ingest.py); without it the
-    # store is ~40% larger (dictionary compression stays), a price worth paying for a faster bulk load.
-    con.execute(f"SET disabled_compression_methods = '{','.join(dict.fromkeys([*_methods(disabled), 'fsst']))}'")
-    try:
+    with _bulk_load(con, workers):
         _pipeline(con, todo, max_date, workers)
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
-        con.execute(f"SET disabled_compression_methods = '{','.join(_methods(disabled))}'")
     return [j.report for j in jobs if j.report is not None]
+
+
+# The settings a bulk load changes, restored after it (names only: they go back into a SET).
+_BULK_SETTINGS = ("threads", "disabled_compression_methods", "max_vacuum_tasks")
+
+
+@contextmanager
+def _bulk_load(con: duckdb.DuckDBPyConnection, workers: int) -> Iterator[None]:
+    """The store's settings for loading files one transaction at a time, restored afterwards.
+
+    - one writer thread when the other core is preparing the next file (a parallel insert would only contend);
+    - no FSST string compression: a quarter of the store's commit CPU; without it the store is ~40% larger
+      (dictionary compression stays), a price worth paying for a faster bulk load (bench/ingest.py);
+    - no vacuum at the checkpoints of the load: each file's commit checkpoints, and a checkpoint merges the
+      table's partly filled row groups, so every file re-compressed the tail of the files stored before it
+      (a third of the write's CPU on the 1M world; the store came out larger, not smaller). Each file's rows
+      now keep their own row groups.
+    """
+    before = con.execute(
+        "SELECT " + ", ".join(f"current_setting('{name}')" for name in _BULK_SETTINGS)).fetchall()[0]
+    saved = dict(zip(_BULK_SETTINGS, before))
+    if workers > 1:
+        con.execute("SET threads = 1")
+    disabled = _methods(str(saved["disabled_compression_methods"]))
+    con.execute(f"SET disabled_compression_methods = '{','.join(dict.fromkeys([*disabled, 'fsst']))}'")
+    con.execute("SET max_vacuum_tasks = 0")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(saved['threads'])}")
+        con.execute(f"SET disabled_compression_methods = '{','.join(disabled)}'")
+        con.execute(f"SET max_vacuum_tasks = {int(saved['max_vacuum_tasks'])}")
 
 
 def _methods(setting: str) -> list[str]:

@@ -52,3 +52,17 @@ def test_every_stored_row_keeps_provenance(ingested):
                           "OR source_row < 1").fetchall()[0][0]
         assert bad == 0, table
     assert con.execute("SELECT count(*) FROM person_mentions WHERE slot IS NULL").fetchall()[0][0] == 0
+
+
+def test_each_file_keeps_its_own_row_groups_and_settings_are_restored(tiny_world, tmp_path):
+    """A file's commit does not re-compress the files stored before it (no vacuum during the load: each
+    file's rows stay in row groups of their own), and the store's settings are as they were afterwards."""
+    con = open_store(tmp_path / "s.duckdb")
+    settings = "SELECT current_setting('max_vacuum_tasks'), current_setting('disabled_compression_methods')"
+    before = con.execute(settings).fetchall()
+    con.execute("SET checkpoint_threshold = '1KB'")  # every file's commit checkpoints, as the 1M world's do
+    reports = ingest_paths(con, [tiny_world])
+    assert con.execute(settings).fetchall() == before
+    groups = con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('records')").fetchall()[0][0]
+    assert groups == len(reports) == 8
+    con.close()
