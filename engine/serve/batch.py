@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chronolink.engine.errors import ChronolinkError
 from chronolink.engine.ingest import EXTRACT_SUFFIXES
 from chronolink.engine.serve.gate import StoreGate
 
@@ -129,6 +130,8 @@ class BatchRunner:
                             {"referrals": len(result.referrals), "flags": result.n_flags,
                              "reports": len(result.reports)})
             self._seen = snapshot
+        except ChronolinkError as exc:  # its message names the file, row or field, never a value
+            outcome, failed = f"the batch run failed: {exc}", True
         except Exception as exc:  # the page says what failed; the traceback's locals would hold records
             outcome, failed = f"the batch run failed: {type(exc).__name__}", True
         with self._lock:

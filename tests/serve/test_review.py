@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import escape
+
 from chronolink.engine.link.review import decisions
 from chronolink.engine.security import audit
-from tests.serve.conftest import login
+from tests.serve.conftest import AS_OF, login
 
 
 def _pair_id(html: str) -> int:
@@ -48,3 +50,45 @@ def test_accept_reject_skip_and_the_model_is_shown_after(workbench):
     assert '"decision":"reject"' in log["detail"].to_list()[-1]
     assert c.post(f"/review/{second}", data={"decision": "maybe"}, headers=h).status_code == 400
     assert c.get("/review/999999").status_code == 404
+
+
+def test_child_page_links_the_pending_pairs_about_the_child(workbench):
+    from chronolink.engine.serve.queries.review import pending_about
+
+    c = login(workbench)
+    with workbench.gate.read() as con:
+        rid, key = con.execute("""SELECT review_id, mention_key_r FROM link_review WHERE status = 'pending'
+                                  ORDER BY review_id DESC LIMIT 1""").fetchall()[0]
+        source_file, row, slot = key.rsplit(":", 2)
+        person = con.execute("SELECT person_id FROM person_mentions WHERE source_file = ? AND source_row = ? "
+                             "AND slot = ?", [source_file, int(row), slot]).fetchall()[0][0]
+        about = pending_about(con, person)
+    assert rid in [r for r, _, _ in about]
+    html = c.get(f"/child/{person}").text
+    assert 'id="pairs-about"' in html and f'href="/review/{rid}"' in html
+    c.post(f"/review/{rid}", data={"decision": "reject"}, headers={"x-csrf-token": c.csrf})
+    assert f'href="/review/{rid}"' not in c.get(f"/child/{person}").text  # decided: no longer waiting
+
+
+def test_child_page_links_the_pending_pairs_about_their_household(workbench):
+    """A pair one of whose records is a household member's is listed on the child's page, naming whose."""
+    from chronolink.engine.serve.queries.review import pending_about
+    from chronolink.reports.report_data import child_report_data
+
+    c = login(workbench)
+    with workbench.gate.read() as con:
+        children = [p for (p,) in con.execute("SELECT DISTINCT child_person_id FROM flags ORDER BY 1").fetchall()]
+        found = None
+        for child in children:
+            household = {m.person_id: m for m in child_report_data(con, child, AS_OF, waterfalls=False).child.household}
+            theirs = [(rid, who) for rid, _, who in pending_about(con, child, list(household)) if who != child]
+            if theirs:
+                found = child, theirs[0], household
+                own = [r for r, _, _ in pending_about(con, child)]
+                break
+    assert found, "no flagged child has a pending pair about someone in their household"
+    child, (rid, who), household = found
+    assert rid not in own  # not the child's own record: listed for the household member's
+    html = c.get(f"/child/{child}").text
+    about = html.split('id="pairs-about"', 1)[1].split("</p>", 1)[0]
+    assert f'href="/review/{rid}"' in about and str(escape(household[who].name)) in about

@@ -1,12 +1,13 @@
 """The review queue: a borderline pair with everything an analyst needs to decide it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 
 from chronolink.engine.link.explain import ExplainError, explain_pair
-from chronolink.engine.store.keys import parse_mention_key
+from chronolink.engine.store.keys import mention_key_sql, parse_mention_key
 from chronolink.engine.store.lookup import keyed
 
 # Every field of a mention, as the side-by-side table shows them (label, column).
@@ -136,3 +137,23 @@ def pair(con: duckdb.DuckDBPyConnection, review_id: int, *, explain: bool = True
                                 "total": f"{s['cumulative']:+.2f}", "sign": "pos" if s["weight"] >= 0 else "neg",
                                 "width": width, "left": 50 if s["weight"] >= 0 else round(50 - width, 1)})
     return p
+
+
+def pending_about(con: duckdb.DuckDBPyConnection, person_id: str, household: Sequence[str] = ()
+                  ) -> list[tuple[int, float | None, str]]:
+    """The pending pairs one of whose records is this person's or a household member's (review id, model
+    probability, whose record), strongest first: the child's page links them, so an analyst settles there
+    whether a record is the child's, or whether the man in the household is the one in the police record."""
+    people = [person_id, *household]
+    return [(int(r), p, who) for r, p, who in con.execute(f"""
+        WITH mine AS (SELECT {mention_key_sql('m')} AS k, m.person_id FROM person_mentions m
+                      WHERE m.person_id IN (SELECT unnest(?::VARCHAR[]))),
+        hits AS (SELECT l.review_id, l.match_probability, mine.person_id FROM link_review l
+                 JOIN mine ON mine.k = l.mention_key_l WHERE l.status = 'pending'
+                 UNION ALL
+                 SELECT l.review_id, l.match_probability, mine.person_id FROM link_review l
+                 JOIN mine ON mine.k = l.mention_key_r WHERE l.status = 'pending')
+        SELECT review_id, any_value(match_probability) AS p,
+               CASE WHEN bool_or(person_id = ?) THEN ? ELSE min(person_id) END AS who
+        FROM hits GROUP BY review_id ORDER BY p DESC NULLS LAST, review_id""",
+        [people, person_id, person_id]).fetchall()]

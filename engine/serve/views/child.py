@@ -10,6 +10,7 @@ from chronolink.engine.errors import DispositionError
 from chronolink.engine.flags import DISPOSITIONS, set_disposition
 from chronolink.engine.security.audit import PERSON_ID
 from chronolink.engine.serve.queries.inbox import flags_by_child, store_version
+from chronolink.engine.serve.queries.review import pending_about
 from chronolink.engine.serve.web import is_htmx, render
 from chronolink.reports.chart import timeline_spec
 from chronolink.reports.coverage import data_coverage
@@ -42,10 +43,14 @@ def child(request: Request) -> Response:
         agencies = con.execute("SELECT agencies FROM person_facts WHERE person_id = ?", [pid]).fetchall()
         known = any(a != "mash" for a in (agencies[0][0] or [])) if agencies else False
         rating = rate(flags_by_child(con, [pid]).get(pid, []), as_of, known=known)
+        household = [m.person_id for m in data.child.household]
+        pairs = pending_about(con, pid, household)
     state.gate.audit("serve.child", "read", [pid, *(m.person_id for m in data.child.household)],
                      {"events": data.events.height, "flags": len(data.flags)})
     context = child_context(data)
+    names = {pid: data.child.display_name, **{m.person_id: m.name for m in data.child.household}}
     return render(request, "child.html", active="", rating=rating,
+                  pairs=[(rid, prob, names.get(who, who), who) for rid, prob, who in pairs],
                   chart_spec=Markup(json_script_text(timeline_spec(data))),  # noqa: S704 (escaped for a script block)
                   **{k: v for k, v in context.items() if k not in ("marking", "as_of")})
 
