@@ -250,9 +250,12 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
         .with_columns(pl.coalesce("town", "town_sb", "town_stn", "town_st").alias("town"))
     )
     # A building written without its street number (or street) borrows them from other mentions of it.
-    # Keyed by street too: two streets in a town can each have a 'Swallow Court'.
+    # Keyed by street too: two streets in a town can each have a 'Swallow Court'; and by postcode first:
+    # one street can have two 'Nightingale House's (at 1 and at 18), each with its own postcode.
     known = df.filter(pl.col("p_building").is_not_null() & pl.col("p_number").is_not_null())
     bld = known.group_by("town", "p_building", "street").agg(_mode("p_number").alias("b_number"))
+    bld_pc = (known.filter(pl.col("p_postcode").is_not_null()).group_by("town", "p_building", "street", "p_postcode")
+              .agg(_mode("p_number").alias("b_number_pc")))
     bld_only = (
         known.group_by("town", "p_building")
         .agg(_mode("street").alias("b_street"), _mode("p_number").alias("b_number2"), pl.col("street").n_unique().alias("b_ns"))
@@ -261,9 +264,11 @@ def place_links(addresses: pl.DataFrame, max_edits: int = 2, residents: pl.DataF
     )
     df = (
         df.join(bld, on=["town", "p_building", "street"], how="left")
+        .join(bld_pc, on=["town", "p_building", "street", "p_postcode"], how="left")
         .join(bld_only, on=["town", "p_building"], how="left")
         .with_columns(
-            pl.coalesce("p_number", "b_number", pl.when(pl.col("street").is_null()).then("b_number2")).alias("number"),
+            pl.coalesce("p_number", "b_number_pc", "b_number",
+                        pl.when(pl.col("street").is_null()).then("b_number2")).alias("number"),
             pl.coalesce("street", "b_street").alias("street"),
         )
     )
@@ -296,11 +301,41 @@ def _usable_uprns(df: pl.DataFrame, cfg: PlaceholderSettings | None) -> tuple[pl
     return df.with_columns(pl.when(~pl.col("uprn").is_in(found["value"].implode())).then(pl.col("uprn")).alias("uprn")), found
 
 
+def _key_parts(col: str) -> list[pl.Expr]:
+    """The town, street, number and flat of place keys (town|street|number|flat; null for a RAW| key)."""
+    parts = pl.col(col).str.split("|")
+    four = parts.list.len() == 4
+    return [pl.when(four).then(parts.list.get(i, null_on_oob=True)) for i in range(4)]
+
+
 def _join_uprns(df: pl.DataFrame) -> pl.DataFrame:
-    """Keys sharing a UPRN are one place: the key becomes the smallest key of its UPRN component."""
+    """Keys sharing a UPRN are one place: the key becomes the smallest key of its UPRN component.
+
+    Except another house number of the same street: a row written at 15 with the UPRN most of its rows
+    carry at 14 moves to 14 alone (it is 14's row with a slipped number; 15, another house, keeps its
+    own rows); with as many rows at 15 as at 14, which is the slip is not known and nothing moves."""
     with_uprn = df.filter(pl.col("uprn").is_not_null())
     if with_uprn.is_empty():
         return df
+    counts = with_uprn.group_by("uprn", "place_key").len()
+    # each UPRN's home: the key most of its rows are at (ties: the smallest key)
+    home = (counts.sort(["uprn", "len", "place_key"], descending=[False, True, False])
+            .group_by("uprn", maintain_order=True).first().select("uprn", pl.col("place_key").alias("home"),
+                                                                  pl.col("len").alias("home_len")))
+    k, h = _key_parts("place_key"), _key_parts("home")
+    other_number = ((k[0] == h[0]) & (k[1] == h[1]) & (k[2] != h[2]) & (k[2] != "") & (h[2] != "")).fill_null(False)
+    rivals = counts.join(home, on="uprn").filter(other_number)
+    contested = rivals.filter(pl.col("len") == pl.col("home_len")).select("uprn").unique()
+    rows = with_uprn.join(home, on="uprn").with_columns(other_number.alias("other_number"))
+    slipped = rows.filter("other_number").join(contested, on="uprn", how="anti").select("address_mention_id", "home")
+    if not slipped.is_empty():
+        df = df.join(slipped, on="address_mention_id", how="left").with_columns(
+            pl.coalesce("home", "place_key").alias("place_key"),
+            pl.coalesce(_key_parts("home")[2], "number").alias("number")).drop("home")
+    # a contested UPRN joins no two numbers of a street
+    with_uprn = df.filter(pl.col("uprn").is_not_null()).join(
+        rows.filter("other_number").join(contested, on="uprn").select("address_mention_id"), on="address_mention_id",
+        how="anti")
     keys = df.select("place_key").unique().sort("place_key").with_row_index("k")
     uprns = with_uprn.select("uprn").unique().sort("uprn").with_row_index("u").with_columns(
         (pl.col("u") + keys.height).alias("u"))
@@ -315,11 +350,14 @@ def _join_uprns(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _is_variant(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """House number `a` is `b` with two digits transposed or one digit wrong (same length, both numeric)."""
+    """House number `a` is `b` with two digits transposed or one digit wrong (same length), or the number
+    next to it (19 / 20: a neighbour's number, the slip that crosses a ten); both numeric."""
     same_len = a.str.len_chars() == b.str.len_chars()
     sorted_eq = a.str.split("").list.sort().list.join("") == b.str.split("").list.sort().list.join("")
     diffs = pl.sum_horizontal([(a.str.slice(i, 1) != b.str.slice(i, 1)).cast(pl.Int32) for i in range(4)])
-    return (a != b) & same_len & a.str.contains(r"^\d{1,4}$") & b.str.contains(r"^\d{1,4}$") & (sorted_eq | (diffs == 1))
+    numeric = a.str.contains(r"^\d{1,4}$") & b.str.contains(r"^\d{1,4}$")
+    next_to = (a.cast(pl.Int32, strict=False) - b.cast(pl.Int32, strict=False)).abs() == 1
+    return (a != b) & numeric & ((same_len & (sorted_eq | (diffs == 1))) | next_to)
 
 
 def _variant_candidates(keys: pl.DataFrame) -> pl.DataFrame:
@@ -331,16 +369,22 @@ def _variant_candidates(keys: pl.DataFrame) -> pl.DataFrame:
     n = pl.col("number")
     forms = [n.str.split("").list.sort().list.join(""),
              *(pl.when(n.str.len_chars() > i).then(n.str.slice(0, i) + "_" + n.str.slice(i + 1)) for i in range(4))]
-    sides = [num.with_columns(form.alias("_form")).filter(pl.col("_form").is_not_null()) for form in forms]
-    return pl.concat([side.join(side, on=["town", "street", "p_flat", "_form"], suffix="_c", nulls_equal=True)
-                      for side in sides]).drop("_form").with_columns(pl.col("p_flat").alias("p_flat_c"))
+    sides = [(num.with_columns(form.alias("_form")).filter(pl.col("_form").is_not_null()),) * 2 for form in forms]
+    # the next number up or down (19 / 20): the value on one side, the value plus or minus one on the other
+    value = n.cast(pl.Int32, strict=False)
+    sides += [(num.with_columns(value.alias("_form")), num.with_columns((value + step).alias("_form")))
+              for step in (1, -1)]
+    return pl.concat([a.join(b, on=["town", "street", "p_flat", "_form"], suffix="_c", nulls_equal=True).drop("_form")
+                      for a, b in sides]).unique(["place_key", "place_key_c"]).with_columns(pl.col("p_flat").alias("p_flat_c"))
 
 
 def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings) -> pl.DataFrame:
     """A place key whose house number is a transposition or one-digit slip of another key's number on the
     same street and town (and the same flat) joins that key only on evidence beyond the address: the
     same flat and the same postcode for transposed digits, or cfg.same_people people (by checked
-    identifiers) placed at both within cfg.same_period_days and nobody else placed at the rarer one. The key written less often joins the other; neighbours stay apart otherwise."""
+    identifiers) placed at both within cfg.same_period_days, nobody else placed at the rarer one, and
+    more rows of the other placing them than the rarer has rows. The key written less often joins the
+    other; neighbours stay apart otherwise."""
     keyed = df.filter(pl.col("number").is_not_null() & pl.col("street").is_not_null())
     keys = keyed.group_by("place_key", "town", "street", "number", "p_flat").agg(
         pl.len().alias("n"), pl.col("p_postcode").drop_nulls().unique().alias("pcs"))
@@ -358,19 +402,24 @@ def _number_variants(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Plac
                & (pl.col("pcs").list.set_intersection("pcs_c").list.len() > 0))
     evidence = pairs.filter(flat_pc).select("place_key", "place_key_c", "n_c")
     if residents is not None and residents.height:
-        cand = pairs.select("place_key", "place_key_c", "n_c")
+        cand = pairs.select("place_key", "place_key_c", "n", "n_c")
         # only the people of keys in a pair matter (the rest of the store's residents never do)
         paired = pl.concat([cand["place_key"], cand["place_key_c"]]).unique().implode()
         at = residents.join(df.select("address_mention_id", "place_key").filter(pl.col("place_key").is_in(paired)),
-                            on="address_mention_id").select("place_key", "person", "date").unique()
-        both = (cand.join(at, on="place_key").join(at.rename({"place_key": "place_key_c", "date": "date_c"}),
-                                                   on=["place_key_c", "person"])
+                            on="address_mention_id").select("place_key", "person", "date", "address_mention_id").unique()
+        both = (cand.join(at.drop("address_mention_id"), on="place_key")
+                .join(at.rename({"place_key": "place_key_c", "date": "date_c", "address_mention_id": "row_c"}),
+                      on=["place_key_c", "person"])
                 .filter((pl.col("date") - pl.col("date_c")).dt.total_days().abs() <= cfg.same_period_days))
         # The same people: two or more of them, and nobody else placed at the rare key (one person may
-        # move next door, a household rarely does, and a real neighbour's house has its own people).
-        both = both.group_by("place_key", "place_key_c", "n_c").agg(pl.col("person").n_unique().alias("k"))
+        # move next door, a household rarely does, and a real neighbour's house has its own people);
+        # and they are written at the other key more often than the rare key is written at all: a
+        # household at 14 once written at 15, where another family lives, does not make 14 a slip of 15.
+        both = both.group_by("place_key", "place_key_c", "n_c").agg(pl.col("person").n_unique().alias("k"),
+                                                                    pl.col("row_c").n_unique().alias("rows_c"))
         own = at.group_by("place_key").agg(pl.col("person").n_unique().alias("k_all"))
-        both = both.join(own, on="place_key").filter((pl.col("k") >= cfg.same_people) & (pl.col("k") == pl.col("k_all")))
+        both = both.join(own, on="place_key").join(cand.select("place_key", "place_key_c", "n"), on=["place_key", "place_key_c"]).filter(
+            (pl.col("k") >= cfg.same_people) & (pl.col("k") == pl.col("k_all")) & (pl.col("rows_c") > pl.col("n")))
         evidence = pl.concat([evidence, both.select("place_key", "place_key_c", "n_c")])
     # each rare key joins its commonest variant with evidence (ties: the smallest key)
     best = (evidence.unique().sort(["place_key", "n_c", "place_key_c"], descending=[False, True, False])
@@ -433,10 +482,22 @@ def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Pla
         no_town = near.filter(same_street & pl.col("town").is_null() & pl.col("town_c").is_not_null()
                               & (pl.col("number") == pl.col("number_c"))).join(stands, on="address_mention_id", how="anti")
         cand = pl.concat([slips.filter(pl.col("before") & pl.col("after")).select("address_mention_id", "place_key_c"),
-                          no_town.select("address_mention_id", "place_key_c")]).unique()
+                          no_town.select("address_mention_id", "place_key_c"),
+                          _bracketed(df, residents).join(stands, on="address_mention_id", how="anti")]).unique()
         # Only where one variant is the answer.
         auto = cand.group_by("address_mention_id").agg(pl.col("place_key_c").first(), pl.len().alias("n")).filter(
             pl.col("n") == 1).drop("n")
+        # Rows of 24 that would move to 42 while rows of 42 would move to 24 (one household written both ways
+        # on one day): only the rows of the number written less often move (ties: neither).
+        moves = auto.join(df.select("address_mention_id", "place_key"), on="address_mention_id")
+        ways = moves.select("place_key", "place_key_c").unique()
+        rows = df.group_by("place_key").len()
+        against = (ways.join(ways.rename({"place_key": "place_key_c", "place_key_c": "place_key"}),
+                             on=["place_key", "place_key_c"])
+                   .join(rows, on="place_key").join(rows.rename({"place_key": "place_key_c", "len": "len_c"}),
+                                                    on="place_key_c")
+                   .filter(pl.col("len") >= pl.col("len_c")))
+        auto = moves.join(against, on=["place_key", "place_key_c"], how="anti").drop("place_key")
         one = pl.concat([one, auto])
         # Seen at one variant on one side only: for an analyst.
         side = slips.filter(pl.col("before") != pl.col("after")).join(auto, on="address_mention_id", how="anti")
@@ -448,7 +509,8 @@ def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Pla
             pl.format("number {} written, {} of its people seen at number {} of the street {} it (within {} days); {}",
                       "number", "k", "number_c", pl.when("before").then(pl.lit("before")).otherwise(pl.lit("after")),
                       pl.lit(period), pl.when(transposed).then(pl.lit("digits transposed"))
-                      .otherwise(pl.lit("one digit differs"))).alias("review_why"))
+                      .when(pl.col("number").str.len_chars() == pl.col("number_c").str.len_chars())
+                      .then(pl.lit("one digit differs")).otherwise(pl.lit("the next number"))).alias("review_why"))
     if one.is_empty():
         return df, review
     parts = df.group_by("place_key").agg(pl.col("number").drop_nulls().first().alias("number_c"))
@@ -457,6 +519,38 @@ def _slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: Pla
             .with_columns(pl.coalesce("place_key_c", "place_key").alias("place_key"),
                           pl.coalesce("number_c", "number").alias("number"))
             .drop("place_key_c", "number_c")), review
+
+
+def _bracketed(df: pl.DataFrame, residents: pl.DataFrame | None) -> pl.DataFrame:
+    """(address_mention_id, place_key_c): rows whose only sighting of a person at their key falls between two
+    sightings of that person at a variant number of the same street, town and flat, with no sighting
+    anywhere else in between, however far apart: a household seen at 14 before and after, with one row at
+    15 in its tenure and nothing at 15 again, was at 14 throughout (a family that moved next door has
+    rows at the new number after the move).
+
+    Each person's rows in date order fall into runs at one key; a run of one row whose neighbouring runs
+    are at one variant key is that row's slip."""
+    if residents is None or residents.is_empty():
+        return pl.DataFrame(schema={"address_mention_id": pl.Int64, "place_key_c": pl.String})
+    seen = (residents.filter(pl.col("date").is_not_null()).select("address_mention_id", "person", "date").unique()
+            .join(df.select("address_mention_id", "place_key"), on="address_mention_id")
+            .sort("person", "date", "address_mention_id"))
+    # runs by shifts over the whole sorted frame (no per-person windows): a run starts where the person or
+    # the key changes; its neighbours are the runs before and after it of the same person
+    person, key = pl.col("person"), pl.col("place_key")
+    seen = seen.with_columns(((person != person.shift(1)) | key.ne_missing(key.shift(1))).fill_null(True)
+                             .cast(pl.Int32).cum_sum().alias("run"))
+    runs = (seen.group_by("run", maintain_order=True)
+            .agg(person.first(), key.first(), pl.len().alias("n"), pl.col("address_mention_id").first()))
+    same = person == person.shift(1)
+    runs = runs.with_columns(pl.when(same).then(key.shift(1)).alias("prev"),
+                             pl.when(person == person.shift(-1)).then(key.shift(-1)).alias("place_key_c"))
+    one = runs.filter((pl.col("n") == 1) & (pl.col("prev") == pl.col("place_key_c")))
+    # a key is town|street|number|flat: the two keys differ in the number alone, by a slip
+    k, kc = _key_parts("place_key"), _key_parts("place_key_c")
+    same_but_number = (k[0] != "?") & (k[0] == kc[0]) & (k[1] == kc[1]) & (k[3] == kc[3])
+    return (one.filter((same_but_number & _is_variant(k[2], kc[2])).fill_null(False))
+            .select("address_mention_id", "place_key_c").unique())
 
 
 def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:

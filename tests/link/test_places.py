@@ -216,6 +216,72 @@ def test_a_mistyped_number_row_moves_to_where_its_people_are_seen_either_side():
     assert k[2] == k[0] != k[1]
 
 
+def test_a_row_inside_its_peoples_tenure_elsewhere_on_the_street_moves_however_far_apart():
+    rows = [("19 Mill Lane, Ketterby", "NN16 8QT")] * 3 + [("20 Mill Lane, Ketterby", "NN16 8QT"),
+                                                          ("20 Mill Lane, Ketterby", "NN16 8QT")]
+    # N1 at 19 in 2016 and 2019, one row at 20 in 2017 and nowhere else between: 19 throughout
+    # (20 is the next number, a slip that crosses a ten); 20 keeps its own household's row
+    seen = [(0, "N1", "2016-01-01"), (1, "N1", "2019-06-01"), (3, "N1", "2017-06-01"), (4, "N9", "2017-06-01")]
+    k = _keys_with_residents(rows, seen)
+    assert k[3] == k[0] and k[4] != k[0]
+    # seen somewhere else in between (a move, and back): the row stays
+    elsewhere = rows + [("3 Oak Road, Ketterby", "NN16 8QA")]
+    assert _keys_with_residents(elsewhere, seen + [(5, "N1", "2018-01-01")])[3] != k[0]
+    # seen at 20 again by another row in its time there: 20 stands
+    assert _keys_with_residents(rows, seen + [(4, "N1", "2017-09-01")])[3] != k[0]
+    # a number that is no slip of 19 (26: two digits differ, not next to it) never moves
+    far = rows[:3] + [("26 Mill Lane, Ketterby", "NN16 8QT")]
+    assert _keys_with_residents(far, seen[:3])[3] != _keys_with_residents(far, seen[:3])[0]
+
+
+def test_a_row_with_its_houses_uprn_moves_alone_and_the_neighbour_keeps_its_rows():
+    # a housing row written at 15 with the UPRN the rows of 14 carry: that row is 14's; 15 is another house
+    raws = ["14 Mill Lane, Ketterby"] * 3 + ["15 Mill Lane, Ketterby"] * 3
+    uprns = ["100000000014"] * 3 + ["100000000014", None, None]
+    df = pl.DataFrame({"address_mention_id": list(range(6)), "raw": raws, "postcode": ["NN16 8QT"] * 6, "uprn": uprns},
+                      schema={"address_mention_id": pl.Int64, "raw": pl.String, "postcode": pl.String, "uprn": pl.String})
+    out = place_keys(with_address_parts(df)).sort("address_mention_id")
+    k = out["place_key"].to_list()
+    assert k[3] == k[0] and k[4] == k[5] != k[0]
+    assert out["number"][3] == "14"
+    # one row at 14 and one at 15 with one UPRN: which is the slip is not known; the two houses stay apart
+    tie = df.with_columns(pl.Series("uprn", ["100000000014", None, None, "100000000014", None, None]))
+    k = place_keys(with_address_parts(tie)).sort("address_mention_id")["place_key"].to_list()
+    assert k[0] == k[1] == k[2] != k[3] == k[4] == k[5]
+
+
+def test_a_household_once_written_at_the_neighbours_number_does_not_join_the_two_houses():
+    # household A (N1, N2) at 14 on six rows, written once at 15, where household B (N8, N9) lives on seven:
+    # the rows of 15 that place A are fewer than the rows of 14, so 14 is no slip of 15
+    rows = [("14 Mill Lane, Ketterby", "NN16 8QT")] * 6 + [("15 Mill Lane, Ketterby", "NN16 8QT")] * 7
+    seen = [(i, p, f"2020-0{i + 1}-01") for i in range(6) for p in ("N1", "N2")]
+    seen += [(6, "N1", "2019-12-01"), (6, "N2", "2019-12-01")]
+    seen += [(i, p, f"2020-0{i - 6}-15") for i in range(7, 13) for p in ("N8", "N9")]
+    k = _keys_with_residents(rows, seen)
+    assert k[0] != k[7]
+    # and B's rows stay at 15 (A's one row there is before A's rows at 14 only: for review, not moved)
+    assert len({k[i] for i in range(7, 13)}) == 1
+
+
+def test_one_household_written_at_24_and_42_on_one_day_is_not_swapped():
+    # N1 written at 24 and at 42 on one day: each row is the other's evidence. 24 is written more often:
+    # the row at 42 joins it, and the row at 24 stays (it used to move to 42 as the other moved to 24)
+    rows = [("24 Mill Lane, Ketterby", "NN16 8QT")] * 4 + [("42 Mill Lane, Ketterby", "NN16 8QT")] * 2
+    seen = [(0, "N9", "2016-01-01"), (1, "N9", "2016-02-01"), (2, "N9", "2016-03-01"), (3, "N1", "2023-03-30"),
+            (4, "N1", "2023-03-30"), (5, "N8", "2019-05-05")]
+    k = _keys_with_residents(rows, seen)
+    assert k[3] == k[4] == k[0] != k[5]
+
+
+def test_two_buildings_of_one_name_on_one_street_keep_their_own_numbers_by_postcode():
+    rows = ([("Flat 10, Nightingale House, 1 Cedar Street, Ketterby", "NN16 8HY")] * 5
+            + [("Flat 10, Nightingale House, 18 Cedar Street, Ketterby", "NN16 6FH")]
+            + [("10 Nightingale House, Cedar Street, Ketterby", "NN16 6FH"),
+               ("10 Nightingale House, Cedar Street, Ketterby", "NN16 8HY")])
+    k = keys(rows)
+    assert k[6] == k[5] != k[0] and k[7] == k[0]
+
+
 def test_a_split_word_read_as_an_abbreviation_is_still_its_street():
     # "Pl over Lane": the parse expands PL (PLACE) and ST (SAINT); the squashed street forms agree again
     rows = ([("8 Plover Lane, Ketterby", "NN16 8QT")] * 4 + [("8 Pl over Lane, Ketterby", "NN16 8QT")]
