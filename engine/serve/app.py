@@ -16,7 +16,7 @@ from chronolink.engine.serve.gate import BatchRunning, StoreGate
 from chronolink.engine.serve.guard import Guard, session_of
 from chronolink.engine.serve.views import audit as audit_page
 from chronolink.engine.serve.views import batch as batch_page
-from chronolink.engine.serve.views import child, inbox, network, quality, review, search
+from chronolink.engine.serve.views import child, inbox, network, place_review, quality, review, search
 from chronolink.reports.render import common_css, csp_watch_script
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -72,6 +72,9 @@ def create_app(gate: StoreGate, sessions: Sessions, port: int, *, batch: object 
         Route("/batch/run", batch_page.run, methods=["POST"]),
         Route("/quality/row/{source_file}/{row}", quality.row),
         Route("/review", review.queue),
+        Route("/review/places", place_review.queue),
+        Route("/review/places/{review_id}", place_review.one),
+        Route("/review/places/{review_id}", place_review.decide, methods=["POST"]),
         Route("/review/blind", review.blind, methods=["POST"]),
         Route("/review/{review_id}", review.one),
         Route("/review/{review_id}", review.decide, methods=["POST"]),

@@ -29,6 +29,7 @@ class Session:
     last_seen: float
     blind: bool = True  # review queue: hide the model's score until the analyst decides
     seen: set[str] = field(default_factory=set)
+    skipped_places: set[int] = field(default_factory=set)  # place review: skipped this session
 
 
 class Sessions:

@@ -191,3 +191,16 @@ def page(browser, live, workbench):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def label_overlaps(page) -> list[tuple[str, str]]:
+    """The pairs of nodes in the network view whose boxes, labels included, overlap."""
+    return [tuple(p) for p in page.evaluate("""() => {
+        const boxes = window.chronolinkNetwork.nodes().map(n => [n.id(), n.boundingBox({includeLabels: true})]);
+        const out = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, A] = boxes[i], [b, B] = boxes[j];
+            if (A.x1 < B.x2 && B.x1 < A.x2 && A.y1 < B.y2 && B.y1 < A.y2) out.push([a, b]);
+        }
+        return out;
+    }""")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.conftest import browser_only
-from tests.serve.conftest import shot
+from tests.serve.conftest import label_overlaps, shot
 
 pytestmark = browser_only
 
@@ -37,6 +37,8 @@ def test_find_the_bail_path_in_the_network(page, workbench):
             WHERE rule = 'bail_address_child' ORDER BY trigger_date DESC, flag_id LIMIT 1""").fetchall()[0]
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + f"/network/{child}")
     expect(page.locator("#network")).to_have_attribute("data-status", "rendered")
+    assert page.evaluate("window.chronolinkNetwork.nodes().length") > 3
+    assert label_overlaps(page) == []  # every node's label is legible: no two label boxes overlap
     page.select_option("#path-to", offender)
     page.click("#path-find")
     expect(page.locator("#path-result")).to_have_attribute("data-hops", "2")

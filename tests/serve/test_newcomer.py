@@ -17,7 +17,7 @@ from chronolink.engine.serve.batch import batch_factory
 from chronolink.engine.serve.queries.review import pending_about
 from chronolink.reports.report_data import child_report_data
 from tests.conftest import browser_only
-from tests.serve.conftest import ANALYST, AS_OF, PAYLOAD, WORLD, checked_page, fresh_store, login, serving, shot
+from tests.serve.conftest import ANALYST, AS_OF, PAYLOAD, WORLD, checked_page, fresh_store, label_overlaps, login, serving, shot
 
 pytestmark = browser_only
 
@@ -169,6 +169,7 @@ def _walk(page, day) -> tuple[dict[str, tuple[str, str]], dict[int, str]]:
     page.locator(f'#search-results a[href="/child/{bail_child}"]').first.click()
     page.get_by_role("link", name="Household and network").first.click()
     expect(page.locator("#network")).to_have_attribute("data-status", "rendered")
+    assert label_overlaps(page) == []  # no two node labels overlap
     page.select_option("#path-to", offender)
     page.click("#path-find")
     expect(page.locator("#path-result")).to_have_attribute("data-hops", "2")

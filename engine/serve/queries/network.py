@@ -97,10 +97,12 @@ def network(con: duckdb.DuckDBPyConnection, child: str, as_of: dt.date) -> Netwo
     risk = risk_markers(con, people, as_of)
     net = Network()
     for pid in people:
-        net.nodes.append({"id": pid, "kind": "person", "label": names[pid], "risk": ", ".join(risk.get(pid, [])),
-                          "child": pid == child})
+        net.nodes.append({"id": pid, "kind": "person", "label": names[pid], "short": names[pid],
+                          "risk": ", ".join(risk.get(pid, [])), "child": pid == child})
     for aid in all_places:
-        net.nodes.append({"id": aid, "kind": "place", "label": texts.get(aid, aid), "childplace": aid in places})
+        text = texts.get(aid, aid)
+        net.nodes.append({"id": aid, "kind": "place", "label": text, "short": street_line(text),
+                          "childplace": aid in places})
     flag_on: dict[tuple[str, str], list[str]] = {}
     for f in flags:
         for a, b in ((f["other_person_id"], f["address_id"]), (child, f["other_person_id"])):
@@ -141,6 +143,13 @@ def network(con: duckdb.DuckDBPyConnection, child: str, as_of: dt.date) -> Netwo
             net.before.append(Household(aid, texts.get(aid, aid),
                                         sorted([me, *residents], key=lambda r: (r.first, r.person_id))))
     return net
+
+
+def street_line(address: str) -> str:
+    """An address as written without its last two parts (town, postcode) when it has three or more: the
+    network's label for a place (the whole text shows on hover)."""
+    parts = address.split(", ")
+    return ", ".join(parts[:-2]) if len(parts) >= 3 else address
 
 
 def _latest_places(con: duckdb.DuckDBPyConnection, people: list[str], as_of: dt.date) -> dict[str, str]:

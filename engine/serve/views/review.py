@@ -7,6 +7,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from chronolink.engine.link.review import decide as record_decision
 from chronolink.engine.serve.guard import session_of
 from chronolink.engine.serve.queries import review as q
+from chronolink.engine.serve.queries.place_review import progress as place_progress
 from chronolink.engine.serve.web import is_htmx, render
 
 
@@ -24,14 +25,14 @@ def _show(request: Request, review_id: int | None, last: dict | None = None) -> 
         # The waterfall is worked out only when it will be shown: blind mode hides it until decided.
         p = (q.pair(con, review_id, explain=not session.blind or status != "pending")
              if review_id is not None and status else None)
-        counts = q.progress(con)
+        counts, places = q.progress(con), place_progress(con)
     if review_id is not None and p is None:
         return render(request, "message.html", http_status=404, active="review", title="Not found",
                       message="No such pair in the review queue.")
     if p is not None:
         state.gate.audit("serve.review", "read", _people(p), {"review_id": p.review_id})
     template = "review_part.html" if is_htmx(request) else "review.html"
-    return render(request, template, active="review", p=p, counts=counts, blind=session.blind,
+    return render(request, template, active="review", p=p, counts=counts, places=places, blind=session.blind,
                   skipped=len(session.seen), fields=q.FIELDS, record_fields=q.RECORD_FIELDS, last=last)
 
 
