@@ -27,6 +27,28 @@ sys.path.insert(0, {root!r})
 from chronolink.engine.link.settings import LinkSettings
 from chronolink.engine.store import open_store
 con = open_store({db!r})
+import os, threading
+peak = [0]
+def _tree_rss():  # this process and every descendant (Spark's JVM and its Python workers), in MB
+    kids, todo, total = {{}}, [os.getpid()], 0
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                kids.setdefault(int(open(f"/proc/{{p}}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(p))
+            except OSError:
+                pass
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        try:
+            total += int(open(f"/proc/{{p}}/statm").read().split()[1]) * 4096
+        except OSError:
+            pass
+    return total / 2**20
+def _sample():
+    while True:
+        peak[0] = max(peak[0], _tree_rss()); time.sleep(0.5)
+threading.Thread(target=_sample, daemon=True).start()
 t = time.perf_counter()
 if {engine!r} == "spark":
     from chronolink.engine.link.spark_run import run_link_spark
@@ -39,7 +61,8 @@ total = time.perf_counter() - t
 con.close()
 print(json.dumps({{"total": total, "stages": rep.timings, "person_mentions": rep.n_person_mentions,
                   "persons": rep.n_persons, "places": rep.n_places, "candidates": rep.n_candidates, "notes": rep.notes,
-                  "peak_rss_mb_driver": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_rss_mb_driver": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb_all": peak[0]}}))
 """
 
 
@@ -97,7 +120,7 @@ def main() -> None:
         figures[engine] = r
         print(f"{engine:7} {r['total']:8.1f} s  {r['candidates']:>11,} comparisons  "
               f"{r['comparisons_per_s_per_core']:>9,.0f} /s/core  {r['person_mentions']:,} mentions -> "
-              f"{r['persons']:,} persons, {r['places']:,} places; driver peak RSS {r['peak_rss_mb_driver']:.0f} MB")
+              f"{r['persons']:,} persons, {r['places']:,} places; peak RSS driver {r['peak_rss_mb_driver']:.0f} MB, all processes {r['peak_rss_mb_all']:.0f} MB")
         print("        " + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items()))
         if r["notes"]:
             print("        " + ", ".join(f"{k} {v:,}" for k, v in r["notes"].items()))
