@@ -80,6 +80,8 @@ class Cluster:
     max_birth_year: int | None = None
     reject_tags: AbstractSet[tuple[int, int]] = field(default_factory=set)
     records: AbstractSet[str] = field(default_factory=set)  # source rows (record ids) it is named in
+    max_dob_year: int | None = None
+    min_birth_year: int | None = None
 
     def absorb(self, o: "Cluster") -> None:
         """Union `o` into this cluster."""
@@ -92,10 +94,16 @@ class Cluster:
         self.max_birth_year = _least(self.max_birth_year, o.max_birth_year)
         self.reject_tags = _union(self.reject_tags, o.reject_tags)
         self.records = _union(self.records, o.records)
+        self.max_dob_year = _most(self.max_dob_year, o.max_dob_year)
+        self.min_birth_year = _most(self.min_birth_year, o.min_birth_year)
 
 
 def _least(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
+
+
+def _most(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def _union(mine: AbstractSet, other: AbstractSet) -> AbstractSet:
@@ -182,6 +190,10 @@ def conflict(a: Cluster, b: Cluster, judge: Judge) -> str | None:
     if ((a.max_birth_year is not None and b.min_dob_year is not None and b.min_dob_year > a.max_birth_year)
             or (b.max_birth_year is not None and a.min_dob_year is not None and a.min_dob_year > b.max_birth_year)):
         return "too young for a parent role"
+    # the latest of a cluster's dates of birth, likewise
+    if ((a.min_birth_year is not None and b.max_dob_year is not None and b.max_dob_year < a.min_birth_year)
+            or (b.min_birth_year is not None and a.max_dob_year is not None and a.max_dob_year < b.min_birth_year)):
+        return "too old for a parent role"
     return None
 
 

@@ -139,7 +139,8 @@ DOB = Comparison("dob", (
     # A parent named only by role cannot be born after the event year minus LinkSettings.ages.parent_min_age
     # (features.max_birth_year): such a pair is almost never one person (fixed, not learned: id-linked pairs hold none).
     Level("too young for the role",
-          "(l.dob IS NULL AND r.dob_y > l.max_birth_year) OR (r.dob IS NULL AND l.dob_y > r.max_birth_year)",
+          "(l.dob IS NULL AND (r.dob_y > l.max_birth_year OR r.dob_y < l.min_birth_year))"
+          " OR (r.dob IS NULL AND (l.dob_y > r.max_birth_year OR l.dob_y < r.min_birth_year))",
           fixed_m=0.0005, fixed_u=0.2, impossible=True),
     Level("null", _either_null("dob"), null=True),
     Level("exact", "l.dob = r.dob", tf="dob"),

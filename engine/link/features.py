@@ -85,6 +85,7 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
                -- A parent or grandparent was at least parent_min_age at the event: a later birth cannot be them.
                CASE WHEN upper(m.role) IN ({adult}) AND m.event_date IS NOT NULL
                     THEN year(m.event_date) - {int(ages.parent_min_age)} END AS max_birth_year,
+               CAST(NULL AS INTEGER) AS min_birth_year,
                a.place_id, a.postcode, a.street_key
         FROM {source} m LEFT JOIN {places} a USING (address_mention_id)
     """)
@@ -278,16 +279,25 @@ def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
     eng.materialise("kid", f"""
         WITH mp AS (SELECT m.record_id, m.slot, m.role, m.dob, p.pc FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id)),
         pcdob AS (SELECT pc, min(year(dob)) AS y FROM mp WHERE dob IS NOT NULL GROUP BY pc)
-        SELECT mp.record_id, min(d.y) AS kid_y FROM mp JOIN pcdob d USING (pc)
+        SELECT mp.record_id, min(d.y) AS kid_y,
+               -- the row's subject child (a pupil, a CSC child): the roles in its row are relative to it
+               -- (in a tenancy they are relative to the tenant, so a MOTHER there may be a grandmother)
+               max(d.y) FILTER (WHERE mp.slot IN ('pupil', 'child')) AS subject_y
+        FROM mp JOIN pcdob d USING (pc)
         WHERE mp.slot IN ('pupil', 'child') OR upper(mp.role) IN ({child})
         GROUP BY mp.record_id""")
     eng.materialise("m", f"""
-        SELECT m.* EXCLUDE (max_birth_year),
+        SELECT m.* EXCLUDE (max_birth_year, min_birth_year),
                CASE WHEN k.kid_y IS NOT NULL AND m.dob IS NULL
                      AND (upper(m.role) IN ({parent}) OR (m.slot = 'lead_tenant'))
                      AND m.slot NOT IN ('pupil', 'child')
                     THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - {int(ages.parent_child_gap)})
                     ELSE m.max_birth_year END AS max_birth_year,
+               -- and at most mother_max_gap (father_max_gap) years before the child
+               CASE WHEN k.subject_y IS NOT NULL AND m.dob IS NULL AND m.slot NOT IN ('pupil', 'child')
+                    THEN CASE WHEN upper(m.role) IN ('MOTHER', 'MUM') THEN k.subject_y - {int(ages.mother_max_gap)}
+                              WHEN upper(m.role) IN ('FATHER', 'DAD') THEN k.subject_y - {int(ages.father_max_gap)} END
+                    END AS min_birth_year,
                p.pc
         FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id) LEFT JOIN _lk_kid k USING (record_id)""")
     eng.drop("kid", "m0", "pc1")
@@ -329,6 +339,7 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
         WITH s AS (
             SELECT hash({cols}) AS h, {anyv}, min(m.mention_id) AS rep_mention, count(*) AS n,
                    bool_or(m.has_id) AS from_ids, min(m.max_birth_year) AS max_birth_year,
+                   max(m.min_birth_year) AS min_birth_year,
                    coalesce(list(DISTINCT m.place_id ORDER BY m.place_id) FILTER (WHERE m.place_id IS NOT NULL), []) AS places,
                    coalesce(list(DISTINCT m.postcode ORDER BY m.postcode) FILTER (WHERE m.postcode IS NOT NULL), []) AS pcs,
                    coalesce(list(DISTINCT m.street_key ORDER BY m.street_key) FILTER (WHERE m.street_key IS NOT NULL), []) AS streets

@@ -176,7 +176,7 @@ def new_clusters(ctx) -> None:  # noqa: ANN001
         SELECT pm.mention_id, pm.record_id, pm.source_file, pm.source_row, pm.slot, pm.agency, upper(pm.role) AS role,
                s.fn, s.sn, s.pref, s.mid, s.sfx, s.dob, s.sex, NULL AS nhs, NULL AS upn, NULL AS pnc, pm.local_id,
                pm.local_id IS NOT NULL OR len(s.nhs_set) + len(s.upn_set) + len(s.pnc_set) > 0 AS has_id,
-               s.max_birth_year, NULL AS place_id, NULL AS postcode, NULL AS street_key, u.unit AS pc
+               s.max_birth_year, s.min_birth_year, NULL AS place_id, NULL AS postcode, NULL AS street_key, u.unit AS pc
         FROM _lk_tpm pm JOIN _lk_unit u USING (person_id) JOIN _lk_tms ms ON ms.mention_id = pm.mention_id
         JOIN _lk_tsig s USING (sid)""")
     eng.drop("tpm", "tms", "tsig")

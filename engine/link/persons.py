@@ -65,6 +65,7 @@ def cluster_fields_sql(pcs_table: str, constraints: tuple[ValueConstraint, ...] 
                min(year(m.dob)) AS min_dob_year,
                {j("list(DISTINCT m.sfx) FILTER (WHERE m.sfx IS NOT NULL)", "suffixes")},
                min(m.max_birth_year) AS max_birth_year,
+               max(year(m.dob)) AS max_dob_year, max(m.min_birth_year) AS min_birth_year,
                {j("list(DISTINCT m.record_id) FILTER (WHERE m.record_id IN (SELECT record_id FROM shared))", "records")}
         FROM m JOIN _lk_pc p USING (pc) JOIN _lk_pcval v USING (pc)
         GROUP BY m.pc
@@ -91,7 +92,8 @@ def clusters_from_frame(df: pl.DataFrame, constraints: tuple[ValueConstraint, ..
     values = list(zip(*(sets(f"v{k}", int) for k in range(len(constraints)))))
     cols = {"ids": ids, "values": values, "min_dob_year": df["min_dob_year"].to_list(),
             "suffixes": sets("suffixes"), "max_birth_year": df["max_birth_year"].to_list(),
-            "reject_tags": [empty] * df.height, "records": sets("records")}
+            "reject_tags": [empty] * df.height, "records": sets("records"),
+            "max_dob_year": df["max_dob_year"].to_list(), "min_birth_year": df["min_birth_year"].to_list()}
     # Built by mapping over columns, each named for the Cluster field it fills.
     return dict(zip(df["pc"].to_list(), map(Cluster, *(cols[f.name] for f in dataclasses.fields(Cluster)))))
 

@@ -101,6 +101,11 @@ class AgeSettings(BaseModel):
     parent_min_age: int = Field(default=13, ge=0)
     # A parent named in one row with a child was born at least this many years before the child.
     parent_child_gap: int = Field(default=12, ge=0)
+    # A mother (by role, named in one row with her child) was born at most this many years before the
+    # child, a father at most `father_max_gap`: an older namesake (a grandmother called AYESHA BIBI like
+    # her daughter) cannot be them.
+    mother_max_gap: int = Field(default=50, ge=0)
+    father_max_gap: int = Field(default=70, ge=0)
 
 
 class LinkSettings(BaseModel):
