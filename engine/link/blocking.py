@@ -58,6 +58,11 @@ RULES: tuple[BlockingRule, ...] = (
                  f"CASE WHEN {_FI} THEN list_transform(list_concat(list_transform(comps, lambda x: CAST(x AS VARCHAR)), ckeys),"
                  " lambda x: x || '|' || fi) END",
                  explode=True, one_side="dob IS NULL", weak=True),
+    # ... and a carer written with a surname alone (MAHMOOD, the pupil's father) beside the same child.
+    BlockingRule("companion+surname",
+                 f"CASE WHEN {_SN} THEN list_transform(list_concat(list_transform(comps, lambda x: CAST(x AS VARCHAR)), ckeys),"
+                 " lambda x: x || '|' || sn) END",
+                 explode=True, one_side="dob IS NULL", weak=True, pair="l.fi IS NULL OR r.fi IS NULL"),
     BlockingRule("surname part+dob", "CASE WHEN len(sn_parts) > 1 AND dob IS NOT NULL THEN list_transform(sn_parts, lambda x: x || '|' || dob) END", explode=True),
     # Name-only mentions (carers, relatives): nickname-aware name key against everyone; the place
     # rules catch the common names whose blocks are too big to carry signal.

@@ -303,10 +303,13 @@ def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
     eng.drop("kid", "m0", "pc1")
 
 
-# A mention's identity as written (forename, surname, date of birth), for companions: null unless
-# all three are there (a bare initial identifies no one).
-_IDENTITY_SQL = ("CASE WHEN length(fn) > 1 AND sn IS NOT NULL AND dob IS NOT NULL "
-                 "THEN fn || '|' || sn || '|' || CAST(dob AS VARCHAR) END")
+# A mention's identity as written, for companions: its date of birth with the surname and the forename's
+# initial, and with the forename and the surname's initial, so a slip in one name (MSRYAM for MARYAM on
+# the one school row that knows her UPN) still names the same child; null unless both names and the
+# date are there (a bare initial identifies no one).
+_IDENTITY_SQL = ("CASE WHEN length(fn) > 1 AND length(sn) > 1 AND dob IS NOT NULL "
+                 "THEN [left(fn, 1) || '|' || sn || '|' || CAST(dob AS VARCHAR), "
+                 "fn || '|' || left(sn, 1) || '|' || CAST(dob AS VARCHAR)] END")
 
 # A signature is one way of writing one pre-cluster's person: the addresses it was seen at are
 # aggregated as sets (people move; sharing any address is the evidence), which keeps the number
@@ -327,10 +330,10 @@ def build_signatures(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
     # The companions' identities (name and date of birth as written) too: a child is often one
     # pre-cluster at school (UPN) and another at social care (CSC id), so the carer on the pupil's
     # row and the same carer on the child's CSC row share no companion pre-cluster, but do share
-    # a companion written ANAYA|SHARMA|2014-05-10.
+    # a companion written A|SHARMA|2014-05-10 (and ANAYA|S|2014-05-10).
     eng.materialise("comp", f"""
         WITH rp AS (SELECT DISTINCT record_id, pc FROM _lk_m),
-        ik AS (SELECT DISTINCT pc, {_IDENTITY_SQL} AS k FROM _lk_m WHERE {_IDENTITY_SQL} IS NOT NULL),
+        ik AS (SELECT DISTINCT pc, unnest({_IDENTITY_SQL}) AS k FROM _lk_m WHERE {_IDENTITY_SQL} IS NOT NULL),
         cp AS (SELECT DISTINCT a.pc, b.pc AS other FROM rp a JOIN rp b ON a.record_id = b.record_id AND a.pc <> b.pc),
         ck AS (SELECT cp.pc, list(DISTINCT ik.k ORDER BY ik.k) AS ckeys FROM cp JOIN ik ON ik.pc = cp.other GROUP BY cp.pc)
         SELECT cp.pc, list(cp.other ORDER BY cp.other) AS comps, any_value(ck.ckeys) AS ckeys

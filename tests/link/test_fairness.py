@@ -1,9 +1,9 @@
 """Person linkage is fair to every community: pairwise F1 per family name culture on the bundled sample.
 
-Measured (bench/linkage_quality.py --data sample_data/world --kinds): person F1 0.9984, every culture
->= 0.995 except Pakistani 0.9891 (398 mentions: a father named like his son, a mother and grandmother
-both AYESHA BIBI, a NASREEN ALI known only by name beside another NASREEN ALI), spread 0.0109. The
-issue's target is every culture >= 0.995 with a spread <= 0.005; the floors here guard what is reached.
+Measured (bench/linkage_quality.py --data sample_data/world --kinds): person F1 0.9989, every culture
+>= 0.9986 (Pakistani 0.9891 before a parent by role too old for the child and a companion's name slip
+were handled: a father named like his son, a mother and grandmother both AYESHA BIBI), spread 0.0014.
+The floors are the issue's target: every culture >= 0.995, spread <= 0.005.
 """
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from bench.quality import scores_by_group
 from chronolink.engine.ingest import ingest_paths
 from chronolink.engine.link.run import run_link
 from chronolink.engine.store import open_store
+from tests.link.conftest import StoreBuilder, background, nhs
 
 WORLD = Path(__file__).resolve().parents[2] / "sample_data" / "world"
 OVERALL_FLOOR = 0.998
-CULTURE_FLOOR = 0.985
-SPREAD_CEILING = 0.015
+CULTURE_FLOOR = 0.995
+SPREAD_CEILING = 0.005
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +46,57 @@ def test_every_culture_is_linked_about_as_well_as_the_others(by_culture) -> None
     assert table["f1"].max() - table["f1"].min() <= SPREAD_CEILING, table
     # precision matters more than recall in safeguarding: no community's people are merged with others'
     assert table["precision"].min() >= 0.99, table
+
+
+# Namesakes across generations: families that pass a name down (a son named for his father, a daughter
+# for her mother) are commoner in some communities than in others, so these cases weigh on fairness.
+
+def test_a_mother_is_not_her_namesake_a_generation_older() -> None:
+    # Three generations: the school names the pupil's mother AYESHA BIBI (no date of birth); the GP knows
+    # an AYESHA BIBI born 1957 at the same address, her mother. A woman 56 at her child's birth is not
+    # the child's mother: they stay two people. The mother's own GP record (born 1986) is hers.
+    s = StoreBuilder()
+    background(s, 60)
+    home = "7 Cedar Road, Town3"
+    s.add("ZARA", "KHAN", "2013-04-02", address=home, file="school.csv", slot="pupil", agency="education",
+          upn="C123456789012", record_row=7201, slot_index=0)
+    mum = s.add("AYESHA", "BIBI", None, address=home, file="school.csv", slot="carer1", agency="education",
+                role="MOTHER", record_row=7201, slot_index=1, event="2021-09-01")
+    gran = s.add("AYESHA", "BIBI", "1957-03-19", address=home, sex="F", nhs_number=nhs(7501))
+    run_link(s.con)
+    assert s.person_of(mum) != s.person_of(gran)
+    own = s.add("AYESHA", "BIBI", "1986-05-18", address=home, sex="F", nhs_number=nhs(7502), file="gp2.csv")
+    run_link(s.con, full=True)
+    assert s.person_of(mum) == s.person_of(own) != s.person_of(gran)
+
+
+def test_a_father_named_like_his_son_links_through_the_daughter_the_school_misspells() -> None:
+    # Social care knows MARYAM MAHMOOD 2017-08-21 by her CSC id and names her father H MAHMOOD at his
+    # own address, where the GP knows HARIS MAHMOOD born 1999. The school knows her by UPN on one row
+    # only, written MSRYAM, her father there written MAHMOOD; on her brother's row (HARIS MAHMOOD,
+    # born 2021) the father is HARIS MAHMOOD. The father's school mentions are the GP's Haris (named
+    # beside the same child as social care's father, a slip in her name notwithstanding), never the son.
+    s = StoreBuilder()
+    background(s, 60)
+    dad_home, home, school = "6 High Street, Town4", "18 Packington Avenue, Town5", "school_safeguarding.csv"
+    gp = s.add("HARIS", "MAHMOOD", "1999-06-02", address=dad_home, sex="M", nhs_number=nhs(7601))
+    for row in (7601, 7602):
+        s.add("MARYAM", "MAHMOOD", "2017-08-21", address=home, file="csc_episodes.xlsx", slot="child", agency="csc",
+              sex="F", local_id="csc:LA7601", record_row=row, event="2019-03-08")
+    s.add(None, None, None, file="csc_relationships.csv", slot="child", agency="csc", local_id="csc:LA7601",
+          record_row=7603, slot_index=0)
+    csc_dad = s.add("H", "MAHMOOD", None, address=dad_home, file="csc_relationships.csv", slot="related",
+                    agency="csc", role="FATHER", record_row=7603, slot_index=1)
+    s.add("MSRYAM", "MAHMOOD", "2017-08-21", address=home, file=school, slot="pupil", agency="education",
+          upn="L856211721006", record_row=7604, slot_index=0, event="2026-02-18")
+    dad1 = s.add(None, "MAHMOOD", None, address=home, file=school, slot="carer2", agency="education",
+                 role="FATHER", record_row=7604, slot_index=2, event="2026-02-18")
+    son = s.add("HARIS", "MAHMOOD", "2021-10-26", address=home, file=school, slot="pupil", agency="education",
+                upn="M856211721007", record_row=7605, slot_index=0, event="2026-09-27")
+    dad2 = s.add("HARIS", "MAHMOOD", None, address=home, file=school, slot="carer2", agency="education",
+                 role="FATHER", record_row=7605, slot_index=2, event="2026-09-27")
+    run_link(s.con)
+    assert s.person_of(csc_dad) == s.person_of(gp)
+    assert s.person_of(dad1) == s.person_of(gp)
+    assert s.person_of(dad2) == s.person_of(gp)
+    assert s.person_of(son) != s.person_of(gp)

@@ -438,25 +438,6 @@ def test_a_surname_prefix_written_apart_is_the_closed_up_surname(written: str) -
     assert s.person_of(a) == s.person_of(b)
 
 
-def test_a_mother_is_not_her_namesake_a_generation_older() -> None:
-    # Three generations: the school names the pupil's mother AYESHA BIBI (no date of birth); the GP knows
-    # an AYESHA BIBI born 1957 at the same address, her mother. A woman 56 at her child's birth is not
-    # the child's mother: they stay two people. The mother's own GP record (born 1986) is hers.
-    s = StoreBuilder()
-    background(s, 60)
-    home = "7 Cedar Road, Town3"
-    s.add("ZARA", "KHAN", "2013-04-02", address=home, file="school.csv", slot="pupil", agency="education",
-          upn="C123456789012", record_row=7201, slot_index=0)
-    mum = s.add("AYESHA", "BIBI", None, address=home, file="school.csv", slot="carer1", agency="education",
-                role="MOTHER", record_row=7201, slot_index=1, event="2021-09-01")
-    gran = s.add("AYESHA", "BIBI", "1957-03-19", address=home, sex="F", nhs_number=nhs(7501))
-    run_link(s.con)
-    assert s.person_of(mum) != s.person_of(gran)
-    own = s.add("AYESHA", "BIBI", "1986-05-18", address=home, sex="F", nhs_number=nhs(7502), file="gp2.csv")
-    run_link(s.con, full=True)
-    assert s.person_of(mum) == s.person_of(own) != s.person_of(gran)
-
-
 def test_a_double_barrelled_surname_written_with_a_space_is_the_hyphenated_one() -> None:
     s = StoreBuilder()
     background(s, 30)
