@@ -17,14 +17,18 @@ from chronolink.engine.link.placeholders import person_placeholders
 from chronolink.engine.link.settings import AgeSettings, LinkSettings
 from chronolink.engine.normalise.names import nickname_table, surname_key, variant_groups
 
-# Relationship roles imply sex and, for parents and grandparents, adulthood at the event.
-FEMALE_ROLES = ("MOTHER", "GRANDMOTHER", "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",
+# Relationship roles imply sex and, for parents and grandparents, adulthood at the event. Clerks write the
+# informal words too (NAN, GRANDAD, MUM'S PARTNER), so each role is listed as schools and housing write it.
+GRANDMOTHER_ROLES = ("GRANDMOTHER", "NAN", "NANA", "NANNA", "GRAN", "GRANNY", "GRANDMA")
+GRANDFATHER_ROLES = ("GRANDFATHER", "GRANDAD", "GRANDDAD", "GRANDPA")
+GRANDPARENT_ROLES = (*GRANDMOTHER_ROLES, *GRANDFATHER_ROLES)
+FEMALE_ROLES = ("MOTHER", *GRANDMOTHER_ROLES, "AUNT", "DAUGHTER", "SISTER", "STEP-MOTHER", "STEPMOTHER", "WIFE",
                 "STEP-DAUGHTER", "NIECE", "GIRLFRIEND", "MUM")
-MALE_ROLES = ("FATHER", "GRANDFATHER", "UNCLE", "SON", "BROTHER", "STEP-FATHER", "STEPFATHER", "HUSBAND",
+MALE_ROLES = ("FATHER", *GRANDFATHER_ROLES, "UNCLE", "SON", "BROTHER", "STEP-FATHER", "STEPFATHER", "HUSBAND",
               "STEP-SON", "NEPHEW", "BOYFRIEND", "DAD")
-ADULT_ROLES = ("MOTHER", "FATHER", "GRANDMOTHER", "GRANDFATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER",
-               "STEPMOTHER", "MOTHER'S PARTNER", "FATHER'S PARTNER", "PARTNER", "HUSBAND", "WIFE", "CARER",
-               "GUARDIAN", "LEAD_TENANT", "MUM", "DAD")
+ADULT_ROLES = ("MOTHER", "FATHER", *GRANDPARENT_ROLES, "STEP-FATHER", "STEP-MOTHER", "STEPFATHER",
+               "STEPMOTHER", "MOTHER'S PARTNER", "FATHER'S PARTNER", "MUM'S PARTNER", "DAD'S PARTNER", "PARTNER",
+               "HUSBAND", "WIFE", "CARER", "GUARDIAN", "LEAD_TENANT", "MUM", "DAD")
 
 
 def nickname_tables(con: LinkEngine | duckdb.DuckDBPyConnection) -> None:
@@ -218,7 +222,7 @@ def _generation_sql(alias: str) -> str:
     '' unknown): a mother and daughter with one name at one address are two people."""
     def quoted(roles: tuple[str, ...]) -> str:
         return ", ".join("'" + r.replace("'", "''") + "'" for r in roles)
-    grand = ("GRANDMOTHER", "GRANDFATHER")
+    grand = GRANDPARENT_ROLES
     parents = tuple(r for r in (*ADULT_ROLES, *PARENT_ROLES) if r not in grand)
     return (f"CASE WHEN {alias}.slot IN ('pupil', 'child') OR upper({alias}.role) IN ({quoted(GENERATION_CHILD_ROLES)}) THEN 'c'"
             f" WHEN upper({alias}.role) IN ({quoted(grand)}) THEN 'g'"
@@ -263,8 +267,9 @@ def _identity_groups(eng: LinkEngine, pc0: str, keep_apart: list[int]) -> None:
 
 
 CHILD_ROLES = ("SON", "DAUGHTER", "STEP-SON", "STEP-DAUGHTER", "STEPSON", "STEPDAUGHTER", "GRANDSON", "GRANDDAUGHTER")
-PARENT_ROLES = ("MOTHER", "FATHER", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", "STEPMOTHER", "MOTHER'S PARTNER",
-                "FATHER'S PARTNER", "GRANDMOTHER", "GRANDFATHER", "PARENT", "GUARDIAN")
+# A parent's partner is an adult (ADULT_ROLES) but need not be a generation older than the children.
+PARENT_ROLES = ("MOTHER", "FATHER", "MUM", "DAD", "STEP-FATHER", "STEP-MOTHER", "STEPFATHER", "STEPMOTHER",
+                *GRANDPARENT_ROLES, "PARENT", "GUARDIAN")
 # Roles of the child generation (a pupil or CSC child, a son, a sibling of the child).
 GENERATION_CHILD_ROLES = (*CHILD_ROLES, "CHILD", "PUPIL", "SIBLING", "SISTER", "BROTHER")
 
@@ -276,6 +281,7 @@ def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
     child slot still counts."""
     child = ", ".join("'" + r + "'" for r in CHILD_ROLES)
     parent = ", ".join("'" + r.replace("'", "''") + "'" for r in PARENT_ROLES)
+    grand = ", ".join("'" + r + "'" for r in GRANDPARENT_ROLES)
     eng.materialise("kid", f"""
         WITH mp AS (SELECT m.record_id, m.slot, m.role, m.dob, p.pc FROM _lk_m0 m JOIN _lk_pc1 p USING (mention_id)),
         pcdob AS (SELECT pc, min(year(dob)) AS y FROM mp WHERE dob IS NOT NULL GROUP BY pc)
@@ -291,7 +297,10 @@ def _parent_ages(eng: LinkEngine, ages: AgeSettings) -> None:
                CASE WHEN k.kid_y IS NOT NULL AND m.dob IS NULL
                      AND (upper(m.role) IN ({parent}) OR (m.slot = 'lead_tenant'))
                      AND m.slot NOT IN ('pupil', 'child')
-                    THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - {int(ages.parent_child_gap)})
+                    THEN least(coalesce(m.max_birth_year, 9999), k.kid_y - {int(ages.parent_child_gap)},
+                               -- a grandparent of the row's subject child is a parent's parent: two gaps older
+                               CASE WHEN upper(m.role) IN ({grand})
+                                    THEN k.subject_y - 2 * {int(ages.parent_child_gap)} END)
                     ELSE m.max_birth_year END AS max_birth_year,
                -- and at most mother_max_gap (father_max_gap) years before the child
                CASE WHEN k.subject_y IS NOT NULL AND m.dob IS NULL AND m.slot NOT IN ('pupil', 'child')
