@@ -4,10 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from chronolink.engine.cli import app
+from chronolink.engine.link.review import queue_pairs
 
 KEY_VARS = ("CHRONOLINK_KEY", "CHRONOLINK_KEY_FILE", "CHRONOLINK_DB", "CHRONOLINK_REQUIRE_ENCRYPTION")
 
@@ -22,8 +24,15 @@ def flagged_store(tiny_world: Path, tmp_path_factory) -> dict[str, str]:
     for args in (["ingest", str(tiny_world)], ["link"], ["flag", "--as-of", "2026-10-31"]):
         res = runner.invoke(app, [*args, "--db", str(db)], env=env)
         assert res.exit_code == 0, (args, res.stderr)
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db))
     try:
+        if not con.execute("SELECT count(*) FROM link_review").fetchall()[0][0]:
+            # The review commands need a pair awaiting review; a world whose linkage leaves none gets one
+            # queued the way a link run queues its borderline pairs (two mentions of two persons).
+            a, b = (r[0] for r in con.execute("SELECT min(mention_id) FROM person_mentions GROUP BY person_id "
+                                              "ORDER BY 1 LIMIT 2").fetchall())
+            queue_pairs(con, pl.DataFrame({"mention_id_l": [a], "mention_id_r": [b], "match_weight": [0.5],
+                                           "match_probability": [0.59]}), run_id=1, replace=False)
         child, flag = con.execute("SELECT child_person_id, flag_id FROM flags ORDER BY flag_id LIMIT 1").fetchall()[0]
         review = con.execute("SELECT min(review_id) FROM link_review").fetchall()[0][0] or 1
         m1, m2 = (r[0] for r in con.execute("SELECT mention_id FROM person_mentions WHERE person_id = ? "
