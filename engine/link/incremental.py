@@ -16,6 +16,7 @@ import polars as pl
 from chronolink.engine.link.blocking import block
 from chronolink.engine.link.features import build_mentions, build_signatures, nickname_tables
 from chronolink.engine.link.gammas import gamma_table
+from chronolink.engine.link.incremental_places import decided_since
 from chronolink.engine.link.persist import most_common_sql
 from chronolink.engine.link.persons import cluster_persons
 from chronolink.engine.link.review import MENTION_KEY_SQL, queue_pairs
@@ -53,9 +54,10 @@ def why_not_incremental(con, max_share: float) -> str | None:  # noqa: ANN001 - 
 
 
 def new_mentions(con) -> int:  # noqa: ANN001
-    """How many person and address mentions have no id yet."""
-    return con.execute("""SELECT (SELECT count(*) FROM person_mentions WHERE person_id IS NULL)
-                                 + (SELECT count(*) FROM address_mentions WHERE address_id IS NULL)""").fetchall()[0][0]
+    """How many person and address mentions have no id yet, or a place decided on since the last run."""
+    return con.execute(f"""SELECT (SELECT count(*) FROM person_mentions WHERE person_id IS NULL)
+                                 + (SELECT count(*) FROM address_mentions WHERE address_id IS NULL)
+                                 + (SELECT count(*) FROM ({decided_since(con)}))""").fetchall()[0][0]
 
 
 def stored_model(con):  # noqa: ANN001, ANN201
@@ -227,9 +229,13 @@ def new_ids(ctx) -> None:  # noqa: ANN001
         JOIN person_mentions pm ON pm.person_id = k.old WHERE k.old <> k.id""")
     ctx.extra["merges"] = eng.frame("""SELECT kept AS kept_id, list_filter(ids, lambda x: x <> kept) AS other_ids
                                        FROM _lk_cl_ids WHERE len(ids) > 1 ORDER BY kept""")
-    # every person whose mentions this run changes: new, joined by a new mention, merged, or retired
+    # every person whose mentions this run changes: new, joined by a new mention, merged, or retired, or
+    # placed elsewhere (an analyst's place decision)
     ctx.extra["changed_persons"] = [r[0] for r in eng.rows("""
-        SELECT id FROM _lk_pid UNION SELECT unnest(ids) FROM _lk_cl_ids WHERE len(ids) > 1 ORDER BY 1""")]
+        SELECT id FROM _lk_pid UNION SELECT unnest(ids) FROM _lk_cl_ids WHERE len(ids) > 1
+        UNION SELECT person_id FROM person_mentions WHERE person_id IS NOT NULL AND address_mention_id IN (
+            SELECT address_mention_id FROM _lk_newkeyed WHERE was <> id)
+        ORDER BY 1""")]
 
 
 def persist_new(ctx, started, seconds: float) -> None:  # noqa: ANN001 - LinkContext, datetime
@@ -252,11 +258,16 @@ def persist_new(ctx, started, seconds: float) -> None:  # noqa: ANN001 - LinkCon
 def _write_new_places(con, run_id: int, last: int) -> None:  # noqa: ANN001
     con.execute(f"""
         INSERT OR REPLACE INTO link_id_seq VALUES ('place', {int(last)});
+        DELETE FROM link_id_map WHERE kind = 'place' AND mention_key IN (SELECT mention_key FROM _lk_newkeyed WHERE was IS NOT NULL);
         INSERT INTO link_id_map SELECT 'place', mention_key, id, {int(run_id)} FROM _lk_newkeyed;
         UPDATE address_mentions SET address_id = k.id FROM _lk_newkeyed k
         WHERE k.address_mention_id = address_mentions.address_mention_id;
+        -- a row placed again (a decision) leaves the place it was at; a place left with no row goes
         UPDATE places SET n_mentions = places.n_mentions + k.n
-        FROM (SELECT id, count(*) AS n FROM _lk_newkeyed WHERE NOT new GROUP BY id) k WHERE k.id = places.address_id;
+        FROM (SELECT id, sum(n) AS n FROM (SELECT id, 1 AS n FROM _lk_newkeyed WHERE NOT new
+                                           UNION ALL SELECT was, -1 FROM _lk_newkeyed WHERE was IS NOT NULL) GROUP BY id) k
+        WHERE k.id = places.address_id;
+        DELETE FROM places WHERE n_mentions <= 0 AND address_id IN (SELECT was FROM _lk_newkeyed);
         INSERT INTO places {most_common_sql("(SELECT * FROM _lk_newkeyed WHERE new)", "id",
                                             ["flat", "number", "street", "town", "postcode", "uprn"], "count(*)")};
     """)

@@ -78,8 +78,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("pairs_out", ("mention_id_l", "mention_id_r", "match_weight", "match_probability", "comparisons",
                         "blocking_rule", "band"), "the scored pairs kept as evidence (and, with band, for review)"),
     Table("pid", ("mention_id", "id"), "each mention's stable person id"),
-    Table("newkeyed", ("address_mention_id", "id", "new", "mention_key", "flat", "number", "street", "town", "postcode",
-                       "uprn"), "per new address mention: its place id (`new`: a place not seen before) and parts"),
+    Table("newkeyed", ("address_mention_id", "id", "new", "was", "mention_key", "flat", "number", "street", "town",
+                       "postcode", "uprn"),
+          "per address mention placed: its place id (`new`: a place not seen before; `was`: a decided row's place before) and parts"),
     Table("newsig", ("sid", "h", "pc"), "the new signatures (as `sig`; stored ones are not repeated)"),
     Table("newmsig", ("mention_id", "sid"), "each new mention's signature (new or stored)"),
 )}
@@ -206,7 +207,7 @@ INCREMENTAL_STEPS: tuple[Step, ...] = (
     Step("new_clusters", ("scored", "m", "newsig"), ("m", "sig", "pc", "pcedge", "cluster", "band"),
          incremental.new_clusters),
     Step("evidence", ("scored", "pcedge", "cluster", "band", "m", "sig"), ("pairs_out",), _evidence),
-    Step("new_ids", ("cluster", "m"), ("pid",), incremental.new_ids),
+    Step("new_ids", ("cluster", "m", "newkeyed"), ("pid",), incremental.new_ids),
     Step("persist", ("newkeyed", "pid", "pairs_out", "newsig", "newmsig"), (),
          lambda ctx: incremental.persist_new(ctx, ctx.extra["started"], time.perf_counter() - ctx.extra["t0"])),
 )

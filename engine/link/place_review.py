@@ -4,7 +4,7 @@ A row whose people were seen at a variant of its house number (digits transposed
 same street, town and flat) on one side of it only (before it, or after it: they may have moved next
 door) is not moved by place matching (places._slipped_mentions) but queued here with that evidence.
 An analyst accepts (the row is written at the other number: it joins that place) or rejects (it is
-the place it says); every later full link run applies the decision, as person decisions are.
+the place it says); the next link run, full or incremental, applies the decision.
 
 Rows are named by address mention keys (`source_file:source_row:field`), so a decision survives a
 re-ingest that renumbers mentions: `mention_key` is the row, `target_key` a row of the place proposed.
@@ -25,9 +25,10 @@ def _has_queue(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [PLACE_REVIEW]).fetchall()[0][0])
 
 
-def queue_places(con: duckdb.DuckDBPyConnection, cands: pl.DataFrame, run_id: int) -> int:
+def queue_places(con: duckdb.DuckDBPyConnection, cands: pl.DataFrame, run_id: int, replace: bool = True) -> int:
     """Make the pending place queue this run's candidates (address_mention_id, review_to, review_why);
-    returns how many were new. A pending pair no longer found leaves the queue; decided pairs stay."""
+    returns how many were new. A pending pair no longer found leaves the queue; decided pairs stay.
+    `replace=False` (an incremental run, which judges only its new rows) only adds."""
     con.register("_pr_df", cands.select("address_mention_id", "review_to", "review_why"))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pr_q AS
@@ -37,9 +38,10 @@ def queue_places(con: duckdb.DuckDBPyConnection, cands: pl.DataFrame, run_id: in
     con.unregister("_pr_df")
     new = con.execute(f"""SELECT count(*) FROM _pr_q q ANTI JOIN {PLACE_REVIEW} r
                           ON r.mention_key = q.mk AND r.target_key = q.tk""").fetchall()[0][0]
+    if replace:
+        con.execute(f"""DELETE FROM {PLACE_REVIEW} WHERE status = 'pending' AND NOT EXISTS (
+            SELECT 1 FROM _pr_q q WHERE q.mk = {PLACE_REVIEW}.mention_key AND q.tk = {PLACE_REVIEW}.target_key)""")
     con.execute(f"""
-        DELETE FROM {PLACE_REVIEW} WHERE status = 'pending' AND NOT EXISTS (
-            SELECT 1 FROM _pr_q q WHERE q.mk = {PLACE_REVIEW}.mention_key AND q.tk = {PLACE_REVIEW}.target_key);
         UPDATE {PLACE_REVIEW} SET evidence = q.why FROM _pr_q q
         WHERE {PLACE_REVIEW}.status = 'pending' AND q.mk = {PLACE_REVIEW}.mention_key AND q.tk = {PLACE_REVIEW}.target_key;
         INSERT INTO {PLACE_REVIEW} (review_id, mention_key, target_key, evidence, status, created_run)

@@ -553,32 +553,62 @@ def _bracketed(df: pl.DataFrame, residents: pl.DataFrame | None) -> pl.DataFrame
             .select("address_mention_id", "place_key_c").unique())
 
 
-def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None) -> pl.DataFrame:
+# Who an address row places there, by each checked identifier: (identifier, its value, the person key, when usable).
+_RESIDENT_IDS = (
+    ("nhs_number", "nhs_number", "'N' || nhs_number", "nhs_valid"),
+    ("upn", "upper(upn)", "'U' || upper(upn)", "upn_valid"),
+    ("pnc", "upper(pnc)", "'P' || upper(pnc)", "pnc_valid"),
+    ("local_id", "local_id", "'L' || local_id", "nullif(local_id, '') IS NOT NULL"),
+    ("dob", "dob::VARCHAR", "'D' || upper(surname) || '|' || upper(left(forename, 1)) || '|' || dob",
+     "surname IS NOT NULL AND forename IS NOT NULL AND dob IS NOT NULL"),
+)
+
+
+def _resident_ids(where: dict[str, str] | None = None) -> str:
+    """(address_mention_id, date, person, ident, value) of person mentions placing someone at an address
+    row; `where`: an extra condition per identifier."""
+    return " UNION ALL ".join(
+        f"SELECT address_mention_id, event_date AS date, {person} AS person, '{ident}' AS ident, {value} AS value "
+        f"FROM person_mentions WHERE {ok} AND address_mention_id IS NOT NULL AND {(where or {}).get(ident, 'true')}"
+        for ident, value, person, ok in _RESIDENT_IDS)
+
+
+def residents(con: duckdb.DuckDBPyConnection, placeholders: PlaceholderSettings | None = None,
+              among: str | None = None, stored: str | None = None) -> pl.DataFrame:
     """(address_mention_id, person, date): the people each address row places there, by a checked
     identifier (valid NHS number, UPN, PNC id or an agency's own id), and the row's date. Values held by
-    more people than one (placeholders.person_placeholders) are left out."""
+    more people than one (placeholders.person_placeholders) are left out.
+
+    `among` (a table of address_mention_id): only the people these rows place, at every row placing
+    them; `stored` (a table of identifier, value): the placeholders to leave out, instead of finding them
+    again (an incremental run takes the last full run's list)."""
     from chronolink.engine.link.engine import DuckDBEngine
     from chronolink.engine.link.placeholders import person_placeholders
 
-    con.register("_lk_res_ph", person_placeholders(DuckDBEngine(con), cfg=placeholders))
+    if stored is None:
+        con.register("_lk_res_ph", person_placeholders(DuckDBEngine(con), cfg=placeholders))
+    else:
+        con.register("_lk_res_ph", con.sql(f"SELECT identifier, value FROM {stored}").pl())
+    ids = _resident_ids()
+    if among is not None:
+        # the people the rows place, then their other rows (each identifier's values narrowed first)
+        near = _resident_ids({i: f"address_mention_id IN (SELECT address_mention_id FROM {among})" for i, *_ in _RESIDENT_IDS})
+        ids = f"""WITH near AS ({near})
+            SELECT * FROM ({_resident_ids({i: f"{v} IN (SELECT value FROM near WHERE ident = '{i}')"
+                                           for i, v, *_ in _RESIDENT_IDS})})
+            WHERE person IN (SELECT person FROM near)"""
     try:
-        return con.sql("""
-            WITH ids AS (
-                SELECT address_mention_id, event_date AS date, 'N' || nhs_number AS person, 'nhs_number' AS ident,
-                       nhs_number AS value FROM person_mentions WHERE nhs_valid AND address_mention_id IS NOT NULL
-                UNION ALL SELECT address_mention_id, event_date, 'U' || upper(upn), 'upn', upper(upn)
-                FROM person_mentions WHERE upn_valid AND address_mention_id IS NOT NULL
-                UNION ALL SELECT address_mention_id, event_date, 'P' || upper(pnc), 'pnc', upper(pnc)
-                FROM person_mentions WHERE pnc_valid AND address_mention_id IS NOT NULL
-                UNION ALL SELECT address_mention_id, event_date, 'L' || local_id, 'local_id', local_id
-                FROM person_mentions WHERE nullif(local_id, '') IS NOT NULL AND address_mention_id IS NOT NULL
-                UNION ALL SELECT address_mention_id, event_date,
-                       'D' || upper(surname) || '|' || upper(left(forename, 1)) || '|' || dob, 'dob', dob::VARCHAR
-                FROM person_mentions WHERE address_mention_id IS NOT NULL AND surname IS NOT NULL
-                  AND forename IS NOT NULL AND dob IS NOT NULL
-            )
+        return con.sql(f"""
+            WITH ids AS ({ids})
             SELECT DISTINCT address_mention_id, person, date FROM ids
             ANTI JOIN _lk_res_ph p ON p.identifier = ids.ident AND p.value = ids.value
         """).pl()
     finally:
         con.unregister("_lk_res_ph")
+
+
+def slipped_mentions(df: pl.DataFrame, residents: pl.DataFrame | None, cfg: PlaceSettings,
+                     decided: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`_slipped_mentions` for a caller with the keys already made (an incremental run's new rows among
+    the stored rows of their people, each stored row keyed by its place id)."""
+    return _slipped_mentions(df, residents, cfg, decided)

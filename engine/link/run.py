@@ -79,6 +79,8 @@ def run_link(con: duckdb.DuckDBPyConnection, settings: LinkSettings | None = Non
             # an incremental run keeps the list the last full run found.
             write_placeholders(con, pl.concat([ctx.extra["uprn_placeholders"], eng.frame("SELECT * FROM _lk_idph")]))
             queue_places(con, ctx.extra["place_review"], ctx.counts["run_id"])
+        else:  # the new rows' (the stored rows' queue stands)
+            queue_places(con, ctx.extra["place_review"], ctx.counts["run_id"], replace=False)
     finally:
         eng.drop_all()
     c = ctx.counts
