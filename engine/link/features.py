@@ -60,8 +60,10 @@ def build_mentions(con: LinkEngine | duckdb.DuckDBPyConnection, source: str = "p
     settings = settings or LinkSettings()
     ages, swap = settings.ages, settings.name_order
     stats = stats or source
-    eng.register("_lk_idph_df", person_placeholders(eng, stats, settings.placeholders))
-    eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by `run` for the store's placeholder list
+    # the placeholders among the values `source` holds (all of them: a full run lists them for the store)
+    eng.register("_lk_idph_df", person_placeholders(eng, stats, settings.placeholders,
+                                                    among=None if stats == source else source))
+    eng.materialise("idph", "SELECT * FROM _lk_idph_df")  # read by a full `run` for the store's placeholder list
     eng.unregister("_lk_idph_df")
     fem, mal, adult = (", ".join("'" + r.replace("'", "''") + "'" for r in roles)
                        for roles in (FEMALE_ROLES, MALE_ROLES, ADULT_ROLES))

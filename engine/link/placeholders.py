@@ -38,12 +38,15 @@ _PERSON_IDS = {
 
 
 def person_placeholders(eng: LinkEngine, source: str = "person_mentions",
-                        cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
+                        cfg: PlaceholderSettings | None = None, among: str | None = None) -> pl.DataFrame:
     """Valid person identifiers of `source` that are placeholders, and its placeholder dates of birth
-    (dob_placeholders): PLACEHOLDER_SCHEMA columns."""
-    held = " UNION ALL ".join(f"SELECT '{ident}' AS identifier, {value} AS value, dob, forename FROM {source} WHERE {ok}"
-                              for ident, (ok, value) in _PERSON_IDS.items())
-    return pl.concat([held_placeholders(eng, f"({held})", cfg), dob_placeholders(eng, source, cfg)])
+    (dob_placeholders): PLACEHOLDER_SCHEMA columns. With `among` (a table of some of its mentions: an
+    incremental run's new ones), only the values they hold are judged (counted over all of `source`)."""
+    def held_by(ident: str, ok: str, value: str) -> str:
+        mine = "" if among is None else f" AND {value} IN (SELECT {value} FROM {among} WHERE {ok})"
+        return f"SELECT '{ident}' AS identifier, {value} AS value, dob, forename FROM {source} WHERE {ok}{mine}"
+    held = " UNION ALL ".join(held_by(ident, ok, value) for ident, (ok, value) in _PERSON_IDS.items())
+    return pl.concat([held_placeholders(eng, f"({held})", cfg), dob_placeholders(eng, source, cfg, among)])
 
 
 def held_placeholders(eng: LinkEngine, held: str, cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
@@ -72,7 +75,7 @@ DOB_WINDOW_DAYS = 30
 
 
 def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
-                     cfg: PlaceholderSettings | None = None) -> pl.DataFrame:
+                     cfg: PlaceholderSettings | None = None, among: str | None = None) -> pl.DataFrame:
     """Dates of birth written for far more people than chance gives one date (PLACEHOLDER_SCHEMA columns,
     identifier `dob`, value yyyy-mm-dd): 1900-01-01, a system's default date, an estimated year's 1st of
     January written for everyone whose birthday is unknown.
@@ -84,11 +87,15 @@ def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
     neighbours on one side only: a calendar year's average would make its real dates look crowded).
     A date holding at least `dob_holders` and `dob_ratio` times that is a placeholder when it has a
     placeholder's shape (the 1st of a month: a day or a whole date estimated; a year before 1902: a
-    system's default); a date of any other shape needs `dob_other_shape` times that evidence."""
+    system's default); a date of any other shape needs `dob_other_shape` times that evidence.
+    With `among` (some of its mentions: an incremental run's new ones), only the dates they hold are
+    judged, from the dates of their years and the years either side (a window never reaches further)."""
     cfg = cfg or PlaceholderSettings()
+    years = "" if among is None else (
+        f" AND year(dob) IN (SELECT DISTINCT year(dob) + o FROM {among}, (VALUES (-1), (0), (1)) v(o) WHERE dob IS NOT NULL)")
     d = eng.frame(f"""
         SELECT dob, count(*) AS mentions, count(DISTINCT upper(surname)) AS holders
-        FROM {source} WHERE dob IS NOT NULL AND coalesce(dob_status, 'ok') = 'ok' AND surname IS NOT NULL
+        FROM {source} WHERE dob IS NOT NULL AND coalesce(dob_status, 'ok') = 'ok' AND surname IS NOT NULL{years}
         GROUP BY dob ORDER BY dob""")
     if d.is_empty():
         return pl.DataFrame(schema=PLACEHOLDER_SCHEMA)
@@ -106,6 +113,8 @@ def dob_placeholders(eng: LinkEngine, source: str = "person_mentions",
     need = pl.when(shape).then(1.0).otherwise(float(cfg.dob_other_shape))
     hit = e.filter((pl.col("holders") >= int(cfg.dob_holders) * need)
                    & (pl.col("holders") >= float(cfg.dob_ratio) * need * pl.col("expected")))
+    if among is not None:  # the dates at the edge of the years read lack a side: only the new ones' dates count
+        hit = hit.filter(pl.col("dob").is_in(eng.frame(f"SELECT DISTINCT dob FROM {among}")["dob"].cast(pl.Date).implode()))
     return hit.select(
         pl.lit("dob").alias("identifier"), pl.col("dob").cast(pl.String).alias("value"), "mentions", "holders",
         pl.format("{} surnames (chance gives {} from the {} days either side)", "holders",
